@@ -1,0 +1,155 @@
+//! `interleave bench`: exhaustive verification of bank/mutex at the seed's
+//! size, with the chain reduction on and off, each run in a child process
+//! so that its peak memory is its own.
+
+use std::io::Write;
+use std::process::{Command, ExitCode};
+use std::time::Duration;
+
+use clap::Args;
+use interleave::catalog;
+use interleave::{ExploreConfig, Stop, explore};
+use serde_json::{Value, json};
+
+use crate::cli::{Failure, parse_duration};
+
+/// Options of `interleave bench`.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Parameters of bank/mutex, as for `check --set`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Which modes to run.
+    #[arg(long, value_enum, default_value = "both")]
+    reduction: Mode,
+    /// Wall-clock limit for each run.
+    #[arg(long, default_value = "10m")]
+    timeout: String,
+    /// Run one mode in this process and print its figures as JSON (used by
+    /// the parent bench process).
+    #[arg(long, hide = true)]
+    child: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Mode {
+    On,
+    Off,
+    Both,
+}
+
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn run_here(args: &BenchArgs, reduction: bool, timeout: Duration) -> Result<Value, Failure> {
+    let entry = catalog::find("bank/mutex")?;
+    let params = entry.params_from(&args.set)?;
+    let scenario = entry.build(&params)?;
+    let config = ExploreConfig::default()
+        .reduction(reduction)
+        .timeout(timeout)
+        .stop(Stop::Exhaust);
+    let e = explore(&scenario, &config);
+    let secs = e.stats.elapsed.as_secs_f64();
+    Ok(json!({
+        "params": params.to_string(),
+        "reduction": reduction,
+        "exhaustive": e.is_exhaustive(),
+        "violated": e.is_violated(),
+        "completion": e.completion,
+        "states": e.stats.states,
+        "steps": e.stats.steps,
+        "seconds": secs,
+        "states_per_second": e.stats.states as f64 / secs.max(1e-9),
+        "steps_per_second": e.stats.steps as f64 / secs.max(1e-9),
+        "store_bytes": e.stats.memory_bytes,
+        "peak_rss_bytes": peak_rss_bytes(),
+        "outcomes": e.outcomes.iter().map(|o| o.outcome.to_string()).collect::<Vec<_>>(),
+    }))
+}
+
+/// Runs the benchmark and prints a table of its figures.
+pub fn run(args: &BenchArgs, out: &mut impl Write) -> Result<ExitCode, Failure> {
+    let timeout = parse_duration(&args.timeout)?;
+    if args.child {
+        let v = run_here(args, args.reduction != Mode::Off, timeout)?;
+        writeln!(out, "{v}")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let entry = catalog::find("bank/mutex")?;
+    let params = entry.params_from(&args.set)?;
+    writeln!(
+        out,
+        "bench: exhaustive check of bank/mutex ({params}), each mode in its own process"
+    )?;
+    writeln!(
+        out,
+        "{:<10} {:>12} {:>13} {:>9} {:>13} {:>12} {:>11}  result",
+        "reduction", "states", "steps", "seconds", "states/s", "peak RSS", "store"
+    )?;
+    let modes: &[(Mode, &str)] = match args.reduction {
+        Mode::On => &[(Mode::On, "on")],
+        Mode::Off => &[(Mode::Off, "off")],
+        Mode::Both => &[(Mode::On, "on"), (Mode::Off, "off")],
+    };
+    let exe = std::env::current_exe()?;
+    let mut ok = true;
+    for (_, name) in modes {
+        let mut cmd = Command::new(&exe);
+        cmd.args([
+            "bench",
+            "--child",
+            "--reduction",
+            name,
+            "--timeout",
+            &args.timeout,
+        ]);
+        for s in &args.set {
+            cmd.args(["--set", s]);
+        }
+        let output = cmd.output()?;
+        if !output.status.success() {
+            writeln!(
+                out,
+                "{name:<10} failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            )?;
+            ok = false;
+            continue;
+        }
+        let v: Value = serde_json::from_slice(&output.stdout).map_err(|e| {
+            Failure::Output(std::io::Error::other(format!(
+                "bench child printed bad JSON: {e}"
+            )))
+        })?;
+        let mib = |key: &str| {
+            v[key]
+                .as_u64()
+                .map_or("?".to_string(), interleave::report::human::mib)
+        };
+        let result = if v["exhaustive"].as_bool() == Some(true) {
+            format!("exhaustive; outcomes {}", v["outcomes"])
+        } else {
+            format!("NOT exhaustive ({})", v["completion"])
+        };
+        writeln!(
+            out,
+            "{name:<10} {:>12} {:>13} {:>9.2} {:>13.0} {:>12} {:>11}  {result}",
+            v["states"],
+            v["steps"],
+            v["seconds"].as_f64().unwrap_or(0.0),
+            v["states_per_second"].as_f64().unwrap_or(0.0),
+            mib("peak_rss_bytes"),
+            mib("store_bytes"),
+        )?;
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

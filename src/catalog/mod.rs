@@ -1,0 +1,223 @@
+//! The built-in scenario catalog: the lessons of a Go concurrency course,
+//! each with the verdict it is meant to teach.
+//!
+//! ```
+//! use interleave::catalog;
+//! use interleave::ExploreConfig;
+//!
+//! let entry = catalog::find("bank/unsync").unwrap();
+//! let mut params = entry.default_params();
+//! params.set(&entry.params(), "weeks=2").unwrap();
+//! let report = entry.check(&params, &ExploreConfig::default()).unwrap();
+//! assert!(report.as_expected()); // the lost update is found
+//! ```
+
+mod bank;
+mod interest;
+mod message;
+mod params;
+mod waitgroup;
+
+pub use params::{ParamKind, ParamSpec, ParamValue, Params};
+
+use crate::check::{Expectation, ReplayToken, Report, Status};
+use crate::error::{Error, ErrorKind};
+use crate::explore::{ExploreConfig, Schedule, explore};
+use crate::model::Scenario;
+
+/// A catalog scenario: how to build it from parameters, and what it should show.
+#[derive(Clone, Copy)]
+pub struct Entry {
+    /// Its name, such as `bank/mutex`.
+    pub name: &'static str,
+    /// The lesson, in one line.
+    pub summary: &'static str,
+    params: fn() -> Vec<ParamSpec>,
+    build: fn(&Params) -> Result<Scenario, Error>,
+    expect: fn(&Params) -> Expectation,
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entry")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+const ENTRIES: &[Entry] = &[
+    Entry {
+        name: "message/unsync",
+        summary: "two goroutines set one message with no mutex: a data race, two outcomes",
+        params: message::params,
+        build: message::build_unsync,
+        expect: message::expect_unsync,
+    },
+    Entry {
+        name: "message/mutex",
+        summary: "the same under a mutex: no race, yet still two outcomes (a mutex does not pick the order)",
+        params: message::params,
+        build: message::build_mutex,
+        expect: message::expect_mutex,
+    },
+    Entry {
+        name: "message/test",
+        summary: "the course's test asserts the second writer wins: it fails in some interleaving (a flaky test)",
+        params: message::params,
+        build: message::build_test,
+        expect: message::expect_test,
+    },
+    Entry {
+        name: "bank/unsync",
+        summary: "incomes added to one balance with temp := balance; temp += amount; balance = temp: updates are lost (a WaitGroup does not help)",
+        params: bank::params,
+        build: bank::build_unsync,
+        expect: bank::expect_unsync,
+    },
+    Entry {
+        name: "bank/mutex",
+        summary: "the same under a mutex: the final balance is 52 x 660 = 34320 in every interleaving",
+        params: bank::params,
+        build: bank::build_mutex,
+        expect: bank::expect_mutex,
+    },
+    Entry {
+        name: "interest/mutex",
+        summary: "incomes and weekly interest, each under the mutex: no race, no lost update, yet more than one final balance",
+        params: interest::params,
+        build: interest::build_mutex,
+        expect: interest::expect_mutex,
+    },
+    Entry {
+        name: "interest/ordered",
+        summary: "the same with a channel hand-off ordering each week: exactly one final balance",
+        params: interest::params,
+        build: interest::build_ordered,
+        expect: interest::expect_ordered,
+    },
+    Entry {
+        name: "waitgroup/missing-wait",
+        summary: "main prints the balance without wg.Wait(): it can print a partial balance",
+        params: waitgroup::params,
+        build: waitgroup::build,
+        expect: waitgroup::expect,
+    },
+];
+
+/// Every catalog scenario, in teaching order.
+pub fn entries() -> &'static [Entry] {
+    ENTRIES
+}
+
+/// The catalog scenario of this name, or an error that suggests the closest.
+pub fn find(name: &str) -> Result<&'static Entry, Error> {
+    if let Some(e) = ENTRIES.iter().find(|e| e.name == name) {
+        return Ok(e);
+    }
+    let closest = ENTRIES
+        .iter()
+        .min_by_key(|e| edit_distance(e.name, name))
+        .map(|e| e.name)
+        .filter(|c| edit_distance(c, name) <= name.len().max(3) / 2);
+    let hint = match closest {
+        Some(c) => format!("did you mean `{c}`? `interleave list` shows them all"),
+        None => "`interleave list` shows them all".to_string(),
+    };
+    Err(Error::new(
+        ErrorKind::UnknownScenario,
+        format!("unknown scenario `{name}`; {hint}"),
+    ))
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+impl Entry {
+    /// The parameters it takes.
+    pub fn params(&self) -> Vec<ParamSpec> {
+        (self.params)()
+    }
+
+    /// Every parameter at its default.
+    pub fn default_params(&self) -> Params {
+        Params::defaults(self.name, &self.params())
+    }
+
+    /// Parameters from `KEY=VALUE` overrides of the defaults.
+    pub fn params_from<S: AsRef<str>>(&self, assignments: &[S]) -> Result<Params, Error> {
+        let specs = self.params();
+        let mut params = Params::defaults(self.name, &specs);
+        for a in assignments {
+            params.set(&specs, a.as_ref())?;
+        }
+        Ok(params)
+    }
+
+    /// Builds the scenario.
+    pub fn build(&self, params: &Params) -> Result<Scenario, Error> {
+        (self.build)(params)
+    }
+
+    /// What it should show with these parameters.
+    pub fn expectation(&self, params: &Params) -> Expectation {
+        (self.expect)(params)
+    }
+
+    /// The replay token of a schedule of this scenario.
+    pub fn token(&self, params: &Params, schedule: Schedule) -> ReplayToken {
+        ReplayToken {
+            scenario: self.name.to_string(),
+            params: params.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+            schedule,
+        }
+    }
+
+    /// Explores it and judges the result against its expectation.
+    ///
+    /// The limits come from `config`; when to stop comes from the
+    /// expectation (once every expected counterexample is found, unless
+    /// something must be shown exhaustively).
+    pub fn check(&self, params: &Params, config: &ExploreConfig) -> Result<Report, Error> {
+        let scenario = self.build(params)?;
+        let expected = self.expectation(params);
+        let config = config.clone().stop(expected.stop_rule());
+        let mut exploration = explore(&scenario, &config);
+        for p in &mut exploration.properties {
+            if let Status::Violated(c) = &mut p.status {
+                let token = self.token(params, c.schedule.clone());
+                c.replay = Some(format!("interleave replay '{token}'"));
+            }
+        }
+        Ok(Report::judge(
+            self.name,
+            params.to_string(),
+            expected,
+            exploration,
+        ))
+    }
+}
+
+/// The entry, parameters, scenario and schedule a replay token names.
+pub fn resolve(token: &ReplayToken) -> Result<(&'static Entry, Params, Scenario), Error> {
+    let entry = find(&token.scenario)?;
+    let params = entry.params_from(&token.params).map_err(|e| {
+        Error::new(
+            ErrorKind::TokenMismatch,
+            format!("replay token for `{}`: {e}", token.scenario),
+        )
+    })?;
+    let scenario = entry.build(&params)?;
+    Ok((entry, params, scenario))
+}

@@ -1,0 +1,9 @@
+//! Verdicts: properties and counterexamples, expectations, and replay tokens.
+
+mod expect;
+mod property;
+mod token;
+
+pub use expect::{Expectation, Outcomes, Report, Verdict};
+pub use property::{Counterexample, Pending, Property, PropertyResult, Status, TraceStep};
+pub use token::{ReplayToken, TOKEN_VERSION};

@@ -1,0 +1,108 @@
+//! The properties a check decides, and what it decided about each.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use crate::explore::Schedule;
+use crate::model::ThreadId;
+
+/// A property of a scenario: one of its invariants, or a built-in check.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Property {
+    /// A named invariant of the scenario.
+    Invariant(String),
+    /// Exactly one reachable final outcome (only for scenarios that claim it).
+    Deterministic,
+    /// No two accesses to a variable, at least one a write, unordered by
+    /// happens-before.
+    NoDataRace,
+    /// No state where some thread has not exited and no thread can move.
+    NoDeadlock,
+    /// No panic: not in the scenario's own code, and no Go runtime error.
+    NoPanic,
+    /// Every `assert` of the scenario's programs holds.
+    Assertions,
+}
+
+impl fmt::Display for Property {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Property::Invariant(name) => f.write_str(name),
+            Property::Deterministic => f.write_str("deterministic outcome"),
+            Property::NoDataRace => f.write_str("no data race"),
+            Property::NoDeadlock => f.write_str("no deadlock"),
+            Property::NoPanic => f.write_str("no panic"),
+            Property::Assertions => f.write_str("assertions hold"),
+        }
+    }
+}
+
+impl Serialize for Property {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// One step of a trace: a thread performing one shared operation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TraceStep {
+    /// The thread that moved.
+    pub thread: ThreadId,
+    /// The line of Go-like code it executed.
+    pub code: String,
+    /// The value read, written, sent or received, as shown (may be empty).
+    pub value: String,
+}
+
+/// A thread's pending operation at the end of a counterexample, for races
+/// (the two conflicting accesses) and deadlocks (what each thread waits for).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Pending {
+    /// The thread.
+    pub thread: ThreadId,
+    /// The line of code it is about to execute or is blocked at.
+    pub code: String,
+}
+
+/// A schedule that breaks a property, with its trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Counterexample {
+    /// The property it breaks.
+    pub property: Property,
+    /// What went wrong, in words, with the values involved.
+    pub message: String,
+    /// The thread choices, one per step; replays with [`replay`](crate::replay).
+    #[serde(serialize_with = "serialize_display")]
+    pub schedule: Schedule,
+    /// The steps, in order.
+    pub steps: Vec<TraceStep>,
+    /// For a race, the two racing accesses; for a deadlock, every blocked thread.
+    pub pending: Vec<Pending>,
+    /// The command line that replays it, where the scenario is in the catalog.
+    pub replay: Option<String>,
+}
+
+fn serialize_display<S: Serializer, T: fmt::Display>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+/// What a search decided about one property.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// No reachable state breaks it: the search was exhaustive.
+    Holds,
+    /// A counterexample breaks it.
+    Violated(Box<Counterexample>),
+    /// Not decided: the search stopped before it was exhaustive.
+    Undecided,
+}
+
+/// A property and its status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PropertyResult {
+    /// The property.
+    pub property: Property,
+    /// What the search decided.
+    pub status: Status,
+}

@@ -1,0 +1,371 @@
+//! Argument parsing and the commands. Exit codes: 0 when every verdict is as
+//! expected, 1 when one is not, 2 for a usage or input error.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use interleave::catalog::{self, Entry, Params};
+use interleave::check::{ReplayToken, Report};
+use interleave::report::{human, json};
+use interleave::{Error, ErrorKind, ExploreConfig, replay};
+
+/// Exhaustively explores the interleavings of concurrency scenarios: shows
+/// the interleaving that loses an update, proves the fix in every
+/// interleaving, and prints the command that replays each failure.
+#[derive(Parser, Debug)]
+#[command(name = "interleave", version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    check: CheckArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Lists the catalog's scenarios, their parameters and expectations.
+    List,
+    /// Checks catalog scenarios against their expectations (the default).
+    Check(CheckArgs),
+    /// Re-executes a failure from its replay token and prints its trace.
+    Replay {
+        /// The token a report printed, e.g. 'v1:bank/unsync:incomes=500+10,weeks=1:0.1.0.1'.
+        token: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Benchmarks exhaustive verification of bank/mutex, with the reduction on and off.
+    Bench(crate::bench::BenchArgs),
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Args, Debug, Default)]
+struct CheckArgs {
+    /// Scenarios to check (default: the whole catalog).
+    names: Vec<String>,
+    /// Overrides a parameter, e.g. `--set weeks=4 --set incomes=500+10`; applies
+    /// to every selected scenario that has it.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Most distinct states to store per scenario.
+    #[arg(long, value_name = "N")]
+    max_states: Option<u64>,
+    /// Most steps on one execution.
+    #[arg(long, value_name = "N")]
+    max_depth: Option<u64>,
+    /// Wall-clock limit per scenario, e.g. `30s`, `500ms`, `2m`.
+    #[arg(long, value_name = "DURATION")]
+    timeout: Option<String>,
+    /// Store every state (no chain reduction); counterexamples are then
+    /// shortest in steps.
+    #[arg(long)]
+    no_reduction: bool,
+    /// Only the status lines, no traces or outcomes.
+    #[arg(long)]
+    brief: bool,
+    /// Output format.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+/// Runs the command line; the process's exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let mut out = io::stdout().lock();
+    let result = match cli.command {
+        None => check(&cli.check, &mut out),
+        Some(Command::Check(args)) => check(&args, &mut out),
+        Some(Command::List) => list(&mut out),
+        Some(Command::Replay { token, format }) => replay_token(&token, format, &mut out),
+        Some(Command::Bench(args)) => crate::bench::run(&args, &mut out),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure::Input(e)) => {
+            let _ = out.flush();
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        // The reader went away (`| head`): nothing more to say.
+        Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Output(e)) => {
+            eprintln!("error: cannot write output: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+pub(crate) enum Failure {
+    Input(Error),
+    Output(io::Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Input(e)
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Failure::Output(e)
+    }
+}
+
+fn limit_error(flag: &str, why: &str) -> Failure {
+    Failure::Input(Error::new(
+        ErrorKind::InvalidLimit,
+        format!("--{flag}: {why}"),
+    ))
+}
+
+/// Parses `30s`, `500ms`, `2m` or a plain number of seconds.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, Failure> {
+    let bad = || {
+        limit_error(
+            "timeout",
+            &format!("`{text}` is not a duration; write e.g. `30s`, `500ms` or `2m`"),
+        )
+    };
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: f64 = number.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(bad()),
+    };
+    if secs.is_nan() || secs <= 0.0 {
+        return Err(limit_error("timeout", "must be more than zero"));
+    }
+    if secs > 7.0 * 24.0 * 3600.0 {
+        return Err(limit_error(
+            "timeout",
+            &format!("`{text}` is more than a week; leave it out for no limit"),
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn config(args: &CheckArgs) -> Result<ExploreConfig, Failure> {
+    let mut config = ExploreConfig::default().reduction(!args.no_reduction);
+    if let Some(n) = args.max_states {
+        if n == 0 {
+            return Err(limit_error("max-states", "must be at least 1"));
+        }
+        if n > u64::from(u32::MAX) - 1 {
+            return Err(limit_error(
+                "max-states",
+                &format!("{n} is more than the 4,294,967,294 states the explorer can number"),
+            ));
+        }
+        config = config.max_states(n as usize);
+    }
+    if let Some(n) = args.max_depth {
+        if n == 0 {
+            return Err(limit_error("max-depth", "must be at least 1"));
+        }
+        if n > u64::from(u32::MAX) {
+            return Err(limit_error(
+                "max-depth",
+                &format!("{n} is more than 4,294,967,295 steps"),
+            ));
+        }
+        config = config.max_depth(n as usize);
+    }
+    if let Some(t) = &args.timeout {
+        config = config.timeout(parse_duration(t)?);
+    }
+    Ok(config)
+}
+
+/// The selected entries with their parameters, every `--set` checked.
+fn selection(args: &CheckArgs) -> Result<Vec<(&'static Entry, Params)>, Failure> {
+    let entries: Vec<&'static Entry> = if args.names.is_empty() {
+        catalog::entries().iter().collect()
+    } else {
+        args.names
+            .iter()
+            .map(|n| catalog::find(n))
+            .collect::<Result<_, _>>()?
+    };
+    let mut selected = Vec::new();
+    for entry in &entries {
+        let specs = entry.params();
+        let mut params = entry.default_params();
+        for assignment in &args.set {
+            let key = assignment
+                .split_once('=')
+                .map_or(assignment.as_str(), |(k, _)| k.trim());
+            if specs.iter().any(|s| s.name == key) || !assignment.contains('=') {
+                params.set(&specs, assignment)?;
+            }
+        }
+        selected.push((*entry, params));
+    }
+    for assignment in &args.set {
+        let key = assignment
+            .split_once('=')
+            .map_or(assignment.as_str(), |(k, _)| k.trim());
+        if !entries
+            .iter()
+            .any(|e| e.params().iter().any(|s| s.name == key))
+        {
+            let names: Vec<&str> = entries.iter().map(|e| e.name).collect();
+            return Err(Failure::Input(Error::new(
+                ErrorKind::InvalidParameter,
+                format!(
+                    "no selected scenario has a parameter `{key}` ({}); `interleave list` shows each scenario's parameters",
+                    names.join(", ")
+                ),
+            )));
+        }
+    }
+    Ok(selected)
+}
+
+fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, Failure> {
+    let config = config(args)?;
+    let selected = selection(args)?;
+    let format = args.format.unwrap_or(Format::Human);
+    let started = Instant::now();
+    let width = selected
+        .iter()
+        .map(|(e, _)| e.name.len())
+        .max()
+        .unwrap_or(0);
+    if format == Format::Human {
+        writeln!(
+            out,
+            "{:>8} {} scenario{} with the explorer (breadth-first, {})",
+            "Checking",
+            selected.len(),
+            if selected.len() == 1 { "" } else { "s" },
+            if config.reduction {
+                "chain reduction on"
+            } else {
+                "every state stored"
+            }
+        )?;
+    }
+    let mut reports: Vec<Report> = Vec::new();
+    for (entry, params) in &selected {
+        let scenario = entry.build(params)?;
+        let report = entry.check(params, &config)?;
+        match format {
+            Format::Human => {
+                writeln!(out, "{}", human::status_line(&report, width))?;
+                if !args.brief {
+                    writeln!(out, "{}", human::details(&report, scenario.names()))?;
+                }
+            }
+            Format::Json => {
+                writeln!(out, "{}", json::report(&report, scenario.names()))?;
+            }
+        }
+        out.flush()?;
+        reports.push(report);
+    }
+    let failed = reports.iter().filter(|r| !r.as_expected()).count();
+    if format == Format::Human {
+        writeln!(out, "{}", "─".repeat(12))?;
+        writeln!(
+            out,
+            "{:>8} [{:>8.3}s] {} scenario{} checked: {} as expected, {} not",
+            "Summary",
+            started.elapsed().as_secs_f64(),
+            reports.len(),
+            if reports.len() == 1 { "" } else { "s" },
+            reports.len() - failed,
+            failed
+        )?;
+        for r in reports.iter().filter(|r| !r.as_expected()) {
+            writeln!(
+                out,
+                "{:>8} {}: {}",
+                "FAIL",
+                r.scenario,
+                r.mismatches.join("; ")
+            )?;
+        }
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn list(out: &mut impl Write) -> Result<ExitCode, Failure> {
+    for entry in catalog::entries() {
+        let params = entry.default_params();
+        writeln!(out, "{}", entry.name)?;
+        writeln!(out, "    {}", entry.summary)?;
+        writeln!(out, "    expected: {}", entry.expectation(&params))?;
+        for spec in entry.params() {
+            writeln!(
+                out,
+                "    --set {}={}  ({})",
+                spec.name, spec.default, spec.help
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn replay_token(text: &str, format: Format, out: &mut impl Write) -> Result<ExitCode, Failure> {
+    let token: ReplayToken = text.parse()?;
+    let (entry, params, scenario) = catalog::resolve(&token)?;
+    let run = replay(&scenario, &token.schedule)
+        .map_err(|e| Error::new(e.kind(), format!("replay token for `{}`: {e}", entry.name)))?;
+    match format {
+        Format::Human => write!(
+            out,
+            "{}",
+            human::replay(entry.name, &params.to_string(), scenario.names(), &run)
+        )?,
+        Format::Json => writeln!(
+            out,
+            "{}",
+            json::replay(entry.name, &params.to_string(), scenario.names(), &run)
+        )?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s").ok(), Some(Duration::from_secs(30)));
+        assert_eq!(
+            parse_duration("500ms").ok(),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(parse_duration("2m").ok(), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("3").ok(), Some(Duration::from_secs(3)));
+        for bad in ["0", "0s", "x", "3y", "", "9999h"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Search limits and when to stop.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::check::Property;
+
+/// When a search may stop before it is exhaustive.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Stop {
+    /// At the first violated property (the default).
+    #[default]
+    FirstViolation,
+    /// Once every one of these properties has a counterexample; with an empty
+    /// set, never early.
+    WhenViolated(BTreeSet<Property>),
+    /// Never early: every property is decided, bounds permitting.
+    Exhaust,
+}
+
+/// Limits and options of the built-in explorer.
+///
+/// ```
+/// use interleave::ExploreConfig;
+/// let config = ExploreConfig::default().max_states(1_000_000).reduction(false);
+/// assert_eq!(config.max_states, 1_000_000);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ExploreConfig {
+    /// Most distinct states stored; default 200,000,000 (about 8 GiB at the
+    /// seed's state size).
+    pub max_states: usize,
+    /// Most steps on one execution; default 1,000,000.
+    pub max_depth: usize,
+    /// Wall-clock limit; default none.
+    pub timeout: Option<Duration>,
+    /// Follow chains of states with a single enabled thread without storing
+    /// them; default on. Off, every reachable state is stored, and
+    /// counterexamples are shortest in steps.
+    pub reduction: bool,
+    /// When to stop early; default at the first violation.
+    pub stop: Stop,
+}
+
+impl Default for ExploreConfig {
+    fn default() -> Self {
+        ExploreConfig {
+            max_states: 200_000_000,
+            max_depth: 1_000_000,
+            timeout: None,
+            reduction: true,
+            stop: Stop::FirstViolation,
+        }
+    }
+}
+
+impl ExploreConfig {
+    /// Sets [`max_states`](Self::max_states).
+    pub fn max_states(mut self, n: usize) -> Self {
+        self.max_states = n;
+        self
+    }
+    /// Sets [`max_depth`](Self::max_depth).
+    pub fn max_depth(mut self, n: usize) -> Self {
+        self.max_depth = n;
+        self
+    }
+    /// Sets [`timeout`](Self::timeout).
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.timeout = Some(t);
+        self
+    }
+    /// Sets [`reduction`](Self::reduction).
+    pub fn reduction(mut self, on: bool) -> Self {
+        self.reduction = on;
+        self
+    }
+    /// Sets [`stop`](Self::stop).
+    pub fn stop(mut self, stop: Stop) -> Self {
+        self.stop = stop;
+        self
+    }
+}
+
+/// A limit that ended a search before it was exhaustive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    /// [`ExploreConfig::max_states`] distinct states were stored.
+    States,
+    /// Some execution was longer than [`ExploreConfig::max_depth`] steps.
+    Depth,
+    /// [`ExploreConfig::timeout`] passed.
+    Time,
+}
+
+impl fmt::Display for Bound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Bound::States => "state limit",
+            Bound::Depth => "depth limit",
+            Bound::Time => "time limit",
+        })
+    }
+}
+
+/// How far a search went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "bound")]
+pub enum Completion {
+    /// Every reachable state was explored.
+    Exhaustive,
+    /// It stopped early because it had found what it was asked to find.
+    Stopped,
+    /// A limit ended it.
+    Bounded(Bound),
+}

@@ -1,0 +1,14 @@
+//! The built-in explorer: exhaustive breadth-first search over a scenario's
+//! global states, and replay of single schedules.
+
+mod config;
+mod replay;
+mod schedule;
+mod search;
+mod sim;
+mod store;
+
+pub use config::{Bound, Completion, ExploreConfig, Stop};
+pub use replay::{Replay, ReplayFinding, replay};
+pub use schedule::{MAX_SCHEDULE_LEN, Schedule};
+pub use search::{Exploration, OutcomeCount, Stats, explore};

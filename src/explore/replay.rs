@@ -1,0 +1,161 @@
+//! Re-executing one schedule: the trace of a counterexample, and what the
+//! `replay` command shows.
+
+use serde::Serialize;
+
+use super::schedule::Schedule;
+use super::sim::{Sim, Terminal};
+use crate::check::{Pending, Property, TraceStep};
+use crate::error::{Error, ErrorKind};
+use crate::model::{Outcome, Scenario, Scope};
+
+/// Something a replayed execution showed: a property broken after a step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReplayFinding {
+    /// How many steps had run when it showed (0: in the initial state).
+    pub after_step: usize,
+    /// The property broken.
+    pub property: Property,
+    /// What went wrong.
+    pub message: String,
+    /// For a race, the racing accesses; for a deadlock, the blocked threads.
+    pub pending: Vec<Pending>,
+}
+
+/// One execution, re-run from its schedule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Replay {
+    /// The steps, in order.
+    pub steps: Vec<TraceStep>,
+    /// Each property broken along the way, at the first step it shows.
+    pub findings: Vec<ReplayFinding>,
+    /// The final outcome, when the schedule runs every thread to its end.
+    pub outcome: Option<Outcome>,
+}
+
+/// Runs `schedule` on `scenario`, step by step, checking every property the
+/// explorer checks (except determinism, which needs more than one execution).
+///
+/// A schedule that does not fit the scenario (a thread number out of range,
+/// a thread that cannot move at that step, steps after a panic) is an
+/// [`ErrorKind::TokenMismatch`] error naming the step.
+///
+/// ```
+/// use interleave::{ProgramBuilder, ScenarioBuilder, replay};
+/// let mut s = ScenarioBuilder::new("one writer");
+/// let x = s.var("x", 0);
+/// let mut p = ProgramBuilder::new("writer");
+/// p.store(x, 7);
+/// s.thread(p.build());
+/// let scenario = s.build().unwrap();
+/// let run = replay(&scenario, &"0".parse().unwrap()).unwrap();
+/// assert_eq!(run.steps[0].code, "x = 7");
+/// assert_eq!(run.outcome.unwrap().to_string(), "x=7");
+/// assert!(replay(&scenario, &"0.0".parse().unwrap()).is_err());
+/// ```
+pub fn replay(scenario: &Scenario, schedule: &Schedule) -> Result<Replay, Error> {
+    let sim = Sim::new(scenario);
+    let mut run = Replay {
+        steps: Vec::new(),
+        findings: Vec::new(),
+        outcome: None,
+    };
+    let mismatch = |m: String| Err(Error::new(ErrorKind::TokenMismatch, m));
+    let mut st = match sim.initial() {
+        Ok(st) => st,
+        Err((t, fault)) => {
+            let (property, message) = sim.fault_finding(t, &fault);
+            note(&mut run, 0, property, message, Vec::new());
+            if !schedule.is_empty() {
+                return mismatch(format!(
+                    "the schedule has {} steps, but the scenario fails before its first step",
+                    schedule.len()
+                ));
+            }
+            return Ok(run);
+        }
+    };
+    let threads = scenario.thread_count();
+    let mut enabled = Vec::new();
+    examine(&sim, &st, 0, &mut run, &mut enabled);
+    for (k, thread) in schedule.steps().iter().enumerate() {
+        let t = thread.index();
+        let step = k + 1;
+        if t >= threads {
+            return mismatch(format!(
+                "step {step} names thread {t}, but `{}` has {threads} threads (0 to {}); replay a token printed for this scenario",
+                scenario.name(),
+                threads - 1
+            ));
+        }
+        if !sim.enabled(&st, t) {
+            let name = scenario.names().threads[t].clone();
+            let why = if st.pending[t] == crate::model::Op::Exit {
+                "has already exited".to_string()
+            } else {
+                format!("is blocked at `{}`", sim.code_line(&st, t))
+            };
+            return mismatch(format!(
+                "step {step} names thread {t} ({name}), which cannot move: it {why}; the schedule does not fit this scenario (were its parameters changed?)"
+            ));
+        }
+        run.steps.push(sim.describe_step(&st, t));
+        if let Err((who, fault)) = sim.step(&mut st, t) {
+            let (property, message) = sim.fault_finding(who, &fault);
+            note(&mut run, step, property, message, Vec::new());
+            if step < schedule.len() {
+                return mismatch(format!(
+                    "the schedule goes on for {} more steps after the failure at step {step}",
+                    schedule.len() - step
+                ));
+            }
+            return Ok(run);
+        }
+        examine(&sim, &st, step, &mut run, &mut enabled);
+    }
+    Ok(run)
+}
+
+fn note(run: &mut Replay, step: usize, property: Property, message: String, pending: Vec<Pending>) {
+    if run.findings.iter().all(|f| f.property != property) {
+        run.findings.push(ReplayFinding {
+            after_step: step,
+            property,
+            message,
+            pending,
+        });
+    }
+}
+
+fn examine(
+    sim: &Sim<'_>,
+    st: &super::sim::SimState,
+    step: usize,
+    run: &mut Replay,
+    enabled: &mut Vec<u16>,
+) {
+    if let Some((i, message)) = sim.failing_invariant(st, Scope::Always) {
+        let name = sim.sc.invariants[i].name.clone();
+        note(run, step, Property::Invariant(name), message, Vec::new());
+    }
+    if let Some((var, a, b)) = sim.race(st) {
+        let (message, pending) = sim.race_finding(st, var, a, b);
+        note(run, step, Property::NoDataRace, message, pending);
+    }
+    sim.enabled_threads(st, enabled);
+    if enabled.is_empty() {
+        match sim.terminal(st) {
+            Terminal::Final => {
+                if let Some((i, message)) = sim.failing_invariant(st, Scope::AtEnd) {
+                    let name = sim.sc.invariants[i].name.clone();
+                    note(run, step, Property::Invariant(name), message, Vec::new());
+                }
+                run.outcome = Some(sim.sc.outcome(&st.words));
+            }
+            Terminal::Deadlock => {
+                let (message, pending) = sim.deadlock_finding(st);
+                note(run, step, Property::NoDeadlock, message, pending);
+            }
+        }
+    }
+}

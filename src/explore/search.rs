@@ -1,0 +1,461 @@
+//! Breadth-first search over the scenario's global states.
+//!
+//! States are numbered in the order they are stored, which is the BFS order,
+//! so the queue is just a cursor into the store and costs no memory; each
+//! state keeps its parent and the thread chosen to reach it, from which any
+//! counterexample's schedule is rebuilt.
+//!
+//! The reduction: a state in which exactly one thread can move (every other
+//! thread is blocked, say at a lock someone holds, or has exited) has a single
+//! successor, so the search follows such chains without storing their states,
+//! checking every `Always` invariant on the way. Every reachable state is
+//! still visited, so every verdict and outcome set is the unreduced one; only
+//! fewer states are stored.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::config::{Bound, Completion, ExploreConfig, Stop};
+use super::replay::replay;
+use super::schedule::Schedule;
+use super::sim::{Sim, SimState, Terminal};
+use super::store::{Insert, StateStore};
+use crate::check::{Counterexample, Property, PropertyResult, Status};
+use crate::model::{Fault, Outcome, Scenario, Scope};
+
+/// Longest chain followed without storing a state: the guard against a
+/// thread that loops alone forever.
+const CHAIN_CAP: usize = 10_000;
+
+/// A final outcome and how many distinct final states show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OutcomeCount {
+    /// The observed values.
+    pub outcome: Outcome,
+    /// Distinct final states (threads' local states included) with these values.
+    pub final_states: u64,
+}
+
+/// Counters of one search.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Distinct states stored.
+    pub states: u64,
+    /// Steps executed (transitions, including those along chains).
+    pub steps: u64,
+    /// The longest execution explored, in steps.
+    pub max_depth: u64,
+    /// Bytes held by the visited set when the search ended.
+    pub memory_bytes: u64,
+    /// Wall-clock time.
+    #[serde(rename = "elapsed_ms", serialize_with = "millis")]
+    pub elapsed: Duration,
+    /// Whether the chain reduction was on.
+    pub reduction: bool,
+}
+
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}
+
+/// The result of [`explore`]: each property's status, the reachable final
+/// outcomes, and how far the search went.
+#[derive(Clone, Debug)]
+pub struct Exploration {
+    /// Every property of the scenario with what was decided about it.
+    pub properties: Vec<PropertyResult>,
+    /// The final outcomes reached, in order of their values; complete only
+    /// when the search was exhaustive.
+    pub outcomes: Vec<OutcomeCount>,
+    /// Counters.
+    pub stats: Stats,
+    /// Whether the search was exhaustive, stopped early, or bounded.
+    pub completion: Completion,
+}
+
+impl Exploration {
+    /// Whether some property has a counterexample.
+    pub fn is_violated(&self) -> bool {
+        self.violations().next().is_some()
+    }
+
+    /// Whether every reachable state was explored.
+    pub fn is_exhaustive(&self) -> bool {
+        self.completion == Completion::Exhaustive
+    }
+
+    /// The counterexamples found, one per violated property.
+    pub fn violations(&self) -> impl Iterator<Item = &Counterexample> {
+        self.properties.iter().filter_map(|p| match &p.status {
+            Status::Violated(c) => Some(&**c),
+            _ => None,
+        })
+    }
+
+    /// The status of one property, if the scenario has it.
+    pub fn status(&self, property: &Property) -> Option<&Status> {
+        self.properties
+            .iter()
+            .find(|p| &p.property == property)
+            .map(|p| &p.status)
+    }
+}
+
+/// The properties a scenario is checked for, in report order.
+pub(crate) fn properties_of(sc: &Scenario) -> Vec<Property> {
+    let mut props: Vec<Property> = sc
+        .invariants
+        .iter()
+        .map(|i| Property::Invariant(i.name.clone()))
+        .collect();
+    if sc.deterministic {
+        props.push(Property::Deterministic);
+    }
+    props.extend([
+        Property::NoDataRace,
+        Property::NoDeadlock,
+        Property::NoPanic,
+        Property::Assertions,
+    ]);
+    props
+}
+
+struct Found {
+    message: String,
+    schedule: Vec<u16>,
+}
+
+struct Search<'a> {
+    sim: Sim<'a>,
+    config: &'a ExploreConfig,
+    store: StateStore,
+    parents: Vec<u32>,
+    choices: Vec<u16>,
+    depths: Vec<u32>,
+    found: BTreeMap<Property, Found>,
+    /// Observed values of final states -> (distinct final states, first one).
+    outcomes: HashMap<Vec<i64>, (u64, u32)>,
+    steps: u64,
+    max_depth: u64,
+    bound: Option<Bound>,
+    stop: bool,
+}
+
+/// Explores every interleaving of `scenario` (within the limits of `config`)
+/// and decides each of its properties.
+///
+/// ```
+/// use interleave::{ExploreConfig, ProgramBuilder, ScenarioBuilder, explore};
+///
+/// let mut s = ScenarioBuilder::new("two writers");
+/// let x = s.var("x", 0);
+/// for value in [1, 2] {
+///     let mut p = ProgramBuilder::new(format!("writer {value}"));
+///     p.store(x, value);
+///     s.thread(p.build());
+/// }
+/// let result = explore(&s.build().unwrap(), &ExploreConfig::default().stop(interleave::Stop::Exhaust));
+/// assert!(result.is_exhaustive());
+/// assert_eq!(result.outcomes.len(), 2); // x ends as 1 or 2
+/// assert!(result.is_violated()); // and the two stores race
+/// ```
+pub fn explore(scenario: &Scenario, config: &ExploreConfig) -> Exploration {
+    let started = Instant::now();
+    let mut search = Search {
+        sim: Sim::new(scenario),
+        config,
+        store: StateStore::new(),
+        parents: Vec::new(),
+        choices: Vec::new(),
+        depths: Vec::new(),
+        found: BTreeMap::new(),
+        outcomes: HashMap::new(),
+        steps: 0,
+        max_depth: 0,
+        bound: None,
+        stop: false,
+    };
+    match search.sim.initial() {
+        Ok(init) => search.run(init, started),
+        Err((t, fault)) => search.record_fault(t, fault, None, &[]),
+    }
+    search.finish(started)
+}
+
+impl<'a> Search<'a> {
+    fn run(&mut self, init: SimState, started: Instant) {
+        let sim = &self.sim;
+        let n = init.pending.len();
+        self.store.insert(&init.words);
+        self.parents.push(u32::MAX);
+        self.choices.push(0);
+        self.depths.push(0);
+        let mut enabled = Vec::with_capacity(n);
+        sim.enabled_threads(&init, &mut enabled);
+        self.examine(&init, &enabled, None, &[]);
+
+        let mut current = init.clone();
+        let mut next = init;
+        let mut successors = Vec::with_capacity(n);
+        let mut chain: Vec<u16> = Vec::new();
+        let mut index: u32 = 0;
+        while (index as usize) < self.store.len() && !self.stop {
+            if index % 1024 == 0
+                && let Some(limit) = self.config.timeout
+                && started.elapsed() >= limit
+            {
+                self.bound = Some(Bound::Time);
+                break;
+            }
+            self.store.get(index, &mut current.words);
+            for t in 0..n {
+                let slot = self.sim.sc.thread_slot(&current.words, t);
+                current.pending[t] = self.sim.sc.threads[t].behaviour.pending(slot);
+            }
+            self.sim.enabled_threads(&current, &mut successors);
+            for &t in &successors {
+                next.clone_from(&current);
+                chain.clear();
+                chain.push(t);
+                if let Err((who, fault)) = self.sim.step(&mut next, t as usize) {
+                    self.record_fault(who, fault, Some(index), &chain);
+                    continue;
+                }
+                self.steps += 1;
+                let mut faulted = false;
+                loop {
+                    self.sim.enabled_threads(&next, &mut enabled);
+                    if !(self.config.reduction && enabled.len() == 1 && chain.len() < CHAIN_CAP) {
+                        break;
+                    }
+                    if let Some((i, message)) = self.sim.failing_invariant(&next, Scope::Always) {
+                        self.record_invariant(i, message, Some(index), &chain);
+                    }
+                    let u = enabled[0];
+                    chain.push(u);
+                    if let Err((who, fault)) = self.sim.step(&mut next, u as usize) {
+                        self.record_fault(who, fault, Some(index), &chain);
+                        faulted = true;
+                        break;
+                    }
+                    self.steps += 1;
+                }
+                if faulted || self.stop {
+                    continue;
+                }
+                let depth = self.depths[index as usize] as u64 + chain.len() as u64;
+                if depth > self.config.max_depth as u64 {
+                    self.bound = Some(Bound::Depth);
+                    continue;
+                }
+                if let Insert::New(j) = self.store.insert(&next.words) {
+                    self.parents.push(index);
+                    self.choices.push(t);
+                    self.depths.push(depth as u32);
+                    self.max_depth = self.max_depth.max(depth);
+                    self.examine(&next, &enabled, Some(index), &chain);
+                    if let Some(j_outcome) = self.final_outcome(&next, &enabled) {
+                        self.count_outcome(j_outcome, j, index, &chain);
+                    }
+                    if self.store.len() >= self.config.max_states {
+                        self.bound = Some(Bound::States);
+                        self.stop = true;
+                    }
+                }
+                if self.stop {
+                    break;
+                }
+            }
+            index += 1;
+        }
+    }
+
+    /// Checks a newly stored state: invariants, races, deadlock, and the
+    /// final-state invariants.
+    fn examine(&mut self, st: &SimState, enabled: &[u16], parent: Option<u32>, chain: &[u16]) {
+        if let Some((i, message)) = self.sim.failing_invariant(st, Scope::Always) {
+            self.record_invariant(i, message, parent, chain);
+        }
+        if enabled.len() >= 2
+            && !self.found.contains_key(&Property::NoDataRace)
+            && let Some((var, a, b)) = self.sim.race(st)
+        {
+            let (message, _) = self.sim.race_finding(st, var, a, b);
+            self.record(Property::NoDataRace, message, parent, chain);
+        }
+        if enabled.is_empty() {
+            match self.sim.terminal(st) {
+                Terminal::Final => {
+                    if let Some((i, message)) = self.sim.failing_invariant(st, Scope::AtEnd) {
+                        self.record_invariant(i, message, parent, chain);
+                    }
+                }
+                Terminal::Deadlock => {
+                    let (message, _) = self.sim.deadlock_finding(st);
+                    self.record(Property::NoDeadlock, message, parent, chain);
+                }
+            }
+        }
+    }
+
+    fn final_outcome(&self, st: &SimState, enabled: &[u16]) -> Option<Vec<i64>> {
+        (enabled.is_empty() && self.sim.terminal(st) == Terminal::Final)
+            .then(|| self.sim.sc.outcome_key(&st.words))
+    }
+
+    fn count_outcome(&mut self, key: Vec<i64>, state: u32, parent: u32, chain: &[u16]) {
+        let distinct = self.outcomes.len();
+        let entry = self.outcomes.entry(key).or_insert((0, state));
+        entry.0 += 1;
+        let first_state = entry.1;
+        if distinct == 1 && self.outcomes.len() == 2 && self.sim.sc.deterministic {
+            let first = self.outcome_of(first_state);
+            let second = self.outcome_of(state);
+            let message = format!(
+                "more than one final outcome: {first} in one interleaving, {second} in another"
+            );
+            self.record(Property::Deterministic, message, Some(parent), chain);
+        }
+    }
+
+    fn outcome_of(&self, state: u32) -> Outcome {
+        let mut words = vec![0; self.sim.sc.layout.width];
+        self.store.get(state, &mut words);
+        self.sim.sc.outcome(&words)
+    }
+
+    fn record_invariant(&mut self, i: usize, message: String, parent: Option<u32>, chain: &[u16]) {
+        let name = self.sim.sc.invariants[i].name.clone();
+        self.record(Property::Invariant(name), message, parent, chain);
+    }
+
+    fn record_fault(&mut self, thread: u16, fault: Fault, parent: Option<u32>, chain: &[u16]) {
+        let (property, message) = self.sim.fault_finding(thread, &fault);
+        self.record(property, message, parent, chain);
+    }
+
+    fn record(&mut self, property: Property, message: String, parent: Option<u32>, chain: &[u16]) {
+        if self.found.contains_key(&property) {
+            return;
+        }
+        let mut schedule = parent.map_or_else(Vec::new, |p| self.schedule_to(p));
+        schedule.extend_from_slice(chain);
+        self.found.insert(property, Found { message, schedule });
+        self.stop |= match &self.config.stop {
+            Stop::FirstViolation => true,
+            Stop::WhenViolated(targets) => {
+                !targets.is_empty() && targets.iter().all(|p| self.found.contains_key(p))
+            }
+            Stop::Exhaust => false,
+        };
+    }
+
+    /// The full schedule (chains included) that reaches stored state `index`.
+    fn schedule_to(&self, index: u32) -> Vec<u16> {
+        let mut edges = Vec::new();
+        let mut i = index;
+        while i != 0 {
+            edges.push(self.choices[i as usize]);
+            i = self.parents[i as usize];
+        }
+        edges.reverse();
+        let sim = &self.sim;
+        let mut st = sim
+            .initial()
+            .expect("the initial state was built once already");
+        let mut enabled = Vec::new();
+        let mut schedule = Vec::new();
+        for t in edges {
+            let mut len = 1;
+            sim.step(&mut st, t as usize)
+                .expect("a stored path does not fault");
+            schedule.push(t);
+            loop {
+                sim.enabled_threads(&st, &mut enabled);
+                if !(self.config.reduction && enabled.len() == 1 && len < CHAIN_CAP) {
+                    break;
+                }
+                sim.step(&mut st, enabled[0] as usize)
+                    .expect("a stored path does not fault");
+                schedule.push(enabled[0]);
+                len += 1;
+            }
+        }
+        schedule
+    }
+
+    fn finish(self, started: Instant) -> Exploration {
+        let completion = match (self.bound, self.stop) {
+            (Some(bound), _) => Completion::Bounded(bound),
+            (None, true) => Completion::Stopped,
+            (None, false) => Completion::Exhaustive,
+        };
+        let sc = self.sim.sc;
+        let mut found = self.found;
+        let properties = properties_of(sc)
+            .into_iter()
+            .map(|property| {
+                let status = match found.remove(&property) {
+                    Some(f) => Status::Violated(Box::new(counterexample(sc, property.clone(), f))),
+                    None if completion == Completion::Exhaustive => Status::Holds,
+                    None => Status::Undecided,
+                };
+                PropertyResult { property, status }
+            })
+            .collect();
+        let mut outcomes: Vec<OutcomeCount> = self
+            .outcomes
+            .values()
+            .map(|&(count, state)| {
+                let mut words = vec![0; sc.layout.width];
+                self.store.get(state, &mut words);
+                OutcomeCount {
+                    outcome: sc.outcome(&words),
+                    final_states: count,
+                }
+            })
+            .collect();
+        outcomes.sort_by(|a, b| a.outcome.cmp(&b.outcome));
+        Exploration {
+            properties,
+            outcomes,
+            stats: Stats {
+                states: self.store.len() as u64,
+                steps: self.steps,
+                max_depth: self.max_depth,
+                memory_bytes: (self.store.memory_bytes()
+                    + self.parents.capacity() * 4
+                    + self.choices.capacity() * 2
+                    + self.depths.capacity() * 4) as u64,
+                elapsed: started.elapsed(),
+                reduction: self.config.reduction,
+            },
+            completion,
+        }
+    }
+}
+
+fn counterexample(sc: &Scenario, property: Property, found: Found) -> Counterexample {
+    let schedule = Schedule::from_indices(&found.schedule);
+    let run = replay(sc, &schedule).expect("a schedule the search found replays");
+    debug_assert!(
+        run.findings.iter().any(|f| f.property == property) || property == Property::Deterministic,
+        "replay of {schedule} does not show {property}"
+    );
+    let pending = run
+        .findings
+        .iter()
+        .find(|f| f.property == property)
+        .map(|f| f.pending.clone())
+        .unwrap_or_default();
+    Counterexample {
+        property,
+        message: found.message,
+        schedule,
+        steps: run.steps,
+        pending,
+        replay: None,
+    }
+}

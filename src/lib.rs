@@ -1,0 +1,58 @@
+//! # interleave
+//!
+//! A property-based verification harness for concurrency scenarios.
+//!
+//! A scenario is a few shared resources (integer variables, mutexes, wait
+//! groups, Go-like channels), one state machine per thread, and properties.
+//! The built-in explorer visits every interleaving of the threads' shared
+//! operations and decides each property: it holds in every interleaving
+//! (exhaustive), or here is the shortest interleaving that breaks it, as a
+//! per-thread trace and a schedule that replays it.
+//!
+//! ```
+//! use interleave::{ExploreConfig, ProgramBuilder, ScenarioBuilder, Stop, explore};
+//!
+//! // Two goroutines each add to a balance without a mutex:
+//! //   temp := balance; temp += amount; balance = temp
+//! let mut s = ScenarioBuilder::new("bank/unsync");
+//! let balance = s.var("balance", 0);
+//! for amount in [500, 10] {
+//!     let mut p = ProgramBuilder::new(format!("earner {amount}"));
+//!     let temp = p.local("temp");
+//!     p.load(temp, balance);
+//!     p.set(temp, temp + amount);
+//!     p.store(balance, temp);
+//!     s.thread(p.build());
+//! }
+//! s.at_end("no lost update", move |v| match v.var(balance) {
+//!     510 => Ok(()),
+//!     other => Err(format!("balance is {other}, expected 510")),
+//! });
+//! let result = explore(&s.build().unwrap(), &ExploreConfig::default().stop(Stop::Exhaust));
+//! assert!(result.is_exhaustive());
+//! let lost = result.violations().find(|c| c.message.contains("expected 510")).unwrap();
+//! assert_eq!(lost.schedule.to_string(), "0.1.0.1"); // read, read, write, write
+//! assert_eq!(result.outcomes.len(), 3); // 510, 500 or 10
+//! ```
+//!
+//! The [`catalog`] holds the scenarios of a Go concurrency course, each with
+//! the verdict it is meant to teach; the `interleave` binary checks them.
+
+pub mod catalog;
+pub mod check;
+mod error;
+pub mod explore;
+pub mod model;
+pub mod report;
+
+pub use check::{Counterexample, Pending, Property, PropertyResult, Status, TraceStep};
+pub use error::{Error, ErrorKind};
+pub use explore::{
+    Bound, Completion, Exploration, ExploreConfig, OutcomeCount, Replay, ReplayFinding, Schedule,
+    Stats, Stop, explore, replay,
+};
+pub use model::{
+    ChanId, Expr, Invariant, MutexId, Names, Op, OpResult, Operand, Outcome, Program,
+    ProgramBuilder, Reg, Scenario, ScenarioBuilder, StateView, ThreadId, ThreadMachine, VarId,
+    WaitGroupId,
+};

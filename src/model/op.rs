@@ -1,0 +1,61 @@
+//! Operations on shared resources, and what they give back.
+
+use super::ids::{ChanId, MutexId, VarId, WaitGroupId};
+
+/// The next operation a thread wants to perform on a shared resource.
+///
+/// These are the only scheduling points: everything a thread computes between
+/// two operations is local and invisible to other threads. The semantics are
+/// Go's: see `ARCHITECTURE.md` for the exact enabling rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// Read a shared variable; answered with [`OpResult::Value`].
+    Load(VarId),
+    /// Write a value into a shared variable.
+    Store(VarId, i64),
+    /// Acquire a mutex; blocks while another thread holds it.
+    Lock(MutexId),
+    /// Release a mutex; releasing an unlocked mutex is a fatal error, as in Go.
+    Unlock(MutexId),
+    /// Add to a wait group's counter (Go's `wg.Add(n)`); a negative counter panics.
+    WgAdd(WaitGroupId, i64),
+    /// Go's `wg.Done()`, that is `wg.Add(-1)`.
+    WgDone(WaitGroupId),
+    /// Block until the wait group's counter is zero.
+    WgWait(WaitGroupId),
+    /// Send a value on a channel; sending on a closed channel panics.
+    Send(ChanId, i64),
+    /// Receive from a channel; answered with [`OpResult::Received`].
+    Recv(ChanId),
+    /// Close a channel; closing a closed channel panics.
+    Close(ChanId),
+    /// The thread has finished.
+    Exit,
+}
+
+/// What an operation gives back to the thread that performed it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OpResult {
+    /// The operation completed and returns nothing.
+    Done,
+    /// The value a [`Op::Load`] read.
+    Value(i64),
+    /// What a [`Op::Recv`] received: `ok` is false when the channel is closed
+    /// and drained, and `value` is then 0, as Go's `v, ok := <-ch`.
+    Received {
+        /// The value received (0 when `ok` is false).
+        value: i64,
+        /// False when the channel was closed and empty.
+        ok: bool,
+    },
+}
+
+impl OpResult {
+    /// The integer this result carries, if any.
+    pub fn value(self) -> Option<i64> {
+        match self {
+            OpResult::Done => None,
+            OpResult::Value(v) | OpResult::Received { value: v, .. } => Some(v),
+        }
+    }
+}

@@ -1,0 +1,717 @@
+//! The program builder: Go-like straight-line code compiled into a thread
+//! state machine (a program counter and registers).
+
+use std::any::Any;
+
+use super::expr::{Expr, Operand};
+use super::ids::{ChanId, MutexId, Reg, VarId, WaitGroupId};
+use super::machine::{Behaviour, Fault, FaultKind};
+use super::op::{Op, OpResult};
+use super::scenario::Names;
+
+/// How many local instructions one step may run before the thread is judged
+/// to loop forever without touching shared state.
+const LOCAL_STEP_LIMIT: u32 = 1_000_000;
+
+/// The most registers one program may declare (liveness masks are 64 bits).
+pub const MAX_REGISTERS: usize = 64;
+
+#[derive(Clone, Debug)]
+enum Instr {
+    Load {
+        dst: Reg,
+        var: VarId,
+    },
+    Store {
+        var: VarId,
+        src: Operand,
+    },
+    Lock(MutexId),
+    Unlock(MutexId),
+    WgAdd {
+        wg: WaitGroupId,
+        delta: Operand,
+    },
+    WgDone(WaitGroupId),
+    WgWait(WaitGroupId),
+    Send {
+        chan: ChanId,
+        src: Operand,
+    },
+    Recv {
+        chan: ChanId,
+        dst: Option<Reg>,
+        ok: Option<Reg>,
+    },
+    Close(ChanId),
+    Set {
+        dst: Reg,
+        value: Expr,
+    },
+    Jump(usize),
+    /// Jumps to `target` when `cond` is 0.
+    JumpUnless {
+        cond: Expr,
+        target: usize,
+    },
+    Assert {
+        cond: Expr,
+        message: String,
+    },
+}
+
+impl Instr {
+    fn is_shared(&self) -> bool {
+        !matches!(
+            self,
+            Instr::Set { .. } | Instr::Jump(_) | Instr::JumpUnless { .. } | Instr::Assert { .. }
+        )
+    }
+
+    fn reads(&self, out: &mut Vec<Reg>) {
+        match self {
+            Instr::Store { src, .. }
+            | Instr::Send { src, .. }
+            | Instr::WgAdd { delta: src, .. } => {
+                if let Operand::Reg(r) = src {
+                    out.push(*r);
+                }
+            }
+            Instr::Set { value: e, .. }
+            | Instr::JumpUnless { cond: e, .. }
+            | Instr::Assert { cond: e, .. } => e.registers(out),
+            _ => {}
+        }
+    }
+
+    fn writes(&self) -> [Option<Reg>; 2] {
+        match self {
+            Instr::Load { dst, .. } | Instr::Set { dst, .. } => [Some(*dst), None],
+            Instr::Recv { dst, ok, .. } => [*dst, *ok],
+            _ => [None, None],
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct RegDecl {
+    name: String,
+    ghost: bool,
+}
+
+/// Builds a [`Program`] from Go-like statements.
+///
+/// Each shared statement (`load`, `store`, `lock`, `send`, ...) is one
+/// scheduling point; `set`, conditions and loops are local. Registers are the
+/// thread's local variables.
+///
+/// ```
+/// use interleave::{ProgramBuilder, ScenarioBuilder};
+///
+/// let mut s = ScenarioBuilder::new("bank/mutex");
+/// let balance = s.var("bankBalance", 0);
+/// let mu = s.mutex("mu");
+/// let mut p = ProgramBuilder::new("Main Job");
+/// let temp = p.local("temp");
+/// p.repeat("week", 52, |p, _week| {
+///     p.lock(mu);
+///     p.load(temp, balance);
+///     p.set(temp, temp + 500);
+///     p.store(balance, temp);
+///     p.unlock(mu);
+/// });
+/// s.thread(p.build());
+/// # s.build().unwrap();
+/// ```
+#[derive(Clone, Debug)]
+pub struct ProgramBuilder {
+    name: String,
+    instrs: Vec<Instr>,
+    code: Vec<Option<String>>,
+    regs: Vec<RegDecl>,
+}
+
+impl ProgramBuilder {
+    /// Starts a program for a thread of this name.
+    pub fn new(name: impl Into<String>) -> Self {
+        ProgramBuilder {
+            name: name.into(),
+            instrs: Vec::new(),
+            code: Vec::new(),
+            regs: Vec::new(),
+        }
+    }
+
+    fn reg(&mut self, name: &str, ghost: bool) -> Reg {
+        let reg = Reg(self.regs.len() as u16);
+        self.regs.push(RegDecl {
+            name: name.to_string(),
+            ghost,
+        });
+        reg
+    }
+
+    /// Declares a local variable (starts at 0).
+    ///
+    /// Its value is forgotten wherever no later statement can read it, so
+    /// states that differ only in dead values are one state to the explorer.
+    pub fn local(&mut self, name: &str) -> Reg {
+        self.reg(name, false)
+    }
+
+    /// Declares a ghost variable: bookkeeping that invariants read (for
+    /// example "deposits made so far"), always kept even where the program
+    /// itself never reads it again.
+    pub fn ghost(&mut self, name: &str) -> Reg {
+        self.reg(name, true)
+    }
+
+    fn push(&mut self, instr: Instr) -> &mut Self {
+        self.instrs.push(instr);
+        self.code.push(None);
+        self
+    }
+
+    /// Replaces the source text shown for the last statement in traces.
+    pub fn code(&mut self, text: impl Into<String>) -> &mut Self {
+        if let Some(last) = self.code.last_mut() {
+            *last = Some(text.into());
+        }
+        self
+    }
+
+    /// `dst := var`: reads a shared variable.
+    pub fn load(&mut self, dst: Reg, var: VarId) -> &mut Self {
+        self.push(Instr::Load { dst, var })
+    }
+
+    /// `var = src`: writes a shared variable.
+    pub fn store(&mut self, var: VarId, src: impl Into<Operand>) -> &mut Self {
+        self.push(Instr::Store {
+            var,
+            src: src.into(),
+        })
+    }
+
+    /// `dst = value`: local computation, not a scheduling point.
+    pub fn set(&mut self, dst: Reg, value: impl Into<Expr>) -> &mut Self {
+        self.push(Instr::Set {
+            dst,
+            value: value.into(),
+        })
+    }
+
+    /// `mu.Lock()`
+    pub fn lock(&mut self, mutex: MutexId) -> &mut Self {
+        self.push(Instr::Lock(mutex))
+    }
+
+    /// `mu.Unlock()`
+    pub fn unlock(&mut self, mutex: MutexId) -> &mut Self {
+        self.push(Instr::Unlock(mutex))
+    }
+
+    /// `wg.Add(delta)`
+    pub fn add(&mut self, wg: WaitGroupId, delta: impl Into<Operand>) -> &mut Self {
+        self.push(Instr::WgAdd {
+            wg,
+            delta: delta.into(),
+        })
+    }
+
+    /// `wg.Done()`
+    pub fn done(&mut self, wg: WaitGroupId) -> &mut Self {
+        self.push(Instr::WgDone(wg))
+    }
+
+    /// `wg.Wait()`
+    pub fn wait(&mut self, wg: WaitGroupId) -> &mut Self {
+        self.push(Instr::WgWait(wg))
+    }
+
+    /// `ch <- src`
+    pub fn send(&mut self, chan: ChanId, src: impl Into<Operand>) -> &mut Self {
+        self.push(Instr::Send {
+            chan,
+            src: src.into(),
+        })
+    }
+
+    /// `dst := <-ch`
+    pub fn recv(&mut self, chan: ChanId, dst: Reg) -> &mut Self {
+        self.push(Instr::Recv {
+            chan,
+            dst: Some(dst),
+            ok: None,
+        })
+    }
+
+    /// `dst, ok := <-ch`: `ok` is 0 once the channel is closed and drained.
+    pub fn recv_ok(&mut self, chan: ChanId, dst: Reg, ok: Reg) -> &mut Self {
+        self.push(Instr::Recv {
+            chan,
+            dst: Some(dst),
+            ok: Some(ok),
+        })
+    }
+
+    /// `<-ch`: receives and discards the value.
+    pub fn recv_discard(&mut self, chan: ChanId) -> &mut Self {
+        self.push(Instr::Recv {
+            chan,
+            dst: None,
+            ok: None,
+        })
+    }
+
+    /// `close(ch)`
+    pub fn close(&mut self, chan: ChanId) -> &mut Self {
+        self.push(Instr::Close(chan))
+    }
+
+    /// Fails the scenario (as a failed assertion, like a test's `t.Fatalf`)
+    /// when `cond` is 0 at this point.
+    pub fn assert(&mut self, cond: impl Into<Expr>, message: impl Into<String>) -> &mut Self {
+        self.push(Instr::Assert {
+            cond: cond.into(),
+            message: message.into(),
+        })
+    }
+
+    /// `for counter := 0; counter < times; counter++ { body }`
+    ///
+    /// The counter is a local the body may read; `times` is a constant or a
+    /// register read when the loop starts.
+    pub fn repeat(
+        &mut self,
+        counter: &str,
+        times: impl Into<Operand>,
+        body: impl FnOnce(&mut Self, Reg),
+    ) -> &mut Self {
+        let i = self.local(counter);
+        let bound = times.into();
+        self.set(i, 0);
+        let c = self.regs[i.index()].name.clone();
+        self.code(format!("{c} := 0"));
+        let head = self.instrs.len();
+        self.push(Instr::JumpUnless {
+            cond: Expr::from(i).less_than(bound),
+            target: usize::MAX,
+        });
+        body(self, i);
+        self.set(i, i + 1);
+        self.code(format!("{c}++"));
+        self.push(Instr::Jump(head));
+        let end = self.instrs.len();
+        self.patch(head, end);
+        self
+    }
+
+    /// `for cond { body }`
+    pub fn while_(&mut self, cond: impl Into<Expr>, body: impl FnOnce(&mut Self)) -> &mut Self {
+        let head = self.instrs.len();
+        self.push(Instr::JumpUnless {
+            cond: cond.into(),
+            target: usize::MAX,
+        });
+        body(self);
+        self.push(Instr::Jump(head));
+        let end = self.instrs.len();
+        self.patch(head, end);
+        self
+    }
+
+    /// `if cond { then }`
+    pub fn if_(&mut self, cond: impl Into<Expr>, then: impl FnOnce(&mut Self)) -> &mut Self {
+        self.if_else(cond, then, |_| {})
+    }
+
+    /// `if cond { then } else { otherwise }`
+    pub fn if_else(
+        &mut self,
+        cond: impl Into<Expr>,
+        then: impl FnOnce(&mut Self),
+        otherwise: impl FnOnce(&mut Self),
+    ) -> &mut Self {
+        let branch = self.instrs.len();
+        self.push(Instr::JumpUnless {
+            cond: cond.into(),
+            target: usize::MAX,
+        });
+        then(self);
+        let jump = self.instrs.len();
+        self.push(Instr::Jump(usize::MAX));
+        self.patch(branch, self.instrs.len());
+        otherwise(self);
+        let end = self.instrs.len();
+        self.instrs[jump] = Instr::Jump(end);
+        self
+    }
+
+    fn patch(&mut self, at: usize, to: usize) {
+        if let Instr::JumpUnless { target, .. } = &mut self.instrs[at] {
+            *target = to;
+        }
+    }
+
+    /// Finishes the program.
+    ///
+    /// # Panics
+    ///
+    /// With more than [`MAX_REGISTERS`] registers; programs are written by
+    /// scenario authors, so this is a bug in the scenario's code, not input.
+    pub fn build(self) -> Program {
+        assert!(
+            self.regs.len() <= MAX_REGISTERS,
+            "program `{}` declares {} registers; at most {MAX_REGISTERS} are supported",
+            self.name,
+            self.regs.len()
+        );
+        let live = liveness(&self.instrs, &self.regs);
+        Program {
+            name: self.name,
+            names: self.regs.iter().map(|r| r.name.clone()).collect(),
+            instrs: self.instrs,
+            code: self.code,
+            live,
+        }
+    }
+}
+
+/// Registers live at each instruction (plus one entry for the exit), as bit
+/// masks; ghosts are live everywhere.
+fn liveness(instrs: &[Instr], regs: &[RegDecl]) -> Vec<u64> {
+    let ghosts = regs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.ghost)
+        .fold(0u64, |m, (i, _)| m | 1 << i);
+    let n = instrs.len();
+    let mut live = vec![ghosts; n + 1];
+    let mut reads = Vec::new();
+    loop {
+        let mut changed = false;
+        for pc in (0..n).rev() {
+            let out = match &instrs[pc] {
+                Instr::Jump(t) => live[*t],
+                Instr::JumpUnless { target, .. } => live[pc + 1] | live[*target],
+                _ => live[pc + 1],
+            };
+            let mut mask = out;
+            for w in instrs[pc].writes().into_iter().flatten() {
+                mask &= !(1 << w.index());
+            }
+            reads.clear();
+            instrs[pc].reads(&mut reads);
+            for r in &reads {
+                mask |= 1 << r.index();
+            }
+            mask |= ghosts;
+            if mask != live[pc] {
+                live[pc] = mask;
+                changed = true;
+            }
+        }
+        if !changed {
+            return live;
+        }
+    }
+}
+
+/// A compiled thread program: straight-line Go-like code with loops and
+/// conditions, run as a state machine of a program counter and registers.
+#[derive(Clone, Debug)]
+pub struct Program {
+    name: String,
+    names: Vec<String>,
+    instrs: Vec<Instr>,
+    code: Vec<Option<String>>,
+    live: Vec<u64>,
+}
+
+impl Program {
+    /// The thread's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The register of this name, if declared.
+    pub fn register(&self, name: &str) -> Option<Reg> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| Reg(i as u16))
+    }
+
+    /// Runs local instructions from the slot's pc up to the next shared one.
+    fn run_local(&self, slot: &mut [i64]) -> Result<(), Fault> {
+        let (pc_word, regs) = slot.split_first_mut().expect("program slot has a pc");
+        let mut pc = *pc_word as usize;
+        let mut steps = 0u32;
+        while let Some(instr) = self.instrs.get(pc) {
+            if instr.is_shared() {
+                break;
+            }
+            steps += 1;
+            if steps > LOCAL_STEP_LIMIT {
+                return Err(Fault::panic(format!(
+                    "ran {LOCAL_STEP_LIMIT} local statements without a shared operation (an infinite loop?)"
+                )));
+            }
+            let at = |message: String| Fault::panic(format!("{message} at `{}`", self.line(pc)));
+            match instr {
+                Instr::Set { dst, value } => {
+                    regs[dst.index()] = value.eval(regs).map_err(at)?;
+                    pc += 1;
+                }
+                Instr::Jump(target) => pc = *target,
+                Instr::JumpUnless { cond, target } => {
+                    pc = if cond.eval(regs).map_err(at)? != 0 {
+                        pc + 1
+                    } else {
+                        *target
+                    };
+                }
+                Instr::Assert { cond, message } => {
+                    if cond.eval(regs).map_err(at)? == 0 {
+                        *pc_word = pc as i64;
+                        return Err(Fault {
+                            kind: FaultKind::Assertion,
+                            message: format!("{message} (`{}`)", self.line(pc)),
+                        });
+                    }
+                    pc += 1;
+                }
+                _ => unreachable!("shared instructions end the local run"),
+            }
+        }
+        *pc_word = pc as i64;
+        // Forget dead values, so states that differ only in them coincide.
+        let live = self.live[pc.min(self.instrs.len())];
+        for (i, r) in regs.iter_mut().enumerate() {
+            if live & (1 << i) == 0 {
+                *r = 0;
+            }
+        }
+        Ok(())
+    }
+
+    fn line(&self, pc: usize) -> String {
+        self.line_with(pc, None)
+    }
+
+    fn line_with(&self, pc: usize, names: Option<&Names>) -> String {
+        let Some(instr) = self.instrs.get(pc) else {
+            return "return".to_string();
+        };
+        if let Some(code) = &self.code[pc] {
+            return code.clone();
+        }
+        let r = |reg: &Reg| self.names[reg.index()].clone();
+        let o = |op: &Operand| op.render(&self.names);
+        let var = |v: &VarId| names.map_or(format!("var{}", v.0), |n| n.var(*v).to_string());
+        let mutex = |m: &MutexId| names.map_or(format!("mu{}", m.0), |n| n.mutex(*m).to_string());
+        let wg =
+            |w: &WaitGroupId| names.map_or(format!("wg{}", w.0), |n| n.wait_group(*w).to_string());
+        let chan = |c: &ChanId| names.map_or(format!("ch{}", c.0), |n| n.channel(*c).to_string());
+        match instr {
+            Instr::Load { dst, var: v } => format!("{} := {}", r(dst), var(v)),
+            Instr::Store { var: v, src } => format!("{} = {}", var(v), o(src)),
+            Instr::Lock(m) => format!("{}.Lock()", mutex(m)),
+            Instr::Unlock(m) => format!("{}.Unlock()", mutex(m)),
+            Instr::WgAdd { wg: w, delta } => format!("{}.Add({})", wg(w), o(delta)),
+            Instr::WgDone(w) => format!("{}.Done()", wg(w)),
+            Instr::WgWait(w) => format!("{}.Wait()", wg(w)),
+            Instr::Send { chan: c, src } => format!("{} <- {}", chan(c), o(src)),
+            Instr::Recv { chan: c, dst, ok } => match (dst, ok) {
+                (Some(d), Some(k)) => format!("{}, {} := <-{}", r(d), r(k), chan(c)),
+                (Some(d), None) => format!("{} := <-{}", r(d), chan(c)),
+                _ => format!("<-{}", chan(c)),
+            },
+            Instr::Close(c) => format!("close({})", chan(c)),
+            Instr::Set { dst, value } => format!("{} = {}", r(dst), value.render(&self.names)),
+            Instr::Jump(_) => "goto".to_string(),
+            Instr::JumpUnless { cond, .. } => format!("if {}", cond.render(&self.names)),
+            Instr::Assert { cond, .. } => format!("assert({})", cond.render(&self.names)),
+        }
+    }
+
+    pub(crate) fn reg_value(slot: &[i64], reg: Reg) -> i64 {
+        slot[1 + reg.index()]
+    }
+}
+
+impl Behaviour for Program {
+    fn width(&self) -> usize {
+        1 + self.names.len()
+    }
+
+    fn start(&self, slot: &mut [i64]) -> Result<(), Fault> {
+        slot.fill(0);
+        self.run_local(slot)
+    }
+
+    fn pending(&self, slot: &[i64]) -> Op {
+        let regs = &slot[1..];
+        match self.instrs.get(slot[0] as usize) {
+            None => Op::Exit,
+            Some(instr) => match instr {
+                Instr::Load { var, .. } => Op::Load(*var),
+                Instr::Store { var, src } => Op::Store(*var, src.eval(regs)),
+                Instr::Lock(m) => Op::Lock(*m),
+                Instr::Unlock(m) => Op::Unlock(*m),
+                Instr::WgAdd { wg, delta } => Op::WgAdd(*wg, delta.eval(regs)),
+                Instr::WgDone(wg) => Op::WgDone(*wg),
+                Instr::WgWait(wg) => Op::WgWait(*wg),
+                Instr::Send { chan, src } => Op::Send(*chan, src.eval(regs)),
+                Instr::Recv { chan, .. } => Op::Recv(*chan),
+                Instr::Close(chan) => Op::Close(*chan),
+                _ => unreachable!("a program rests only at shared instructions"),
+            },
+        }
+    }
+
+    fn resume(&self, slot: &mut [i64], result: OpResult) -> Result<(), Fault> {
+        let pc = slot[0] as usize;
+        match (&self.instrs[pc], result) {
+            (Instr::Load { dst, .. }, OpResult::Value(v)) => slot[1 + dst.index()] = v,
+            (Instr::Recv { dst, ok, .. }, OpResult::Received { value, ok: got }) => {
+                if let Some(d) = dst {
+                    slot[1 + d.index()] = value;
+                }
+                if let Some(k) = ok {
+                    slot[1 + k.index()] = i64::from(got);
+                }
+            }
+            _ => {}
+        }
+        slot[0] = (pc + 1) as i64;
+        self.run_local(slot)
+    }
+
+    fn code_line(&self, slot: &[i64], names: &Names) -> String {
+        self.line_with(slot[0] as usize, Some(names))
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_alone(p: &Program, results: impl Fn(&Op) -> OpResult) -> (Vec<Op>, Vec<i64>) {
+        let mut slot = vec![0; p.width()];
+        p.start(&mut slot).unwrap();
+        let mut ops = Vec::new();
+        loop {
+            let op = p.pending(&slot);
+            ops.push(op);
+            if op == Op::Exit {
+                return (ops, slot);
+            }
+            p.resume(&mut slot, results(&op)).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_loop_runs_its_body_the_given_number_of_times() {
+        let mut b = ProgramBuilder::new("w");
+        let temp = b.local("temp");
+        b.repeat("week", 3, |b, _| {
+            b.load(temp, VarId(0));
+            b.set(temp, temp + 5);
+            b.store(VarId(0), temp);
+        });
+        let p = b.build();
+        let (ops, _) = run_alone(&p, |_| OpResult::Value(10));
+        assert_eq!(
+            ops,
+            vec![
+                Op::Load(VarId(0)),
+                Op::Store(VarId(0), 15),
+                Op::Load(VarId(0)),
+                Op::Store(VarId(0), 15),
+                Op::Load(VarId(0)),
+                Op::Store(VarId(0), 15),
+                Op::Exit
+            ]
+        );
+    }
+
+    #[test]
+    fn dead_registers_are_forgotten_and_ghosts_kept() {
+        let mut b = ProgramBuilder::new("w");
+        let temp = b.local("temp");
+        let deposits = b.ghost("deposits");
+        b.load(temp, VarId(0));
+        b.store(VarId(0), temp);
+        b.set(deposits, deposits + 1);
+        b.lock(MutexId(0));
+        let p = b.build();
+        let mut slot = vec![0; p.width()];
+        p.start(&mut slot).unwrap();
+        p.resume(&mut slot, OpResult::Value(42)).unwrap();
+        assert_eq!(slot[1], 42, "temp is live before the store");
+        p.resume(&mut slot, OpResult::Done).unwrap();
+        assert_eq!(p.pending(&slot), Op::Lock(MutexId(0)));
+        assert_eq!(slot[1], 0, "temp is dead after the store");
+        assert_eq!(slot[2], 1, "the ghost is kept");
+    }
+
+    #[test]
+    fn conditions_and_assertions() {
+        let mut b = ProgramBuilder::new("t");
+        let m = b.local("m");
+        b.load(m, VarId(0));
+        b.if_else(
+            Expr::from(m).equals(2),
+            |b| {
+                b.store(VarId(1), 1);
+            },
+            |b| {
+                b.store(VarId(1), 2);
+            },
+        );
+        b.assert(Expr::from(m).equals(2), "message is cosmos");
+        let p = b.build();
+        let mut slot = vec![0; p.width()];
+        p.start(&mut slot).unwrap();
+        p.resume(&mut slot, OpResult::Value(1)).unwrap();
+        assert_eq!(p.pending(&slot), Op::Store(VarId(1), 2));
+        let fault = p.resume(&mut slot, OpResult::Done).unwrap_err();
+        assert_eq!(fault.kind, FaultKind::Assertion);
+        assert_eq!(fault.message, "message is cosmos (`assert(m == 2)`)");
+    }
+
+    #[test]
+    fn an_endless_local_loop_is_a_fault_not_a_hang() {
+        let mut b = ProgramBuilder::new("spin");
+        b.while_(1, |_| {});
+        let p = b.build();
+        let mut slot = vec![0; p.width()];
+        let fault = p.start(&mut slot).unwrap_err();
+        assert!(fault.message.contains("infinite loop"), "{}", fault.message);
+    }
+
+    #[test]
+    fn overflow_is_a_panic_naming_the_statement() {
+        let mut b = ProgramBuilder::new("o");
+        let x = b.local("x");
+        b.load(x, VarId(0));
+        b.set(x, x + 1);
+        b.store(VarId(0), x);
+        let p = b.build();
+        let mut slot = vec![0; p.width()];
+        p.start(&mut slot).unwrap();
+        let fault = p.resume(&mut slot, OpResult::Value(i64::MAX)).unwrap_err();
+        assert_eq!(fault.kind, FaultKind::Panic);
+        assert!(
+            fault.message.contains("at `x = x + 1`"),
+            "{}",
+            fault.message
+        );
+    }
+}

@@ -1,0 +1,541 @@
+//! Scenarios: resources declared up front, one state machine per thread, and
+//! the properties to check.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::ids::{ChanId, MutexId, Reg, ThreadId, VarId, WaitGroupId};
+use super::machine::{Behaviour, MachineThread, ThreadMachine};
+use super::op::Op;
+use super::program::Program;
+use crate::error::{Error, ErrorKind};
+
+type Check = Arc<dyn Fn(&StateView<'_>) -> Result<(), String> + Send + Sync>;
+
+/// When an invariant is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// In every reachable state, so a violation is caught the moment it happens.
+    Always,
+    /// In every final state (all threads exited).
+    AtEnd,
+}
+
+/// A named predicate over scenario states.
+#[derive(Clone)]
+pub struct Invariant {
+    pub(crate) name: String,
+    pub(crate) scope: Scope,
+    pub(crate) check: Check,
+}
+
+impl fmt::Debug for Invariant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Invariant")
+            .field("name", &self.name)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct VarDecl {
+    pub name: String,
+    pub init: i64,
+    pub labels: Vec<(i64, String)>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct ChanDecl {
+    pub name: String,
+    pub capacity: usize,
+}
+
+/// What a final outcome is made of.
+#[derive(Clone, Debug)]
+enum Observe {
+    Var(VarId),
+    Reg {
+        thread: ThreadId,
+        reg: Reg,
+        name: String,
+    },
+}
+
+/// Resource and thread names, for rendering operations and values.
+#[derive(Clone, Debug, Default)]
+pub struct Names {
+    pub(crate) vars: Vec<VarDecl>,
+    pub(crate) mutexes: Vec<String>,
+    pub(crate) wait_groups: Vec<String>,
+    pub(crate) channels: Vec<ChanDecl>,
+    pub(crate) threads: Vec<String>,
+}
+
+impl Names {
+    /// A variable's name.
+    pub fn var(&self, v: VarId) -> &str {
+        &self.vars[v.index()].name
+    }
+    /// A mutex's name.
+    pub fn mutex(&self, m: MutexId) -> &str {
+        &self.mutexes[m.index()]
+    }
+    /// A wait group's name.
+    pub fn wait_group(&self, w: WaitGroupId) -> &str {
+        &self.wait_groups[w.index()]
+    }
+    /// A channel's name.
+    pub fn channel(&self, c: ChanId) -> &str {
+        &self.channels[c.index()].name
+    }
+    /// A thread's name.
+    pub fn thread(&self, t: ThreadId) -> &str {
+        &self.threads[t.index()]
+    }
+
+    /// A value of a variable, by its label where it has one.
+    pub fn value(&self, v: VarId, value: i64) -> String {
+        match self.vars[v.index()]
+            .labels
+            .iter()
+            .find(|(x, _)| *x == value)
+        {
+            Some((_, label)) => format!("{label:?}"),
+            None => value.to_string(),
+        }
+    }
+
+    /// Go-like text of an operation, for threads that are not programs.
+    pub fn render_op(&self, op: &Op) -> String {
+        match *op {
+            Op::Load(v) => format!("load {}", self.var(v)),
+            Op::Store(v, x) => format!("{} = {}", self.var(v), self.value(v, x)),
+            Op::Lock(m) => format!("{}.Lock()", self.mutex(m)),
+            Op::Unlock(m) => format!("{}.Unlock()", self.mutex(m)),
+            Op::WgAdd(w, n) => format!("{}.Add({n})", self.wait_group(w)),
+            Op::WgDone(w) => format!("{}.Done()", self.wait_group(w)),
+            Op::WgWait(w) => format!("{}.Wait()", self.wait_group(w)),
+            Op::Send(c, x) => format!("{} <- {x}", self.channel(c)),
+            Op::Recv(c) => format!("<-{}", self.channel(c)),
+            Op::Close(c) => format!("close({})", self.channel(c)),
+            Op::Exit => "return".to_string(),
+        }
+    }
+}
+
+/// Where each part of a scenario lives in the global state vector.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Layout {
+    pub thread_base: Vec<usize>,
+    pub var_base: usize,
+    pub mutex_base: usize,
+    pub wg_base: usize,
+    /// Buffered channel: `[closed, len, item...]`; unbuffered:
+    /// `[closed, offering thread + 1 (0: none), offered value]`.
+    pub chan_base: Vec<usize>,
+    pub width: usize,
+}
+
+#[derive(Clone)]
+pub(crate) struct ThreadDecl {
+    pub behaviour: Arc<dyn Behaviour>,
+}
+
+/// A complete scenario: resources, threads and the properties to check.
+///
+/// Build one with [`ScenarioBuilder`]; check it with [`explore`](crate::explore()).
+#[derive(Clone)]
+pub struct Scenario {
+    pub(crate) name: String,
+    pub(crate) names: Names,
+    pub(crate) wg_init: Vec<i64>,
+    pub(crate) threads: Vec<ThreadDecl>,
+    pub(crate) invariants: Vec<Invariant>,
+    pub(crate) deterministic: bool,
+    observe: Vec<Observe>,
+    pub(crate) layout: Layout,
+}
+
+impl fmt::Debug for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scenario")
+            .field("name", &self.name)
+            .field("threads", &self.names.threads)
+            .field("invariants", &self.invariants)
+            .field("deterministic", &self.deterministic)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Scenario {
+    /// The scenario's name, such as `bank/mutex`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Names of its resources and threads.
+    pub fn names(&self) -> &Names {
+        &self.names
+    }
+
+    /// How many threads it runs.
+    pub fn thread_count(&self) -> usize {
+        self.threads.len()
+    }
+
+    /// Its invariants, in declaration order.
+    pub fn invariants(&self) -> &[Invariant] {
+        &self.invariants
+    }
+
+    /// Whether it claims exactly one reachable final outcome.
+    pub fn is_deterministic(&self) -> bool {
+        self.deterministic
+    }
+
+    pub(crate) fn thread_slot<'a>(&self, words: &'a [i64], t: usize) -> &'a [i64] {
+        let base = self.layout.thread_base[t];
+        &words[base..base + self.threads[t].behaviour.width()]
+    }
+
+    /// The raw observed values of a final state, for counting outcomes.
+    pub(crate) fn outcome_key(&self, words: &[i64]) -> Vec<i64> {
+        let view = StateView {
+            scenario: self,
+            words,
+        };
+        self.observe
+            .iter()
+            .map(|o| match o {
+                Observe::Var(v) => view.var(*v),
+                Observe::Reg { thread, reg, .. } => view.reg(*thread, *reg),
+            })
+            .collect()
+    }
+
+    /// The observed values of a final state.
+    pub(crate) fn outcome(&self, words: &[i64]) -> Outcome {
+        let view = StateView {
+            scenario: self,
+            words,
+        };
+        Outcome {
+            values: self
+                .observe
+                .iter()
+                .map(|o| match o {
+                    Observe::Var(v) => OutcomeValue {
+                        name: self.names.var(*v).to_string(),
+                        value: view.var(*v),
+                        text: self.names.value(*v, view.var(*v)),
+                    },
+                    Observe::Reg { thread, reg, name } => {
+                        let value = view.reg(*thread, *reg);
+                        OutcomeValue {
+                            name: name.clone(),
+                            value,
+                            text: value.to_string(),
+                        }
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One observed value of a final outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct OutcomeValue {
+    /// The variable's name.
+    pub name: String,
+    /// Its value.
+    pub value: i64,
+    /// Its value as shown (a label where the variable has one).
+    pub text: String,
+}
+
+/// The observed values of a final state: by default every shared variable.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct Outcome {
+    /// The values, in declaration order.
+    pub values: Vec<OutcomeValue>,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, v) in self.values.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}={}", v.name, v.text)?;
+        }
+        Ok(())
+    }
+}
+
+/// A read-only view of one global state, handed to invariants.
+#[derive(Clone, Copy)]
+pub struct StateView<'a> {
+    pub(crate) scenario: &'a Scenario,
+    pub(crate) words: &'a [i64],
+}
+
+impl<'a> StateView<'a> {
+    /// A shared variable's value.
+    pub fn var(&self, v: VarId) -> i64 {
+        self.words[self.scenario.layout.var_base + v.index()]
+    }
+
+    /// A register of a [`Program`] thread.
+    ///
+    /// # Panics
+    ///
+    /// When the thread is not a `Program` (the panic is reported as a failure
+    /// of the invariant, with its trace).
+    pub fn reg(&self, thread: ThreadId, reg: Reg) -> i64 {
+        let t = thread.index();
+        assert!(
+            self.scenario.threads[t]
+                .behaviour
+                .as_any()
+                .downcast_ref::<Program>()
+                .is_some(),
+            "thread `{}` is not a Program; use StateView::machine_state",
+            self.scenario.names.thread(thread)
+        );
+        Program::reg_value(self.scenario.thread_slot(self.words, t), reg)
+    }
+
+    /// The local state of a hand-written [`ThreadMachine`] thread, or `None`
+    /// when the thread is not of type `M`.
+    pub fn machine_state<M: ThreadMachine>(&self, thread: ThreadId) -> Option<M::State> {
+        let t = thread.index();
+        let machine = self.scenario.threads[t]
+            .behaviour
+            .as_any()
+            .downcast_ref::<MachineThread<M>>()?;
+        Some(machine.state(self.scenario.thread_slot(self.words, t)))
+    }
+
+    /// Whether the thread has finished.
+    pub fn exited(&self, thread: ThreadId) -> bool {
+        let t = thread.index();
+        self.scenario.threads[t]
+            .behaviour
+            .pending(self.scenario.thread_slot(self.words, t))
+            == Op::Exit
+    }
+
+    /// A wait group's counter.
+    pub fn wait_group(&self, wg: WaitGroupId) -> i64 {
+        self.words[self.scenario.layout.wg_base + wg.index()]
+    }
+
+    /// The thread holding a mutex, if any.
+    pub fn holder(&self, mutex: MutexId) -> Option<ThreadId> {
+        let w = self.words[self.scenario.layout.mutex_base + mutex.index()];
+        (w > 0).then(|| ThreadId((w - 1) as u32))
+    }
+}
+
+/// Declares a scenario's resources, threads and properties.
+///
+/// See [`ProgramBuilder`](crate::ProgramBuilder) for a complete example.
+#[derive(Clone)]
+pub struct ScenarioBuilder {
+    name: String,
+    names: Names,
+    wg_init: Vec<i64>,
+    threads: Vec<ThreadDecl>,
+    invariants: Vec<Invariant>,
+    deterministic: bool,
+    observe: Vec<Observe>,
+}
+
+impl ScenarioBuilder {
+    /// Starts a scenario of this name (for example `bank/mutex`).
+    pub fn new(name: impl Into<String>) -> Self {
+        ScenarioBuilder {
+            name: name.into(),
+            names: Names::default(),
+            wg_init: Vec::new(),
+            threads: Vec::new(),
+            invariants: Vec::new(),
+            deterministic: false,
+            observe: Vec::new(),
+        }
+    }
+
+    /// Declares a shared integer variable with its initial value.
+    pub fn var(&mut self, name: impl Into<String>, init: i64) -> VarId {
+        self.names.vars.push(VarDecl {
+            name: name.into(),
+            init,
+            labels: Vec::new(),
+        });
+        VarId(self.names.vars.len() as u32 - 1)
+    }
+
+    /// Names a value of a variable, so traces print `"Hello, cosmos!"` rather than 2.
+    pub fn label(&mut self, var: VarId, value: i64, label: impl Into<String>) -> &mut Self {
+        self.names.vars[var.index()]
+            .labels
+            .push((value, label.into()));
+        self
+    }
+
+    /// Declares a mutex.
+    pub fn mutex(&mut self, name: impl Into<String>) -> MutexId {
+        self.names.mutexes.push(name.into());
+        MutexId(self.names.mutexes.len() as u32 - 1)
+    }
+
+    /// Declares a wait group whose counter starts at `count`: the `wg.Add(n)`
+    /// that Go code runs before starting its goroutines.
+    pub fn wait_group(&mut self, name: impl Into<String>, count: i64) -> WaitGroupId {
+        self.names.wait_groups.push(name.into());
+        self.wg_init.push(count);
+        WaitGroupId(self.wg_init.len() as u32 - 1)
+    }
+
+    /// Declares a channel; capacity 0 is an unbuffered rendezvous.
+    pub fn channel(&mut self, name: impl Into<String>, capacity: usize) -> ChanId {
+        self.names.channels.push(ChanDecl {
+            name: name.into(),
+            capacity,
+        });
+        ChanId(self.names.channels.len() as u32 - 1)
+    }
+
+    /// Adds a thread running a program; it starts with the scenario.
+    pub fn thread(&mut self, program: Program) -> ThreadId {
+        self.names.threads.push(program.name().to_string());
+        self.add(Arc::new(program))
+    }
+
+    /// Adds a thread running a hand-written state machine.
+    pub fn machine(&mut self, name: impl Into<String>, machine: impl ThreadMachine) -> ThreadId {
+        self.names.threads.push(name.into());
+        self.add(Arc::new(MachineThread::new(machine)))
+    }
+
+    fn add(&mut self, behaviour: Arc<dyn Behaviour>) -> ThreadId {
+        self.threads.push(ThreadDecl { behaviour });
+        ThreadId(self.threads.len() as u32 - 1)
+    }
+
+    fn invariant(
+        &mut self,
+        name: impl Into<String>,
+        scope: Scope,
+        check: impl Fn(&StateView<'_>) -> Result<(), String> + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.invariants.push(Invariant {
+            name: name.into(),
+            scope,
+            check: Arc::new(check),
+        });
+        self
+    }
+
+    /// An invariant checked in every reachable state. `Err` explains the violation.
+    pub fn always(
+        &mut self,
+        name: impl Into<String>,
+        check: impl Fn(&StateView<'_>) -> Result<(), String> + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.invariant(name, Scope::Always, check)
+    }
+
+    /// An invariant checked in every final state. `Err` explains the violation.
+    pub fn at_end(
+        &mut self,
+        name: impl Into<String>,
+        check: impl Fn(&StateView<'_>) -> Result<(), String> + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.invariant(name, Scope::AtEnd, check)
+    }
+
+    /// Claims that every interleaving ends in the same outcome.
+    pub fn deterministic(&mut self) -> &mut Self {
+        self.deterministic = true;
+        self
+    }
+
+    /// Makes a variable part of the final outcome. Without any `observe_*`
+    /// call, the outcome is every shared variable.
+    pub fn observe_var(&mut self, var: VarId) -> &mut Self {
+        self.observe.push(Observe::Var(var));
+        self
+    }
+
+    /// Makes a thread's register part of the final outcome, under a name.
+    pub fn observe_reg(
+        &mut self,
+        thread: ThreadId,
+        reg: Reg,
+        name: impl Into<String>,
+    ) -> &mut Self {
+        self.observe.push(Observe::Reg {
+            thread,
+            reg,
+            name: name.into(),
+        });
+        self
+    }
+
+    /// Checks the declarations and lays out the global state.
+    pub fn build(&self) -> Result<Scenario, Error> {
+        let invalid = |m: String| Err(Error::new(ErrorKind::InvalidScenario, m));
+        if self.threads.is_empty() {
+            return invalid(format!(
+                "scenario `{}` has no threads; add one with ScenarioBuilder::thread",
+                self.name
+            ));
+        }
+        if self.threads.len() > u16::MAX as usize {
+            return invalid(format!("scenario `{}` has too many threads", self.name));
+        }
+        if let Some(w) = self.wg_init.iter().position(|&c| c < 0) {
+            return invalid(format!(
+                "wait group `{}` starts at {}; a counter cannot be negative",
+                self.names.wait_groups[w], self.wg_init[w]
+            ));
+        }
+        let mut layout = Layout::default();
+        let mut width = 0;
+        for t in &self.threads {
+            layout.thread_base.push(width);
+            width += t.behaviour.width();
+        }
+        layout.var_base = width;
+        width += self.names.vars.len();
+        layout.mutex_base = width;
+        width += self.names.mutexes.len();
+        layout.wg_base = width;
+        width += self.wg_init.len();
+        for c in &self.names.channels {
+            layout.chan_base.push(width);
+            width += 2 + c.capacity.max(1);
+        }
+        layout.width = width;
+        let observe = if self.observe.is_empty() {
+            (0..self.names.vars.len())
+                .map(|v| Observe::Var(VarId(v as u32)))
+                .collect()
+        } else {
+            self.observe.clone()
+        };
+        Ok(Scenario {
+            name: self.name.clone(),
+            names: self.names.clone(),
+            wg_init: self.wg_init.clone(),
+            threads: self.threads.clone(),
+            invariants: self.invariants.clone(),
+            deterministic: self.deterministic,
+            observe,
+            layout,
+        })
+    }
+}

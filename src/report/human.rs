@@ -1,0 +1,165 @@
+//! Human output, in the manner of nextest: a status line per scenario, then
+//! details indented under it.
+
+use std::fmt::Write;
+
+use super::trace::trace_table;
+use crate::check::{Report, Status, Verdict};
+use crate::explore::{Completion, Exploration, Replay};
+use crate::model::Names;
+
+/// Formats a byte count as MiB with one decimal.
+pub fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// What the search covered, in words: exhaustive, stopped, or bounded.
+pub fn coverage(e: &Exploration) -> String {
+    let s = &e.stats;
+    let counts = format!(
+        "{} states, {} steps, depth {}",
+        s.states, s.steps, s.max_depth
+    );
+    match e.completion {
+        Completion::Exhaustive => format!("exhaustive: {counts}"),
+        Completion::Stopped => format!(
+            "{counts}; stopped once the expected counterexamples were found (not exhaustive)"
+        ),
+        Completion::Bounded(bound) => format!("NOT exhaustive: hit the {bound} after {counts}"),
+    }
+}
+
+/// The verdict in one phrase.
+pub fn verdict_phrase(r: &Report) -> String {
+    match r.verdict {
+        Verdict::Holds => "holds in every interleaving".to_string(),
+        Verdict::Inconclusive => "inconclusive: no violation found, search incomplete".to_string(),
+        Verdict::Violated => {
+            let names: Vec<String> = r
+                .exploration
+                .violations()
+                .map(|c| c.property.to_string())
+                .collect();
+            format!("violated: {}", names.join(", "))
+        }
+    }
+}
+
+/// The status line of one report.
+pub fn status_line(r: &Report, name_width: usize) -> String {
+    let status = if r.as_expected() { "PASS" } else { "FAIL" };
+    let secs = r.exploration.stats.elapsed.as_secs_f64();
+    let judgement = if r.as_expected() {
+        "as expected".to_string()
+    } else {
+        format!("expected {}", r.expected)
+    };
+    format!(
+        "{status:>8} [{secs:>8.3}s] {:<name_width$}  {} ({judgement})",
+        r.scenario,
+        verdict_phrase(r)
+    )
+}
+
+/// The details under a status line: parameters, coverage, properties,
+/// counterexamples with their traces and replay commands, outcomes.
+pub fn details(r: &Report, names: &Names) -> String {
+    let e = &r.exploration;
+    let mut out = String::new();
+    let pad = "             ";
+    if !r.params.is_empty() {
+        let _ = writeln!(out, "{pad}parameters  {}", r.params);
+    }
+    let _ = writeln!(out, "{pad}expected    {}", r.expected);
+    let _ = writeln!(out, "{pad}searched    {}", coverage(e));
+    for m in &r.mismatches {
+        let _ = writeln!(out, "{pad}MISMATCH    {m}");
+    }
+    for p in &e.properties {
+        let (mark, text) = match &p.status {
+            Status::Holds => ("✓", "holds".to_string()),
+            Status::Violated(_) => ("✗", "violated (counterexample below)".to_string()),
+            Status::Undecided => ("?", "not decided".to_string()),
+        };
+        let _ = writeln!(out, "{pad}  {mark} {:<40} {text}", p.property.to_string());
+    }
+    for c in e.violations() {
+        let _ = writeln!(out, "\n{pad}✗ {}: {}", c.property, c.message);
+        let inner = format!("{pad}  ");
+        out.push_str(&trace_table(
+            names,
+            &c.steps,
+            &c.pending,
+            c.pending.is_empty(),
+            &inner,
+        ));
+        let _ = writeln!(out, "{inner}schedule  {}", c.schedule);
+        if let Some(cmd) = &c.replay {
+            let _ = writeln!(out, "{inner}replay    {cmd}");
+        }
+    }
+    out.push('\n');
+    out.push_str(&outcomes(e, pad));
+    out
+}
+
+fn outcomes(e: &Exploration, pad: &str) -> String {
+    let mut out = String::new();
+    let complete = if e.is_exhaustive() {
+        "all reachable"
+    } else {
+        "reached so far; the search was not exhaustive"
+    };
+    let _ = writeln!(out, "{pad}outcomes ({complete}):");
+    if e.outcomes.is_empty() {
+        let _ = writeln!(out, "{pad}  (no final state reached)");
+    }
+    for o in &e.outcomes {
+        let states = if o.final_states == 1 {
+            "state"
+        } else {
+            "states"
+        };
+        let _ = writeln!(
+            out,
+            "{pad}  {}   ({} final {states})",
+            o.outcome, o.final_states
+        );
+    }
+    out
+}
+
+/// A replayed execution: its trace and what it showed.
+pub fn replay(scenario: &str, params: &str, names: &Names, run: &Replay) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "replay of {scenario} ({params}): {} steps",
+        run.steps.len()
+    );
+    let pending: Vec<_> = run
+        .findings
+        .iter()
+        .flat_map(|f| f.pending.clone())
+        .collect();
+    out.push_str(&trace_table(names, &run.steps, &pending, false, "  "));
+    if run.findings.is_empty() {
+        let _ = writeln!(out, "no property broken along this schedule");
+    }
+    for f in &run.findings {
+        let _ = writeln!(
+            out,
+            "✗ after step {}: {}: {}",
+            f.after_step, f.property, f.message
+        );
+    }
+    match &run.outcome {
+        Some(o) => {
+            let _ = writeln!(out, "final outcome: {o}");
+        }
+        None => {
+            let _ = writeln!(out, "the schedule ends before every thread has exited");
+        }
+    }
+    out
+}

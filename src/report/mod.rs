@@ -1,0 +1,8 @@
+//! Rendering reports: terminal text and JSON. Only this module formats;
+//! the explorer and the checks return data.
+
+pub mod human;
+pub mod json;
+mod trace;
+
+pub use trace::trace_table;

@@ -1,0 +1,103 @@
+//! The per-thread trace table: one column per thread, one row per step.
+
+use std::fmt::Write;
+
+use crate::check::{Pending, TraceStep};
+use crate::model::{Names, ThreadId};
+
+/// Renders steps as a table with a column for each thread that moves (or is
+/// pending at the end), marking the last step when `mark_last` is set, then
+/// the pending operations (racing accesses, or what blocked threads wait for).
+pub fn trace_table(
+    names: &Names,
+    steps: &[TraceStep],
+    pending: &[Pending],
+    mark_last: bool,
+    indent: &str,
+) -> String {
+    let mut threads: Vec<ThreadId> = Vec::new();
+    for t in steps
+        .iter()
+        .map(|s| s.thread)
+        .chain(pending.iter().map(|p| p.thread))
+    {
+        if !threads.contains(&t) {
+            threads.push(t);
+        }
+    }
+    threads.sort();
+    let cell = |s: &TraceStep| {
+        if s.value.is_empty() {
+            s.code.clone()
+        } else {
+            format!("{}  [{}]", s.code, s.value)
+        }
+    };
+    let pending_cell = |p: &Pending| format!("» {}", p.code);
+    let widths: Vec<usize> = threads
+        .iter()
+        .map(|&t| {
+            let header = names.thread(t).chars().count();
+            let cells = steps
+                .iter()
+                .filter(|s| s.thread == t)
+                .map(|s| cell(s).chars().count());
+            let pend = pending
+                .iter()
+                .filter(|p| p.thread == t)
+                .map(|p| pending_cell(p).chars().count());
+            cells.chain(pend).fold(header, usize::max)
+        })
+        .collect();
+    let step_width = steps.len().to_string().len().max(4);
+    let mut out = String::new();
+    let mut row = |label: &str, cells: Vec<String>, mark: &str| {
+        let mut line = format!("{indent}{label:>step_width$}");
+        for (c, w) in cells.iter().zip(&widths) {
+            let pad = w.saturating_sub(c.chars().count());
+            let _ = write!(line, "  {c}{}", " ".repeat(pad));
+        }
+        let line = line.trim_end().to_string();
+        let _ = writeln!(out, "{line}{mark}");
+    };
+    row(
+        "step",
+        threads
+            .iter()
+            .map(|&t| names.thread(t).to_string())
+            .collect(),
+        "",
+    );
+    for (i, s) in steps.iter().enumerate() {
+        let cells = threads
+            .iter()
+            .map(|&t| {
+                if t == s.thread {
+                    cell(s)
+                } else {
+                    String::new()
+                }
+            })
+            .collect();
+        let mark = if mark_last && i + 1 == steps.len() {
+            "   ✗"
+        } else {
+            ""
+        };
+        row(&(i + 1).to_string(), cells, mark);
+    }
+    if !pending.is_empty() {
+        let cells = threads
+            .iter()
+            .map(|&t| {
+                pending
+                    .iter()
+                    .find(|p| p.thread == t)
+                    .map(pending_cell)
+                    .unwrap_or_default()
+            })
+            .collect();
+        row("next", cells, "");
+    }
+    out
+}
