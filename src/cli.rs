@@ -225,6 +225,10 @@ fn selection(args: &CheckArgs) -> Result<Vec<(&'static Entry, Params)>, Failure>
         let key = assignment
             .split_once('=')
             .map_or(assignment.as_str(), |(k, _)| k.trim());
+        if let [entry] = entries.as_slice() {
+            // One scenario: its own message lists its parameters.
+            entry.params_from(std::slice::from_ref(assignment))?;
+        }
         if !entries
             .iter()
             .any(|e| e.params().iter().any(|s| s.name == key))

@@ -19,7 +19,8 @@ pub(crate) fn build(p: &Params) -> Result<Scenario, Error> {
     let mut s = ScenarioBuilder::new("waitgroup/missing-wait");
     let bank = bank::bank(&mut s, p, true);
     let mut main = ProgramBuilder::new("main");
-    let seen = main.local("printed");
+    // A ghost: the outcome reads it after main has exited.
+    let seen = main.ghost("printed");
     main.load(seen, bank.balance)
         .code("fmt.Printf(\"Final bank balance: $%d.00\", bankBalance)");
     let main_id = s.thread(main.build());

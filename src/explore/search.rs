@@ -242,7 +242,7 @@ impl<'a> Search<'a> {
                     }
                     self.steps += 1;
                 }
-                if faulted || self.stop {
+                if faulted {
                     continue;
                 }
                 let depth = self.depths[index as usize] as u64 + chain.len() as u64;
@@ -262,10 +262,8 @@ impl<'a> Search<'a> {
                     if self.store.len() >= self.config.max_states {
                         self.bound = Some(Bound::States);
                         self.stop = true;
+                        break;
                     }
-                }
-                if self.stop {
-                    break;
                 }
             }
             index += 1;
@@ -337,7 +335,14 @@ impl<'a> Search<'a> {
     }
 
     fn record(&mut self, property: Property, message: String, parent: Option<u32>, chain: &[u16]) {
-        if self.found.contains_key(&property) {
+        // Breadth-first order finds the fewest branching choices first; among
+        // finds from the same layer, keep the one with the fewest steps.
+        let steps = parent.map_or(0, |p| self.depths[p as usize] as usize) + chain.len();
+        if self
+            .found
+            .get(&property)
+            .is_some_and(|f| f.schedule.len() <= steps)
+        {
             return;
         }
         let mut schedule = parent.map_or_else(Vec::new, |p| self.schedule_to(p));

@@ -155,6 +155,8 @@ impl ProgramBuilder {
     ///
     /// Its value is forgotten wherever no later statement can read it, so
     /// states that differ only in dead values are one state to the explorer.
+    /// An invariant or outcome that reads a register must read a
+    /// [`ghost`](Self::ghost), which is never forgotten.
     pub fn local(&mut self, name: &str) -> Reg {
         self.reg(name, false)
     }

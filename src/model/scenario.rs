@@ -287,7 +287,8 @@ impl<'a> StateView<'a> {
         self.words[self.scenario.layout.var_base + v.index()]
     }
 
-    /// A register of a [`Program`] thread.
+    /// A register of a [`Program`] thread. Read [ghosts](crate::ProgramBuilder::ghost):
+    /// a local is 0 wherever the program no longer reads it.
     ///
     /// # Panics
     ///
@@ -471,6 +472,8 @@ impl ScenarioBuilder {
     }
 
     /// Makes a thread's register part of the final outcome, under a name.
+    /// The register should be a [`ghost`](crate::ProgramBuilder::ghost): a
+    /// local's value is forgotten once no statement reads it.
     pub fn observe_reg(
         &mut self,
         thread: ThreadId,

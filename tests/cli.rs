@@ -1,0 +1,255 @@
+//! The `interleave` binary: exit codes, bad input, replay, JSON, and
+//! snapshots of its human output.
+
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_interleave"))
+        .args(args)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Timings vary from run to run; everything else must not.
+fn stable(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut l = line.to_string();
+        if let (Some(a), Some(b)) = (l.find('['), l.find("s]")) {
+            if b > a {
+                l.replace_range(a..b + 2, "[  TIME  ]");
+            }
+        }
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn list_names_every_scenario() {
+    let o = run(&["list"]);
+    assert_eq!(o.status.code(), Some(0));
+    insta::assert_snapshot!("list", stdout(&o));
+}
+
+#[test]
+fn check_bank_unsync_prints_the_lost_update_and_its_replay() {
+    let o = run(&[
+        "check",
+        "bank/unsync",
+        "--set",
+        "incomes=500+10",
+        "--set",
+        "weeks=1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    insta::assert_snapshot!("check_bank_unsync", stable(&stdout(&o)));
+}
+
+#[test]
+fn check_message_mutex_prints_outcomes() {
+    let o = run(&["check", "message/mutex"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    insta::assert_snapshot!("check_message_mutex", stable(&stdout(&o)));
+}
+
+#[test]
+fn the_default_command_is_check() {
+    let o = run(&["--brief", "message/test"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("PASS"), "{}", stdout(&o));
+}
+
+#[test]
+fn replay_reproduces_the_trace() {
+    let o = run(&["replay", "v1:bank/unsync:incomes=500+10,weeks=1:0.1.0.1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    insta::assert_snapshot!("replay_bank_unsync", stdout(&o));
+}
+
+#[test]
+fn json_has_the_documented_fields() {
+    let o = run(&[
+        "check",
+        "bank/unsync",
+        "--set",
+        "weeks=1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    for key in [
+        "scenario",
+        "backend",
+        "verdict",
+        "exhaustive",
+        "expected",
+        "as_expected",
+        "states",
+        "outcomes",
+        "counterexample",
+        "elapsed_ms",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}: {v}");
+    }
+    assert_eq!(v["verdict"], "violated");
+    assert_eq!(v["backend"], "explore");
+    assert_eq!(v["exhaustive"], false);
+    assert_eq!(v["counterexample"]["property"], "no lost update");
+    assert_eq!(v["counterexample"]["schedule"], "0.1.0.1");
+    let replay = v["counterexamples"][0]["replay"].as_str().unwrap();
+    assert!(
+        replay.starts_with("interleave replay 'v1:bank/unsync:"),
+        "{replay}"
+    );
+}
+
+#[test]
+fn a_verdict_not_as_expected_exits_1() {
+    // One earner cannot lose an update: the lesson does not hold at that size.
+    let o = run(&[
+        "check",
+        "bank/unsync",
+        "--set",
+        "incomes=500",
+        "--set",
+        "weeks=2",
+        "--brief",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("FAIL"), "{}", stdout(&o));
+    // A bounded search is inconclusive, never "holds".
+    let o = run(&["check", "bank/mutex", "--max-states", "10", "--brief"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("inconclusive"), "{}", stdout(&o));
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["check", "bank/unsyn"],
+            "unknown scenario `bank/unsyn`; did you mean `bank/unsync`?",
+        ),
+        (&["check", "nope"], "unknown scenario `nope`"),
+        (
+            &["check", "bank/mutex", "--set", "weeks=-1"],
+            "`weeks=-1` for `bank/mutex`: -1 is out of range",
+        ),
+        (
+            &["check", "bank/mutex", "--set", "weeks=x"],
+            "`x` is not an integer",
+        ),
+        (&["check", "bank/mutex", "--set", "incomes="], "0 items"),
+        (
+            &["check", "bank/mutex", "--set", "days=3"],
+            "`bank/mutex` has no parameter `days`; its parameters are incomes, weeks",
+        ),
+        (
+            &["check", "bank/mutex", "message/mutex", "--set", "days=3"],
+            "no selected scenario has a parameter `days`",
+        ),
+        (&["check", "bank/mutex", "--set", "weeks"], "not KEY=VALUE"),
+        (
+            &["check", "message/mutex", "--set", "weeks=3"],
+            "`message/mutex` has no parameter `weeks`; it takes no parameters",
+        ),
+        (
+            &[
+                "check",
+                "bank/mutex",
+                "--set",
+                "incomes=9223372036854775807+1",
+            ],
+            "9223372036854775807 is out of range",
+        ),
+        (
+            &[
+                "check",
+                "interest/mutex",
+                "--set",
+                "rate=100",
+                "--set",
+                "weeks=1000",
+            ],
+            "overflows a 64-bit integer",
+        ),
+        (
+            &["check", "--max-states", "0"],
+            "--max-states: must be at least 1",
+        ),
+        (
+            &["check", "--max-states", "99999999999"],
+            "--max-states: 99999999999 is more than",
+        ),
+        (
+            &["check", "--max-depth", "0"],
+            "--max-depth: must be at least 1",
+        ),
+        (
+            &["check", "--timeout", "0s"],
+            "--timeout: must be more than zero",
+        ),
+        (&["check", "--timeout", "soon"], "`soon` is not a duration"),
+        (&["check", "--timeout", "30d"], "not a duration"),
+        (
+            &["replay", "garbage"],
+            "replay token `garbage` has 1 `:`-separated parts",
+        ),
+        (
+            &["replay", "v9:bank/mutex::0"],
+            "this build reads `v1` tokens",
+        ),
+        (
+            &["replay", "v1:bank/mutx::0"],
+            "unknown scenario `bank/mutx`",
+        ),
+        (
+            &["replay", "v1:bank/unsync:weeks=1:0.x"],
+            "schedule part `x` is not a thread number",
+        ),
+        (
+            &["replay", "v1:bank/unsync:weeks=1:9"],
+            "step 1 names thread 9, but `bank/unsync` has 5 threads",
+        ),
+        (
+            &["replay", "v1:bank/unsync:weeks=0:0"],
+            "`weeks=0` for `bank/unsync`: 0 is out of range",
+        ),
+        (
+            &["replay", "v1:bank/mutex:weeks=1:4"],
+            "step 1 names thread 4 (main), which cannot move: it is blocked at `wg.Wait()`",
+        ),
+        (
+            &["replay", "v1:bank/unsync:incomes=5,weeks=1:0.0.0.0"],
+            "step 4 names thread 0 (Main Job), which cannot move: it has already exited",
+        ),
+    ];
+    for (args, needle) in cases {
+        let o = run(args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = run(&["check", "--format", "xml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+}
