@@ -122,6 +122,15 @@ pub(crate) fn properties_of(sc: &Scenario) -> Vec<Property> {
     props
 }
 
+/// One successor of the state being expanded: where it ends up, the steps
+/// that got it there, and which threads can move there.
+struct Successor {
+    choice: u16,
+    state: SimState,
+    chain: Vec<u16>,
+    enabled: Vec<u16>,
+}
+
 struct Found {
     message: String,
     schedule: Vec<u16>,
@@ -197,9 +206,10 @@ impl<'a> Search<'a> {
         self.examine(&init, &enabled, None, &[]);
 
         let mut current = init.clone();
-        let mut next = init;
         let mut successors = Vec::with_capacity(n);
-        let mut chain: Vec<u16> = Vec::new();
+        // One buffer per successor of the state being expanded, reused.
+        let mut batch: Vec<Successor> = Vec::new();
+        let mut results: Vec<Insert> = Vec::new();
         let mut index: u32 = 0;
         while (index as usize) < self.store.len() && !self.stop {
             if index % 1024 == 0
@@ -211,63 +221,101 @@ impl<'a> Search<'a> {
             }
             self.store.get(index, &mut current.words);
             for t in 0..n {
-                let slot = self.sim.sc.thread_slot(&current.words, t);
+                let slot = &current.words[self.sim.sc.layout.slot(t)];
                 current.pending[t] = self.sim.sc.threads[t].behaviour.pending(slot);
             }
             self.sim.enabled_threads(&current, &mut successors);
+            let mut used = 0;
             for &t in &successors {
-                next.clone_from(&current);
-                chain.clear();
-                chain.push(t);
-                if let Err((who, fault)) = self.sim.step(&mut next, t as usize) {
-                    self.record_fault(who, fault, Some(index), &chain);
-                    continue;
+                if batch.len() == used {
+                    batch.push(Successor {
+                        choice: 0,
+                        state: current.clone(),
+                        chain: Vec::new(),
+                        enabled: Vec::new(),
+                    });
                 }
-                self.steps += 1;
-                let mut faulted = false;
-                loop {
-                    self.sim.enabled_threads(&next, &mut enabled);
-                    if !(self.config.reduction && enabled.len() == 1 && chain.len() < CHAIN_CAP) {
-                        break;
-                    }
-                    if let Some((i, message)) = self.sim.failing_invariant(&next, Scope::Always) {
-                        self.record_invariant(i, message, Some(index), &chain);
-                    }
-                    let u = enabled[0];
-                    chain.push(u);
-                    if let Err((who, fault)) = self.sim.step(&mut next, u as usize) {
-                        self.record_fault(who, fault, Some(index), &chain);
-                        faulted = true;
-                        break;
-                    }
-                    self.steps += 1;
+                let succ = &mut batch[used];
+                succ.choice = t;
+                if self.follow(index, &current, succ) {
+                    used += 1;
                 }
-                if faulted {
-                    continue;
-                }
-                let depth = self.depths[index as usize] as u64 + chain.len() as u64;
-                if depth > self.config.max_depth as u64 {
-                    self.bound = Some(Bound::Depth);
-                    continue;
-                }
-                if let Insert::New(j) = self.store.insert(&next.words) {
-                    self.parents.push(index);
-                    self.choices.push(t);
-                    self.depths.push(depth as u32);
-                    self.max_depth = self.max_depth.max(depth);
-                    self.examine(&next, &enabled, Some(index), &chain);
-                    if let Some(j_outcome) = self.final_outcome(&next, &enabled) {
-                        self.count_outcome(j_outcome, j, index, &chain);
-                    }
-                    if self.store.len() >= self.config.max_states {
+            }
+            results.resize(used, Insert::Seen);
+            let room = self.config.max_states.saturating_sub(self.store.len());
+            if used <= room {
+                self.store.insert_batch(
+                    batch[..used].iter().map(|s| &s.state.words[..]),
+                    &mut results,
+                );
+            } else {
+                // Near the state limit: one at a time until the store is
+                // full; a successor that then cannot be stored ends the
+                // search as bounded (it might be new).
+                for (k, succ) in batch[..used].iter().enumerate() {
+                    if self.store.len() < self.config.max_states {
+                        results[k] = self.store.insert(&succ.state.words);
+                    } else {
+                        results[k] = Insert::Seen;
                         self.bound = Some(Bound::States);
                         self.stop = true;
-                        break;
+                    }
+                }
+            }
+            for (succ, result) in batch[..used].iter().zip(&results) {
+                if let Insert::New(j) = *result {
+                    let depth = self.depths[index as usize] as u64 + succ.chain.len() as u64;
+                    self.parents.push(index);
+                    self.choices.push(succ.choice);
+                    self.depths.push(depth as u32);
+                    self.max_depth = self.max_depth.max(depth);
+                    self.examine(&succ.state, &succ.enabled, Some(index), &succ.chain);
+                    if let Some(key) = self.final_outcome(&succ.state, &succ.enabled) {
+                        self.count_outcome(key, j, index, &succ.chain);
                     }
                 }
             }
             index += 1;
         }
+    }
+
+    /// Moves `succ.state` (a copy of `current`) by `succ.choice`, then along
+    /// its chain of single-successor states, checking them on the way.
+    /// False when the path ends in a failure or past the depth limit.
+    fn follow(&mut self, index: u32, current: &SimState, succ: &mut Successor) -> bool {
+        let next = &mut succ.state;
+        let chain = &mut succ.chain;
+        let enabled = &mut succ.enabled;
+        next.clone_from(current);
+        chain.clear();
+        chain.push(succ.choice);
+        if let Err((who, fault)) = self.sim.step(next, succ.choice as usize) {
+            self.record_fault(who, fault, Some(index), chain);
+            return false;
+        }
+        self.steps += 1;
+        loop {
+            self.sim.enabled_threads(next, enabled);
+            if !(self.config.reduction && enabled.len() == 1 && chain.len() < CHAIN_CAP) {
+                break;
+            }
+            if let Some((i, message)) = self.sim.failing_invariant(next, Scope::Always) {
+                self.record_invariant(i, message, Some(index), chain);
+            }
+            let u = enabled[0];
+            chain.push(u);
+            if let Err((who, fault)) = self.sim.step(next, u as usize) {
+                self.record_fault(who, fault, Some(index), chain);
+                return false;
+            }
+            self.steps += 1;
+        }
+        let depth = self.depths[index as usize] as u64 + chain.len() as u64;
+        if depth > self.config.max_depth as u64 {
+            self.bound = Some(Bound::Depth);
+            return false;
+        }
+        true
     }
 
     /// Checks a newly stored state: invariants, races, deadlock, and the

@@ -2,15 +2,32 @@
 //! search and by replay so that both see exactly the same executions.
 
 use crate::check::{Pending, Property, TraceStep};
+use std::cell::RefCell;
+
 use crate::model::machine::guarded;
 use crate::model::{Fault, FaultKind, Op, OpResult, Scenario, Scope, StateView, ThreadId, VarId};
 
 /// A global state with each thread's pending operation alongside (derived
 /// from the words, kept so that a step recomputes only what it changed).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct SimState {
     pub words: Vec<i64>,
     pub pending: Vec<Op>,
+}
+
+impl Clone for SimState {
+    fn clone(&self) -> Self {
+        SimState {
+            words: self.words.clone(),
+            pending: self.pending.clone(),
+        }
+    }
+
+    /// Reuses the buffers: the search copies a state for every successor.
+    fn clone_from(&mut self, source: &Self) {
+        self.words.clone_from(&source.words);
+        self.pending.clone_from(&source.pending);
+    }
 }
 
 /// How a state ends, when no thread can move.
@@ -20,18 +37,29 @@ pub(crate) enum Terminal {
     Deadlock,
 }
 
+/// Words an evaluation read, as (index, value) pairs.
+type Reads = Vec<(u32, i64)>;
+
 pub(crate) struct Sim<'a> {
     pub sc: &'a Scenario,
+    /// Per invariant: the words its last passing evaluation read, with their
+    /// values; while they are unchanged, it passes again.
+    memo: RefCell<Vec<Option<Reads>>>,
+    reads: RefCell<Vec<u32>>,
 }
 
 impl<'a> Sim<'a> {
     pub fn new(sc: &'a Scenario) -> Self {
-        Sim { sc }
+        Sim {
+            sc,
+            memo: RefCell::new(vec![None; sc.invariants.len()]),
+            reads: RefCell::new(Vec::new()),
+        }
     }
 
+    #[inline]
     fn slot_range(&self, t: usize) -> std::ops::Range<usize> {
-        let base = self.sc.layout.thread_base[t];
-        base..base + self.sc.threads[t].behaviour.width()
+        self.sc.layout.slot(t)
     }
 
     /// The initial state, or the first thread whose code panics before its
@@ -217,20 +245,31 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 
-    fn view<'s>(&'s self, st: &'s SimState) -> StateView<'s> {
-        StateView {
+    fn run_invariant(&self, st: &SimState, i: usize) -> Result<(), String> {
+        if let Some(reads) = &self.memo.borrow()[i]
+            && reads.iter().all(|&(w, v)| st.words[w as usize] == v)
+        {
+            return Ok(());
+        }
+        self.reads.borrow_mut().clear();
+        let view = StateView {
             scenario: self.sc,
             words: &st.words,
-        }
-    }
-
-    fn run_invariant(&self, st: &SimState, i: usize) -> Result<(), String> {
-        let view = self.view(st);
+            reads: Some(&self.reads),
+        };
         let check = &self.sc.invariants[i].check;
-        match guarded(|| check(&view)) {
+        let result = match guarded(|| check(&view)) {
             Ok(result) => result,
             Err(fault) => Err(format!("the invariant itself panicked: {}", fault.message)),
-        }
+        };
+        self.memo.borrow_mut()[i] = result.is_ok().then(|| {
+            self.reads
+                .borrow()
+                .iter()
+                .map(|&w| (w, st.words[w as usize]))
+                .collect()
+        });
+        result
     }
 
     /// The first failing invariant of this scope.

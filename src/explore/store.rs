@@ -1,25 +1,39 @@
 //! The set of visited states: exact, compact, and numbered in insertion order.
 //!
-//! States are stored as zig-zag varints in one arena (most words are small:
-//! program counters, loop counters, mutex holders), so the seed's states take
-//! about 16 bytes each. An open-addressing table of 64-bit entries (32-bit
-//! hash tag, 32-bit state number) finds them; equality is checked on the
-//! bytes, so the set is exact: no state is ever lost to a hash collision.
+//! States are stored as zig-zag varints (most words are small: program
+//! counters, loop counters, mutex holders), so the seed's states take about
+//! 24 bytes each, in fixed-size arena segments that are never copied as the
+//! set grows. An open-addressing table of 64-bit entries (32-bit hash tag,
+//! 32-bit state number) finds them; equality is checked on the bytes, so the
+//! set is exact: no state is ever lost to a hash collision.
+//!
+//! Inserts come in batches (all successors of one state): their table slots
+//! are read first, so the cache misses of the batch overlap.
+
+use std::hint::black_box;
+
+/// Bytes per arena segment.
+const SEGMENT: usize = 1 << 26;
+
+/// Longest encoded state (the location packs its length in 16 bits).
+pub(crate) const MAX_ENCODED: usize = u16::MAX as usize;
 
 pub(crate) struct StateStore {
-    arena: Vec<u8>,
-    ends: Vec<u64>,
+    segments: Vec<Vec<u8>>,
+    /// Per state: global start offset << 16 | encoded length.
+    locs: Vec<u64>,
     table: Vec<u64>,
     scratch: Vec<u8>,
+    spans: Vec<(usize, usize, u32)>,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Insert {
     New(u32),
     Seen,
 }
 
 fn encode(words: &[i64], out: &mut Vec<u8>) {
-    out.clear();
     for &w in words {
         let mut z = ((w << 1) ^ (w >> 63)) as u64;
         while z >= 0x80 {
@@ -50,64 +64,112 @@ fn hash(bytes: &[u8]) -> u32 {
 impl StateStore {
     pub fn new() -> Self {
         StateStore {
-            arena: Vec::new(),
-            ends: Vec::new(),
+            segments: Vec::new(),
+            locs: Vec::new(),
             table: vec![0; 1 << 10],
             scratch: Vec::new(),
+            spans: Vec::new(),
         }
     }
 
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.locs.len()
     }
 
     fn bytes(&self, index: usize) -> &[u8] {
-        let start = if index == 0 {
-            0
-        } else {
-            self.ends[index - 1] as usize
-        };
-        &self.arena[start..self.ends[index] as usize]
+        let loc = self.locs[index];
+        let start = (loc >> 16) as usize;
+        let len = (loc & 0xffff) as usize;
+        let segment = &self.segments[start / SEGMENT];
+        &segment[start % SEGMENT..start % SEGMENT + len]
     }
 
+    /// Inserts one state.
     pub fn insert(&mut self, words: &[i64]) -> Insert {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        encode(words, &mut scratch);
-        let result = self.insert_bytes(&scratch);
-        self.scratch = scratch;
-        result
+        let mut out = [Insert::Seen];
+        self.insert_batch(std::iter::once(words), &mut out);
+        out[0]
     }
 
-    fn insert_bytes(&mut self, bytes: &[u8]) -> Insert {
-        if (self.ends.len() + 1) * 2 > self.table.len() {
-            self.grow();
+    /// Inserts several states, writing what happened to each into `out`
+    /// (which must be at least as long). A state repeated within the batch
+    /// is new only at its first occurrence.
+    pub fn insert_batch<'w>(
+        &mut self,
+        states: impl Iterator<Item = &'w [i64]>,
+        out: &mut [Insert],
+    ) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut spans = std::mem::take(&mut self.spans);
+        scratch.clear();
+        spans.clear();
+        for words in states {
+            let start = scratch.len();
+            encode(words, &mut scratch);
+            let h = hash(&scratch[start..]);
+            spans.push((start, scratch.len(), h));
         }
-        let h = hash(bytes);
+        if (self.locs.len() + spans.len()) * 2 > self.table.len() {
+            self.grow(self.locs.len() + spans.len());
+        }
+        let mask = self.table.len() - 1;
+        // Touch every first probe before resolving any, so the misses overlap.
+        for &(_, _, h) in &spans {
+            black_box(self.table[h as usize & mask]);
+        }
+        for (k, &(start, end, h)) in spans.iter().enumerate() {
+            out[k] = self.insert_encoded(&scratch[start..end], h);
+        }
+        self.scratch = scratch;
+        self.spans = spans;
+    }
+
+    fn insert_encoded(&mut self, bytes: &[u8], h: u32) -> Insert {
         let mask = self.table.len() - 1;
         let mut pos = h as usize & mask;
         loop {
             let entry = self.table[pos];
             if entry == 0 {
-                let index = self.ends.len() as u32;
-                self.arena.extend_from_slice(bytes);
-                self.ends.push(self.arena.len() as u64);
+                let index = self.locs.len() as u32;
+                let start = self.append(bytes);
+                self.locs.push(((start as u64) << 16) | bytes.len() as u64);
                 self.table[pos] = (u64::from(h) << 32) | (u64::from(index) + 1);
                 return Insert::New(index);
             }
-            if (entry >> 32) as u32 == h {
-                let index = (entry as u32) - 1;
-                if self.bytes(index as usize) == bytes {
-                    return Insert::Seen;
-                }
+            if (entry >> 32) as u32 == h && self.bytes((entry as u32 - 1) as usize) == bytes {
+                return Insert::Seen;
             }
             pos = (pos + 1) & mask;
         }
     }
 
-    fn grow(&mut self) {
-        let old = std::mem::take(&mut self.table);
-        self.table = vec![0; old.len() * 2];
-        let mask = self.table.len() - 1;
+    /// Appends encoded bytes, never splitting a state across segments.
+    fn append(&mut self, bytes: &[u8]) -> usize {
+        assert!(
+            bytes.len() <= MAX_ENCODED,
+            "a state encodes to more than 64 KiB"
+        );
+        let need_new = self
+            .segments
+            .last()
+            .is_none_or(|s| s.len() + bytes.len() > SEGMENT);
+        if need_new {
+            self.segments.push(Vec::with_capacity(SEGMENT));
+        }
+        let segment_index = self.segments.len() - 1;
+        let segment = &mut self.segments[segment_index];
+        let start = segment_index * SEGMENT + segment.len();
+        segment.extend_from_slice(bytes);
+        start
+    }
+
+    fn grow(&mut self, at_least: usize) {
+        let mut size = self.table.len();
+        while at_least * 2 > size {
+            size *= 2;
+        }
+        let old = std::mem::replace(&mut self.table, vec![0; size]);
+        let mask = size - 1;
         for entry in old.into_iter().filter(|&e| e != 0) {
             let mut pos = (entry >> 32) as usize & mask;
             while self.table[pos] != 0 {
@@ -139,7 +201,9 @@ impl StateStore {
 
     /// Bytes held by the arena, the index and the table.
     pub fn memory_bytes(&self) -> usize {
-        self.arena.capacity() + self.ends.capacity() * 8 + self.table.capacity() * 8
+        self.segments.iter().map(Vec::capacity).sum::<usize>()
+            + self.locs.capacity() * 8
+            + self.table.capacity() * 8
     }
 }
 
@@ -154,14 +218,24 @@ mod tests {
             .map(|i| vec![i, -i, i64::MAX - i, i64::MIN + i, 0])
             .collect();
         for (n, s) in states.iter().enumerate() {
-            assert!(matches!(store.insert(s), Insert::New(i) if i as usize == n));
+            assert_eq!(store.insert(s), Insert::New(n as u32));
         }
         for (n, s) in states.iter().enumerate() {
-            assert!(matches!(store.insert(s), Insert::Seen));
+            assert_eq!(store.insert(s), Insert::Seen);
             let mut out = vec![0; 5];
             store.get(n as u32, &mut out);
             assert_eq!(&out, s);
         }
         assert_eq!(store.len(), 5000);
+    }
+
+    #[test]
+    fn a_batch_with_a_repeat_is_new_once() {
+        let mut store = StateStore::new();
+        let a = [1i64, 2];
+        let b = [3i64, 4];
+        let mut out = [Insert::Seen; 3];
+        store.insert_batch([&a[..], &b[..], &a[..]].into_iter(), &mut out);
+        assert_eq!(out, [Insert::New(0), Insert::New(1), Insert::Seen]);
     }
 }

@@ -182,33 +182,12 @@ impl Expr {
 
     /// Evaluates with checked arithmetic; the error describes the runtime panic.
     pub(crate) fn eval(&self, regs: &[i64]) -> Result<i64, String> {
-        Ok(match self {
-            Expr::Const(c) => *c,
-            Expr::Reg(r) => regs[r.index()],
-            Expr::Not(e) => i64::from(e.eval(regs)? == 0),
-            Expr::Binary(op, lhs, rhs) => {
-                let (a, b) = (lhs.eval(regs)?, rhs.eval(regs)?);
-                let overflow = || format!("integer overflow in {a} {} {b}", op.symbol());
-                match op {
-                    BinOp::Add => a.checked_add(b).ok_or_else(overflow)?,
-                    BinOp::Sub => a.checked_sub(b).ok_or_else(overflow)?,
-                    BinOp::Mul => a.checked_mul(b).ok_or_else(overflow)?,
-                    BinOp::Div | BinOp::Rem if b == 0 => {
-                        return Err("integer divide by zero".to_string());
-                    }
-                    BinOp::Div => a.checked_div(b).ok_or_else(overflow)?,
-                    BinOp::Rem => a.checked_rem(b).ok_or_else(overflow)?,
-                    BinOp::Eq => i64::from(a == b),
-                    BinOp::Ne => i64::from(a != b),
-                    BinOp::Lt => i64::from(a < b),
-                    BinOp::Le => i64::from(a <= b),
-                    BinOp::Gt => i64::from(a > b),
-                    BinOp::Ge => i64::from(a >= b),
-                    BinOp::And => i64::from(a != 0 && b != 0),
-                    BinOp::Or => i64::from(a != 0 || b != 0),
-                }
-            }
-        })
+        match self {
+            Expr::Const(c) => Ok(*c),
+            Expr::Reg(r) => Ok(regs[r.index()]),
+            Expr::Not(e) => Ok(i64::from(e.eval(regs)? == 0)),
+            Expr::Binary(op, lhs, rhs) => apply(*op, lhs.eval(regs)?, rhs.eval(regs)?),
+        }
     }
 
     pub(crate) fn registers(&self, out: &mut Vec<Reg>) {
@@ -251,6 +230,65 @@ impl std::ops::Not for Expr {
     /// `!self`
     fn not(self) -> Expr {
         Expr::Not(Box::new(self))
+    }
+}
+
+/// One binary operation, with checked arithmetic.
+#[inline]
+fn apply(op: BinOp, a: i64, b: i64) -> Result<i64, String> {
+    let overflow = || format!("integer overflow in {a} {} {b}", op.symbol());
+    Ok(match op {
+        BinOp::Add => a.checked_add(b).ok_or_else(overflow)?,
+        BinOp::Sub => a.checked_sub(b).ok_or_else(overflow)?,
+        BinOp::Mul => a.checked_mul(b).ok_or_else(overflow)?,
+        BinOp::Div | BinOp::Rem if b == 0 => return Err("integer divide by zero".to_string()),
+        BinOp::Div => a.checked_div(b).ok_or_else(overflow)?,
+        BinOp::Rem => a.checked_rem(b).ok_or_else(overflow)?,
+        BinOp::Eq => i64::from(a == b),
+        BinOp::Ne => i64::from(a != b),
+        BinOp::Lt => i64::from(a < b),
+        BinOp::Le => i64::from(a <= b),
+        BinOp::Gt => i64::from(a > b),
+        BinOp::Ge => i64::from(a >= b),
+        BinOp::And => i64::from(a != 0 && b != 0),
+        BinOp::Or => i64::from(a != 0 || b != 0),
+    })
+}
+
+/// An expression prepared for evaluation: the common shapes (an operand, or
+/// one operator between two operands) without walking a tree.
+#[derive(Clone, Debug)]
+pub(crate) enum Compiled {
+    Operand(Operand),
+    Binary(BinOp, Operand, Operand),
+    Tree(Expr),
+}
+
+impl Compiled {
+    pub fn new(e: &Expr) -> Compiled {
+        let operand = |e: &Expr| match e {
+            Expr::Const(c) => Some(Operand::Const(*c)),
+            Expr::Reg(r) => Some(Operand::Reg(*r)),
+            _ => None,
+        };
+        if let Some(o) = operand(e) {
+            return Compiled::Operand(o);
+        }
+        if let Expr::Binary(op, a, b) = e
+            && let (Some(a), Some(b)) = (operand(a), operand(b))
+        {
+            return Compiled::Binary(*op, a, b);
+        }
+        Compiled::Tree(e.clone())
+    }
+
+    #[inline]
+    pub fn eval(&self, regs: &[i64]) -> Result<i64, String> {
+        match self {
+            Compiled::Operand(o) => Ok(o.eval(regs)),
+            Compiled::Binary(op, a, b) => apply(*op, a.eval(regs), b.eval(regs)),
+            Compiled::Tree(e) => e.eval(regs),
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::any::Any;
 
-use super::expr::{Expr, Operand};
+use super::expr::{Compiled, Expr, Operand};
 use super::ids::{ChanId, MutexId, Reg, VarId, WaitGroupId};
 use super::machine::{Behaviour, Fault, FaultKind};
 use super::op::{Op, OpResult};
@@ -47,11 +47,13 @@ enum Instr {
     Set {
         dst: Reg,
         value: Expr,
+        fast: Compiled,
     },
     Jump(usize),
     /// Jumps to `target` when `cond` is 0.
     JumpUnless {
         cond: Expr,
+        fast: Compiled,
         target: usize,
     },
     Assert {
@@ -197,10 +199,20 @@ impl ProgramBuilder {
 
     /// `dst = value`: local computation, not a scheduling point.
     pub fn set(&mut self, dst: Reg, value: impl Into<Expr>) -> &mut Self {
-        self.push(Instr::Set {
-            dst,
-            value: value.into(),
-        })
+        let value = value.into();
+        let fast = Compiled::new(&value);
+        self.push(Instr::Set { dst, value, fast })
+    }
+
+    fn jump_unless(&mut self, cond: Expr) -> usize {
+        let at = self.instrs.len();
+        let fast = Compiled::new(&cond);
+        self.push(Instr::JumpUnless {
+            cond,
+            fast,
+            target: usize::MAX,
+        });
+        at
     }
 
     /// `mu.Lock()`
@@ -295,11 +307,7 @@ impl ProgramBuilder {
         self.set(i, 0);
         let c = self.regs[i.index()].name.clone();
         self.code(format!("{c} := 0"));
-        let head = self.instrs.len();
-        self.push(Instr::JumpUnless {
-            cond: Expr::from(i).less_than(bound),
-            target: usize::MAX,
-        });
+        let head = self.jump_unless(Expr::from(i).less_than(bound));
         body(self, i);
         self.set(i, i + 1);
         self.code(format!("{c}++"));
@@ -311,11 +319,7 @@ impl ProgramBuilder {
 
     /// `for cond { body }`
     pub fn while_(&mut self, cond: impl Into<Expr>, body: impl FnOnce(&mut Self)) -> &mut Self {
-        let head = self.instrs.len();
-        self.push(Instr::JumpUnless {
-            cond: cond.into(),
-            target: usize::MAX,
-        });
+        let head = self.jump_unless(cond.into());
         body(self);
         self.push(Instr::Jump(head));
         let end = self.instrs.len();
@@ -335,11 +339,7 @@ impl ProgramBuilder {
         then: impl FnOnce(&mut Self),
         otherwise: impl FnOnce(&mut Self),
     ) -> &mut Self {
-        let branch = self.instrs.len();
-        self.push(Instr::JumpUnless {
-            cond: cond.into(),
-            target: usize::MAX,
-        });
+        let branch = self.jump_unless(cond.into());
         then(self);
         let jump = self.instrs.len();
         self.push(Instr::Jump(usize::MAX));
@@ -462,13 +462,13 @@ impl Program {
             }
             let at = |message: String| Fault::panic(format!("{message} at `{}`", self.line(pc)));
             match instr {
-                Instr::Set { dst, value } => {
-                    regs[dst.index()] = value.eval(regs).map_err(at)?;
+                Instr::Set { dst, fast, .. } => {
+                    regs[dst.index()] = fast.eval(regs).map_err(at)?;
                     pc += 1;
                 }
                 Instr::Jump(target) => pc = *target,
-                Instr::JumpUnless { cond, target } => {
-                    pc = if cond.eval(regs).map_err(at)? != 0 {
+                Instr::JumpUnless { fast, target, .. } => {
+                    pc = if fast.eval(regs).map_err(at)? != 0 {
                         pc + 1
                     } else {
                         *target
@@ -531,15 +531,11 @@ impl Program {
                 _ => format!("<-{}", chan(c)),
             },
             Instr::Close(c) => format!("close({})", chan(c)),
-            Instr::Set { dst, value } => format!("{} = {}", r(dst), value.render(&self.names)),
+            Instr::Set { dst, value, .. } => format!("{} = {}", r(dst), value.render(&self.names)),
             Instr::Jump(_) => "goto".to_string(),
             Instr::JumpUnless { cond, .. } => format!("if {}", cond.render(&self.names)),
             Instr::Assert { cond, .. } => format!("assert({})", cond.render(&self.names)),
         }
-    }
-
-    pub(crate) fn reg_value(slot: &[i64], reg: Reg) -> i64 {
-        slot[1 + reg.index()]
     }
 }
 

@@ -124,10 +124,19 @@ impl Names {
     }
 }
 
+impl Layout {
+    /// The words of thread `t`'s slot.
+    #[inline]
+    pub fn slot(&self, t: usize) -> std::ops::Range<usize> {
+        self.thread_base[t]..self.thread_end[t]
+    }
+}
+
 /// Where each part of a scenario lives in the global state vector.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Layout {
     pub thread_base: Vec<usize>,
+    pub thread_end: Vec<usize>,
     pub var_base: usize,
     pub mutex_base: usize,
     pub wg_base: usize,
@@ -151,6 +160,8 @@ pub struct Scenario {
     pub(crate) names: Names,
     pub(crate) wg_init: Vec<i64>,
     pub(crate) threads: Vec<ThreadDecl>,
+    /// Which threads are [`Program`]s, whose registers invariants may read.
+    is_program: Vec<bool>,
     pub(crate) invariants: Vec<Invariant>,
     pub(crate) deterministic: bool,
     observe: Vec<Observe>,
@@ -195,16 +206,12 @@ impl Scenario {
     }
 
     pub(crate) fn thread_slot<'a>(&self, words: &'a [i64], t: usize) -> &'a [i64] {
-        let base = self.layout.thread_base[t];
-        &words[base..base + self.threads[t].behaviour.width()]
+        &words[self.layout.slot(t)]
     }
 
     /// The raw observed values of a final state, for counting outcomes.
     pub(crate) fn outcome_key(&self, words: &[i64]) -> Vec<i64> {
-        let view = StateView {
-            scenario: self,
-            words,
-        };
+        let view = StateView::new(self, words);
         self.observe
             .iter()
             .map(|o| match o {
@@ -216,10 +223,7 @@ impl Scenario {
 
     /// The observed values of a final state.
     pub(crate) fn outcome(&self, words: &[i64]) -> Outcome {
-        let view = StateView {
-            scenario: self,
-            words,
-        };
+        let view = StateView::new(self, words);
         Outcome {
             values: self
                 .observe
@@ -275,16 +279,39 @@ impl fmt::Display for Outcome {
 }
 
 /// A read-only view of one global state, handed to invariants.
+///
+/// An invariant must be a pure function of what it reads through the view:
+/// the explorer reuses its last result while the words it read are unchanged.
 #[derive(Clone, Copy)]
 pub struct StateView<'a> {
     pub(crate) scenario: &'a Scenario,
     pub(crate) words: &'a [i64],
+    /// Where to note the words read, so a result can be reused while they
+    /// are unchanged (invariants are pure functions of what they read).
+    pub(crate) reads: Option<&'a std::cell::RefCell<Vec<u32>>>,
 }
 
 impl<'a> StateView<'a> {
+    pub(crate) fn new(scenario: &'a Scenario, words: &'a [i64]) -> Self {
+        StateView {
+            scenario,
+            words,
+            reads: None,
+        }
+    }
+
+    #[inline]
+    fn note(&self, words: std::ops::Range<usize>) {
+        if let Some(reads) = self.reads {
+            reads.borrow_mut().extend(words.map(|w| w as u32));
+        }
+    }
+
     /// A shared variable's value.
     pub fn var(&self, v: VarId) -> i64 {
-        self.words[self.scenario.layout.var_base + v.index()]
+        let w = self.scenario.layout.var_base + v.index();
+        self.note(w..w + 1);
+        self.words[w]
     }
 
     /// A register of a [`Program`] thread. Read [ghosts](crate::ProgramBuilder::ghost):
@@ -297,15 +324,13 @@ impl<'a> StateView<'a> {
     pub fn reg(&self, thread: ThreadId, reg: Reg) -> i64 {
         let t = thread.index();
         assert!(
-            self.scenario.threads[t]
-                .behaviour
-                .as_any()
-                .downcast_ref::<Program>()
-                .is_some(),
+            self.scenario.is_program[t],
             "thread `{}` is not a Program; use StateView::machine_state",
             self.scenario.names.thread(thread)
         );
-        Program::reg_value(self.scenario.thread_slot(self.words, t), reg)
+        let w = self.scenario.layout.slot(t).start + 1 + reg.index();
+        self.note(w..w + 1);
+        self.words[w]
     }
 
     /// The local state of a hand-written [`ThreadMachine`] thread, or `None`
@@ -316,12 +341,14 @@ impl<'a> StateView<'a> {
             .behaviour
             .as_any()
             .downcast_ref::<MachineThread<M>>()?;
+        self.note(self.scenario.layout.slot(t));
         Some(machine.state(self.scenario.thread_slot(self.words, t)))
     }
 
     /// Whether the thread has finished.
     pub fn exited(&self, thread: ThreadId) -> bool {
         let t = thread.index();
+        self.note(self.scenario.layout.slot(t));
         self.scenario.threads[t]
             .behaviour
             .pending(self.scenario.thread_slot(self.words, t))
@@ -330,12 +357,16 @@ impl<'a> StateView<'a> {
 
     /// A wait group's counter.
     pub fn wait_group(&self, wg: WaitGroupId) -> i64 {
-        self.words[self.scenario.layout.wg_base + wg.index()]
+        let w = self.scenario.layout.wg_base + wg.index();
+        self.note(w..w + 1);
+        self.words[w]
     }
 
     /// The thread holding a mutex, if any.
     pub fn holder(&self, mutex: MutexId) -> Option<ThreadId> {
-        let w = self.words[self.scenario.layout.mutex_base + mutex.index()];
+        let i = self.scenario.layout.mutex_base + mutex.index();
+        self.note(i..i + 1);
+        let w = self.words[i];
         (w > 0).then(|| ThreadId((w - 1) as u32))
     }
 }
@@ -511,6 +542,7 @@ impl ScenarioBuilder {
         for t in &self.threads {
             layout.thread_base.push(width);
             width += t.behaviour.width();
+            layout.thread_end.push(width);
         }
         layout.var_base = width;
         width += self.names.vars.len();
@@ -535,6 +567,11 @@ impl ScenarioBuilder {
             names: self.names.clone(),
             wg_init: self.wg_init.clone(),
             threads: self.threads.clone(),
+            is_program: self
+                .threads
+                .iter()
+                .map(|t| t.behaviour.as_any().downcast_ref::<Program>().is_some())
+                .collect(),
             invariants: self.invariants.clone(),
             deterministic: self.deterministic,
             observe,
