@@ -56,3 +56,8 @@ pub use model::{
     ProgramBuilder, Reg, Scenario, ScenarioBuilder, StateView, ThreadId, ThreadMachine, VarId,
     WaitGroupId,
 };
+
+/// The README's Rust examples, compiled and run as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

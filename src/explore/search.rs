@@ -146,6 +146,8 @@ struct Search<'a> {
     found: BTreeMap<Property, Found>,
     /// Observed values of final states -> (distinct final states, first one).
     outcomes: HashMap<Vec<i64>, (u64, u32)>,
+    /// The first final state stored, the witness of the first outcome.
+    first_final: Option<u32>,
     steps: u64,
     max_depth: u64,
     bound: Option<Bound>,
@@ -181,6 +183,7 @@ pub fn explore(scenario: &Scenario, config: &ExploreConfig) -> Exploration {
         depths: Vec::new(),
         found: BTreeMap::new(),
         outcomes: HashMap::new(),
+        first_final: None,
         steps: 0,
         max_depth: 0,
         bound: None,
@@ -353,14 +356,14 @@ impl<'a> Search<'a> {
 
     fn count_outcome(&mut self, key: Vec<i64>, state: u32, parent: u32, chain: &[u16]) {
         let distinct = self.outcomes.len();
-        let entry = self.outcomes.entry(key).or_insert((0, state));
-        entry.0 += 1;
-        let first_state = entry.1;
+        self.outcomes.entry(key).or_insert((0, state)).0 += 1;
+        let first_state = *self.first_final.get_or_insert(state);
         if distinct == 1 && self.outcomes.len() == 2 && self.sim.sc.deterministic {
             let first = self.outcome_of(first_state);
             let second = self.outcome_of(state);
+            let other = Schedule::from_indices(&self.schedule_to(first_state));
             let message = format!(
-                "more than one final outcome: {first} in one interleaving, {second} in another"
+                "more than one final outcome: {second} in the interleaving below, {first} in the interleaving {other}"
             );
             self.record(Property::Deterministic, message, Some(parent), chain);
         }

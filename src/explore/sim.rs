@@ -262,13 +262,19 @@ impl<'a> Sim<'a> {
             Ok(result) => result,
             Err(fault) => Err(format!("the invariant itself panicked: {}", fault.message)),
         };
-        self.memo.borrow_mut()[i] = result.is_ok().then(|| {
-            self.reads
-                .borrow()
-                .iter()
-                .map(|&w| (w, st.words[w as usize]))
-                .collect()
-        });
+        let mut memo = self.memo.borrow_mut();
+        if result.is_ok() {
+            let saved = memo[i].get_or_insert_with(Vec::new);
+            saved.clear();
+            saved.extend(
+                self.reads
+                    .borrow()
+                    .iter()
+                    .map(|&w| (w, st.words[w as usize])),
+            );
+        } else {
+            memo[i] = None;
+        }
         result
     }
 

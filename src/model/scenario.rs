@@ -303,7 +303,10 @@ impl<'a> StateView<'a> {
     #[inline]
     fn note(&self, words: std::ops::Range<usize>) {
         if let Some(reads) = self.reads {
-            reads.borrow_mut().extend(words.map(|w| w as u32));
+            let mut reads = reads.borrow_mut();
+            for w in words {
+                reads.push(w as u32);
+            }
         }
     }
 
