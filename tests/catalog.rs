@@ -142,11 +142,19 @@ fn interest_with_a_mutex_is_race_free_but_not_deterministic() {
         e.status(&Property::Invariant("no lost update".into())),
         Some(&Status::Holds)
     );
-    assert!(matches!(
-        e.status(&Property::Deterministic),
-        Some(Status::Violated(_))
-    ));
+    let c = match e.status(&Property::Deterministic) {
+        Some(Status::Violated(c)) => c.clone(),
+        other => panic!("{other:?}"),
+    };
     assert!(e.outcomes.len() >= 2);
+    // The message names two different outcomes and the other interleaving.
+    let values: Vec<&str> = c
+        .message
+        .split(|ch: char| !ch.is_ascii_digit())
+        .filter(|w| w.len() >= 3)
+        .collect();
+    assert!(values.len() >= 2 && values[0] != values[1], "{}", c.message);
+    assert!(c.message.contains("in the interleaving"), "{}", c.message);
 }
 
 #[test]
