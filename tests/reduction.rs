@@ -22,6 +22,8 @@ enum Stmt {
     Recv(usize),
     Close(usize),
     Assert(usize),
+    /// lock; x := v; x += k; v = x; unlock — the pattern most scenarios use.
+    Critical(usize, usize, i64),
 }
 
 fn stmt() -> impl Strategy<Value = Stmt> {
@@ -37,6 +39,7 @@ fn stmt() -> impl Strategy<Value = Stmt> {
         1 => (0..2usize).prop_map(Stmt::Recv),
         1 => (0..2usize).prop_map(Stmt::Close),
         1 => (0..2usize).prop_map(Stmt::Assert),
+        4 => (0..2usize, 0..2usize, 1..3i64).prop_map(|(m, v, k)| Stmt::Critical(m, v, k)),
     ]
 }
 
@@ -113,6 +116,13 @@ fn build(spec: &Spec) -> interleave::Scenario {
                 }
                 Stmt::Close(c) => {
                     p.close(chans[c]);
+                }
+                Stmt::Critical(m, v, k) => {
+                    p.lock(mutexes[m]);
+                    p.load(r, vars[v]);
+                    p.set(r, r + k);
+                    p.store(vars[v], r);
+                    p.unlock(mutexes[m]);
                 }
                 Stmt::Assert(k) => {
                     p.assert(

@@ -225,7 +225,7 @@ impl<'a> Search<'a> {
             self.store.get(index, &mut current.words);
             for t in 0..n {
                 let slot = &current.words[self.sim.sc.layout.slot(t)];
-                current.pending[t] = self.sim.sc.threads[t].behaviour.pending(slot);
+                current.pending[t] = self.sim.sc.threads[t].pending(slot);
             }
             self.sim.enabled_threads(&current, &mut successors);
             let mut used = 0;

@@ -237,11 +237,11 @@ impl<'a> Sim<'a> {
 
     fn resume(&self, st: &mut SimState, t: usize, result: OpResult) -> Result<(), (u16, Fault)> {
         let range = self.slot_range(t);
-        let behaviour = &self.sc.threads[t].behaviour;
-        behaviour
+        let thread = &self.sc.threads[t];
+        thread
             .resume(&mut st.words[range.clone()], result)
             .map_err(|f| (t as u16, f))?;
-        st.pending[t] = behaviour.pending(&st.words[range]);
+        st.pending[t] = thread.pending(&st.words[range]);
         Ok(())
     }
 

@@ -149,6 +149,31 @@ pub(crate) struct Layout {
 #[derive(Clone)]
 pub(crate) struct ThreadDecl {
     pub behaviour: Arc<dyn Behaviour>,
+    /// The same thread when it is a program, called without dynamic
+    /// dispatch on the explorer's hot path.
+    program: Option<Arc<Program>>,
+}
+
+impl ThreadDecl {
+    #[inline]
+    pub fn pending(&self, slot: &[i64]) -> Op {
+        match &self.program {
+            Some(p) => Behaviour::pending(&**p, slot),
+            None => self.behaviour.pending(slot),
+        }
+    }
+
+    #[inline]
+    pub fn resume(
+        &self,
+        slot: &mut [i64],
+        result: crate::model::OpResult,
+    ) -> Result<(), super::machine::Fault> {
+        match &self.program {
+            Some(p) => Behaviour::resume(&**p, slot, result),
+            None => self.behaviour.resume(slot, result),
+        }
+    }
 }
 
 /// A complete scenario: resources, threads and the properties to check.
@@ -352,10 +377,7 @@ impl<'a> StateView<'a> {
     pub fn exited(&self, thread: ThreadId) -> bool {
         let t = thread.index();
         self.note(self.scenario.layout.slot(t));
-        self.scenario.threads[t]
-            .behaviour
-            .pending(self.scenario.thread_slot(self.words, t))
-            == Op::Exit
+        self.scenario.threads[t].pending(self.scenario.thread_slot(self.words, t)) == Op::Exit
     }
 
     /// A wait group's counter.
@@ -446,7 +468,12 @@ impl ScenarioBuilder {
     /// Adds a thread running a program; it starts with the scenario.
     pub fn thread(&mut self, program: Program) -> ThreadId {
         self.names.threads.push(program.name().to_string());
-        self.add(Arc::new(program))
+        let program = Arc::new(program);
+        self.threads.push(ThreadDecl {
+            behaviour: program.clone(),
+            program: Some(program),
+        });
+        ThreadId(self.threads.len() as u32 - 1)
     }
 
     /// Adds a thread running a hand-written state machine.
@@ -456,7 +483,10 @@ impl ScenarioBuilder {
     }
 
     fn add(&mut self, behaviour: Arc<dyn Behaviour>) -> ThreadId {
-        self.threads.push(ThreadDecl { behaviour });
+        self.threads.push(ThreadDecl {
+            behaviour,
+            program: None,
+        });
         ThreadId(self.threads.len() as u32 - 1)
     }
 
@@ -570,11 +600,7 @@ impl ScenarioBuilder {
             names: self.names.clone(),
             wg_init: self.wg_init.clone(),
             threads: self.threads.clone(),
-            is_program: self
-                .threads
-                .iter()
-                .map(|t| t.behaviour.as_any().downcast_ref::<Program>().is_some())
-                .collect(),
+            is_program: self.threads.iter().map(|t| t.program.is_some()).collect(),
             invariants: self.invariants.clone(),
             deterministic: self.deterministic,
             observe,
