@@ -6,8 +6,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use interleave::backend::{BackendKind, Backends, ShuttleScheduler};
 use interleave::catalog::{self, Entry, Params};
-use interleave::check::{ReplayToken, Report};
+use interleave::check::ReplayToken;
 use interleave::report::{human, json};
 use interleave::{Error, ErrorKind, ExploreConfig, replay};
 
@@ -61,7 +62,8 @@ struct CheckArgs {
     /// Most steps on one execution.
     #[arg(long, value_name = "N")]
     max_depth: Option<u64>,
-    /// Wall-clock limit per scenario, e.g. `30s`, `500ms`, `2m`.
+    /// Wall-clock limit per scenario, e.g. `30s`, `500ms`, `2m` (explorer: none
+    /// by default; loom: 30s by default).
     #[arg(long, value_name = "DURATION")]
     timeout: Option<String>,
     /// Store every state (no chain reduction); counterexamples are then
@@ -74,6 +76,51 @@ struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum)]
     format: Option<Format>,
+    /// Which engine explores: the built-in explorer (exhaustive), shuttle,
+    /// loom, OS threads, or all of them in turn.
+    #[arg(long, value_enum, default_value_t = BackendArg::Explore)]
+    backend: BackendArg,
+    /// shuttle: how many executions at most (default 1000).
+    #[arg(long, value_name = "N")]
+    iterations: Option<usize>,
+    /// shuttle: the random and PCT schedulers' seed (default 0).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// shuttle: the scheduler (default pct).
+    #[arg(long, value_enum)]
+    scheduler: Option<SchedulerArg>,
+    /// shuttle: the PCT bug depth (default 3).
+    #[arg(long, value_name = "D")]
+    pct_depth: Option<usize>,
+    /// loom: explore only executions with at most this many preemptions.
+    #[arg(long, value_name = "B")]
+    preemption_bound: Option<usize>,
+    /// threads: how many executions (default 1000).
+    #[arg(long, value_name = "N")]
+    runs: Option<usize>,
+    /// threads: do not start the threads together at a barrier.
+    #[arg(long)]
+    no_barrier: bool,
+    /// threads: do not yield after every operation.
+    #[arg(long)]
+    no_yields: bool,
+}
+
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
+enum BackendArg {
+    #[default]
+    Explore,
+    Shuttle,
+    Loom,
+    Threads,
+    All,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum SchedulerArg {
+    Random,
+    Pct,
+    Dfs,
 }
 
 /// Runs the command line; the process's exit code.
@@ -197,6 +244,90 @@ fn config(args: &CheckArgs) -> Result<ExploreConfig, Failure> {
     Ok(config)
 }
 
+/// The backends to run and their settings; options of a backend that is
+/// not selected are an error rather than silently ignored.
+fn backends(
+    args: &CheckArgs,
+    explore: ExploreConfig,
+) -> Result<(Vec<BackendKind>, Backends), Failure> {
+    let kinds: Vec<BackendKind> = match args.backend {
+        BackendArg::Explore => vec![BackendKind::Explore],
+        BackendArg::Shuttle => vec![BackendKind::Shuttle],
+        BackendArg::Loom => vec![BackendKind::Loom],
+        BackendArg::Threads => vec![BackendKind::Threads],
+        BackendArg::All => BackendKind::ALL.to_vec(),
+    };
+    let only = |flag: &str, given: bool, kind: BackendKind| -> Result<(), Failure> {
+        if given && !kinds.contains(&kind) {
+            return Err(Failure::Input(Error::new(
+                ErrorKind::InvalidLimit,
+                format!(
+                    "--{flag} applies to the {kind} backend only; add `--backend {kind}` (or `all`)"
+                ),
+            )));
+        }
+        Ok(())
+    };
+    only(
+        "iterations",
+        args.iterations.is_some(),
+        BackendKind::Shuttle,
+    )?;
+    only("seed", args.seed.is_some(), BackendKind::Shuttle)?;
+    only("scheduler", args.scheduler.is_some(), BackendKind::Shuttle)?;
+    only("pct-depth", args.pct_depth.is_some(), BackendKind::Shuttle)?;
+    only(
+        "preemption-bound",
+        args.preemption_bound.is_some(),
+        BackendKind::Loom,
+    )?;
+    only("runs", args.runs.is_some(), BackendKind::Threads)?;
+    only("no-barrier", args.no_barrier, BackendKind::Threads)?;
+    only("no-yields", args.no_yields, BackendKind::Threads)?;
+    if args.pct_depth.is_some() && args.scheduler.is_some_and(|s| s != SchedulerArg::Pct) {
+        return Err(limit_error(
+            "pct-depth",
+            "applies to `--scheduler pct` only",
+        ));
+    }
+    let mut backends = Backends::default();
+    backends.explore = explore;
+    let depth = args.pct_depth.unwrap_or(3);
+    if depth == 0 {
+        return Err(limit_error(
+            "pct-depth",
+            "must be at least 1 (depth 1 finds bugs that need no preemption)",
+        ));
+    }
+    backends.shuttle.scheduler = match args.scheduler.unwrap_or(SchedulerArg::Pct) {
+        SchedulerArg::Random => ShuttleScheduler::Random,
+        SchedulerArg::Pct => ShuttleScheduler::Pct { depth },
+        SchedulerArg::Dfs => ShuttleScheduler::Dfs,
+    };
+    if let Some(n) = args.iterations {
+        if n == 0 {
+            return Err(limit_error("iterations", "must be at least 1"));
+        }
+        backends.shuttle.iterations = n;
+    }
+    if let Some(seed) = args.seed {
+        backends.shuttle.seed = seed;
+    }
+    backends.loom.preemption_bound = args.preemption_bound;
+    if let Some(t) = backends.explore.timeout {
+        backends.loom.max_duration = Some(t);
+    }
+    if let Some(n) = args.runs {
+        if n == 0 {
+            return Err(limit_error("runs", "must be at least 1"));
+        }
+        backends.threads.runs = n;
+    }
+    backends.threads.barrier = !args.no_barrier;
+    backends.threads.yields = !args.no_yields;
+    Ok((kinds, backends))
+}
+
 /// The selected entries with their parameters, every `--set` checked.
 fn selection(args: &CheckArgs) -> Result<Vec<(&'static Entry, Params)>, Failure> {
     let entries: Vec<&'static Entry> = if args.names.is_empty() {
@@ -248,6 +379,7 @@ fn selection(args: &CheckArgs) -> Result<Vec<(&'static Entry, Params)>, Failure>
 
 fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, Failure> {
     let config = config(args)?;
+    let (kinds, backends) = backends(args, config.clone())?;
     let selected = selection(args)?;
     let format = args.format.unwrap_or(Format::Human);
     let started = Instant::now();
@@ -257,61 +389,101 @@ fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, Failure> {
         .max()
         .unwrap_or(0);
     if format == Format::Human {
+        let engines: Vec<String> = kinds
+            .iter()
+            .map(|k| match k {
+                BackendKind::Explore if config.reduction => {
+                    "the explorer (breadth-first, chain reduction on)".to_string()
+                }
+                BackendKind::Explore => {
+                    "the explorer (breadth-first, every state stored)".to_string()
+                }
+                other => other.to_string(),
+            })
+            .collect();
         writeln!(
             out,
-            "{:>8} {} scenario{} with the explorer (breadth-first, {})",
+            "{:>8} {} scenario{} with {}",
             "Checking",
             selected.len(),
             if selected.len() == 1 { "" } else { "s" },
-            if config.reduction {
-                "chain reduction on"
-            } else {
-                "every state stored"
-            }
+            engines.join(", ")
         )?;
     }
-    let mut reports: Vec<Report> = Vec::new();
+    let (mut checked, mut failed, mut skipped) = (0, Vec::new(), 0);
     for (entry, params) in &selected {
         let scenario = entry.build(params)?;
-        let report = entry.check(params, &config)?;
-        match format {
-            Format::Human => {
-                writeln!(out, "{}", human::status_line(&report, width))?;
-                if !args.brief {
-                    writeln!(out, "{}", human::details(&report, scenario.names()))?;
+        for &kind in &kinds {
+            let report = match entry.check_on(kind, params, &backends) {
+                Ok(report) => report,
+                Err(e) if e.kind() == ErrorKind::Unsupported => {
+                    skipped += 1;
+                    match format {
+                        Format::Human => writeln!(
+                            out,
+                            "{:>8} [{:>8.3}s] {:<width$}  [{kind}] skipped: {e}",
+                            "SKIP", 0.0, entry.name
+                        )?,
+                        Format::Json => writeln!(
+                            out,
+                            "{}",
+                            serde_json::json!({
+                                "scenario": entry.name,
+                                "backend": kind.name(),
+                                "skipped": e.to_string(),
+                            })
+                        )?,
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            checked += 1;
+            match format {
+                Format::Human => {
+                    writeln!(out, "{}", human::status_line(&report, width))?;
+                    if !args.brief {
+                        writeln!(out, "{}", human::details(&report, scenario.names()))?;
+                    }
+                }
+                Format::Json => {
+                    writeln!(out, "{}", json::report(&report, scenario.names()))?;
                 }
             }
-            Format::Json => {
-                writeln!(out, "{}", json::report(&report, scenario.names()))?;
+            out.flush()?;
+            if !report.as_expected() {
+                failed.push(report);
             }
         }
-        out.flush()?;
-        reports.push(report);
     }
-    let failed = reports.iter().filter(|r| !r.as_expected()).count();
     if format == Format::Human {
         writeln!(out, "{}", "─".repeat(12))?;
         writeln!(
             out,
-            "{:>8} [{:>8.3}s] {} scenario{} checked: {} as expected, {} not",
+            "{:>8} [{:>8.3}s] {checked} check{} run: {} as expected, {} not{}",
             "Summary",
             started.elapsed().as_secs_f64(),
-            reports.len(),
-            if reports.len() == 1 { "" } else { "s" },
-            reports.len() - failed,
-            failed
+            if checked == 1 { "" } else { "s" },
+            checked - failed.len(),
+            failed.len(),
+            if skipped > 0 {
+                format!(", {skipped} skipped")
+            } else {
+                String::new()
+            }
         )?;
-        for r in reports.iter().filter(|r| !r.as_expected()) {
+        for r in &failed {
             writeln!(
                 out,
-                "{:>8} {}: {}",
+                "{:>8} {} [{}]: {}",
                 "FAIL",
                 r.scenario,
+                r.backend,
                 r.mismatches.join("; ")
             )?;
         }
     }
-    Ok(if failed == 0 {
+    Ok(if failed.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

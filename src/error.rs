@@ -22,6 +22,9 @@ pub enum ErrorKind {
     TokenMismatch,
     /// A scenario is built wrong (for example it has no threads).
     InvalidScenario,
+    /// The backend cannot run this scenario (for example more threads than
+    /// loom supports); report it as skipped.
+    Unsupported,
 }
 
 /// An error of the harness itself, with a message that names the input and

@@ -38,6 +38,7 @@
 //! The [`catalog`] holds the scenarios of a Go concurrency course, each with
 //! the verdict it is meant to teach; the `interleave` binary checks them.
 
+pub mod backend;
 pub mod catalog;
 pub mod check;
 mod error;

@@ -250,6 +250,84 @@ fn bad_input_is_one_line_and_exit_2() {
 fn usage_errors_exit_2() {
     let o = run(&["check", "--format", "xml"]);
     assert_eq!(o.status.code(), Some(2));
+    let o = run(&["check", "--backend", "spin"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("invalid value 'spin'"),
+        "{}",
+        stderr(&o)
+    );
     let o = run(&["--help"]);
     assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn backends_report_what_they_ran_and_replay_with_the_same_token() {
+    let o = run(&[
+        "check",
+        "bank/unsync",
+        "--set",
+        "incomes=500+10",
+        "--set",
+        "weeks=1",
+        "--backend",
+        "shuttle",
+        "--iterations",
+        "200",
+        "--seed",
+        "7",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("[shuttle] violated: no lost update"),
+        "{text}"
+    );
+    assert!(text.contains("sampled: 200 executions"), "{text}");
+    assert!(
+        text.contains("shuttle PCT scheduler, depth 3, seed 7"),
+        "{text}"
+    );
+    let token = text
+        .lines()
+        .find_map(|l| l.split("interleave replay '").nth(1))
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a replay command");
+    let replayed = run(&["replay", token]);
+    assert_eq!(replayed.status.code(), Some(0), "{}", stderr(&replayed));
+    assert!(
+        stdout(&replayed).contains("✗ after step"),
+        "{}",
+        stdout(&replayed)
+    );
+
+    let o = run(&[
+        "check",
+        "message/mutex",
+        "--backend",
+        "threads",
+        "--runs",
+        "50",
+        "--brief",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("no violation in 50 executions (not exhaustive)"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Five earners and main: six threads, one more than loom runs.
+    let o = run(&[
+        "check",
+        "bank/mutex",
+        "--set",
+        "incomes=1+2+3+4+5",
+        "--backend",
+        "loom",
+        "--brief",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("SKIP"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("loom runs at most 5"), "{}", stdout(&o));
 }

@@ -20,9 +20,10 @@ mod waitgroup;
 
 pub use params::{ParamKind, ParamSpec, ParamValue, Params};
 
+use crate::backend::{self, BackendKind, Backends};
 use crate::check::{Expectation, ReplayToken, Report, Status};
 use crate::error::{Error, ErrorKind};
-use crate::explore::{ExploreConfig, Schedule, explore};
+use crate::explore::{ExploreConfig, Schedule};
 use crate::model::Scenario;
 
 /// A catalog scenario: how to build it from parameters, and what it should show.
@@ -184,16 +185,33 @@ impl Entry {
         }
     }
 
-    /// Explores it and judges the result against its expectation.
+    /// Explores it with the built-in explorer and judges the result against
+    /// its expectation.
     ///
     /// The limits come from `config`; when to stop comes from the
     /// expectation (once every expected counterexample is found, unless
     /// something must be shown exhaustively).
     pub fn check(&self, params: &Params, config: &ExploreConfig) -> Result<Report, Error> {
+        let backends = Backends {
+            explore: config.clone(),
+            ..Backends::default()
+        };
+        self.check_on(BackendKind::Explore, params, &backends)
+    }
+
+    /// Explores it with one backend and judges the result. A backend that
+    /// cannot run the scenario answers [`ErrorKind::Unsupported`].
+    pub fn check_on(
+        &self,
+        kind: BackendKind,
+        params: &Params,
+        backends: &Backends,
+    ) -> Result<Report, Error> {
         let scenario = self.build(params)?;
         let expected = self.expectation(params);
-        let config = config.clone().stop(expected.stop_rule());
-        let mut exploration = explore(&scenario, &config);
+        let mut backends = backends.clone();
+        backends.explore = backends.explore.stop(expected.stop_rule());
+        let mut exploration = backend::run(kind, &scenario, &backends)?;
         for p in &mut exploration.properties {
             if let Status::Violated(c) = &mut p.status {
                 let token = self.token(params, c.schedule.clone());
@@ -203,6 +221,7 @@ impl Entry {
         Ok(Report::judge(
             self.name,
             params.to_string(),
+            kind.name(),
             expected,
             exploration,
         ))

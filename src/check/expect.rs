@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::property::{Property, Status};
-use crate::explore::{Completion, Exploration, Stop};
+use crate::explore::{Bound, Completion, Exploration, Stop};
 
 /// How many distinct final outcomes a scenario should reach.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -136,6 +136,7 @@ impl Report {
     pub fn judge(
         scenario: impl Into<String>,
         params: impl Into<String>,
+        backend: &'static str,
         expected: Expectation,
         exploration: Exploration,
     ) -> Report {
@@ -148,9 +149,30 @@ impl Report {
             Verdict::Inconclusive
         };
         let why_undecided = match exploration.completion {
+            Completion::Sampled => format!(
+                "the end of {} sampled executions",
+                exploration.stats.executions
+            ),
+            Completion::Bounded(Bound::Preemptions) => {
+                "the end of the preemption-bounded search".to_string()
+            }
             Completion::Bounded(bound) => format!("the search hit its {bound}"),
             _ => "the search stopped early".to_string(),
         };
+        // A sample (or a preemption-bounded search) shows violations but
+        // cannot show that a property holds: that is what it is asked for.
+        // So does a bounded search that found every expected counterexample:
+        // what the scenario is meant to show has been shown.
+        let all_expected_found = !expected.violated.is_empty()
+            && expected
+                .violated
+                .iter()
+                .all(|p| matches!(exploration.status(p), Some(Status::Violated(_))));
+        let partial_by_design = matches!(
+            exploration.completion,
+            Completion::Stopped | Completion::Sampled | Completion::Bounded(Bound::Preemptions)
+        ) || (matches!(exploration.completion, Completion::Bounded(_))
+            && all_expected_found);
         let mut mismatches = Vec::new();
         for p in &exploration.properties {
             let expected_violated = expected.violated.contains(&p.property);
@@ -170,7 +192,7 @@ impl Report {
                 (Status::Undecided, false) => {
                     // Stopping once the expected counterexamples are found
                     // leaves the rest undecided by design, and says so.
-                    if exploration.completion != Completion::Stopped {
+                    if !partial_by_design {
                         mismatches
                             .push(format!("`{}` is not decided: {why_undecided}", p.property));
                     }
@@ -180,7 +202,7 @@ impl Report {
         let n = exploration.outcomes.len();
         let outcome_ok = match expected.outcomes {
             Outcomes::Any => true,
-            Outcomes::Exactly(k) => exhaustive && n == k,
+            Outcomes::Exactly(k) => n == k && exhaustive || n <= k && partial_by_design,
             Outcomes::AtLeast(k) => n >= k,
         };
         if !outcome_ok {
@@ -202,7 +224,7 @@ impl Report {
         Report {
             scenario: scenario.into(),
             params: params.into(),
-            backend: "explore",
+            backend,
             expected,
             exploration,
             verdict,

@@ -97,6 +97,9 @@ pub enum Bound {
     Depth,
     /// [`ExploreConfig::timeout`] passed.
     Time,
+    /// loom explored every execution within a preemption bound, not every
+    /// execution.
+    Preemptions,
 }
 
 impl fmt::Display for Bound {
@@ -105,6 +108,7 @@ impl fmt::Display for Bound {
             Bound::States => "state limit",
             Bound::Depth => "depth limit",
             Bound::Time => "time limit",
+            Bound::Preemptions => "preemption bound",
         })
     }
 }
@@ -119,4 +123,6 @@ pub enum Completion {
     Stopped,
     /// A limit ended it.
     Bounded(Bound),
+    /// A threaded backend ran a sample of executions.
+    Sampled,
 }

@@ -2,10 +2,10 @@
 //! global states, and replay of single schedules.
 
 mod config;
-mod replay;
+pub(crate) mod replay;
 mod schedule;
-mod search;
-mod sim;
+pub(crate) mod search;
+pub(crate) mod sim;
 mod store;
 
 pub use config::{Bound, Completion, ExploreConfig, Stop};

@@ -23,7 +23,7 @@ pub struct ReplayFinding {
 }
 
 /// One execution, re-run from its schedule.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Replay {
     /// The steps, in order.
     pub steps: Vec<TraceStep>,
@@ -116,7 +116,13 @@ pub fn replay(scenario: &Scenario, schedule: &Schedule) -> Result<Replay, Error>
     Ok(run)
 }
 
-fn note(run: &mut Replay, step: usize, property: Property, message: String, pending: Vec<Pending>) {
+pub(crate) fn note(
+    run: &mut Replay,
+    step: usize,
+    property: Property,
+    message: String,
+    pending: Vec<Pending>,
+) {
     if run.findings.iter().all(|f| f.property != property) {
         run.findings.push(ReplayFinding {
             after_step: step,
@@ -127,7 +133,7 @@ fn note(run: &mut Replay, step: usize, property: Property, message: String, pend
     }
 }
 
-fn examine(
+pub(crate) fn examine(
     sim: &Sim<'_>,
     st: &super::sim::SimState,
     step: usize,

@@ -29,13 +29,15 @@ use crate::model::{Fault, Outcome, Scenario, Scope};
 /// thread that loops alone forever.
 const CHAIN_CAP: usize = 10_000;
 
-/// A final outcome and how many distinct final states show it.
+/// A final outcome and how often it was reached.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct OutcomeCount {
     /// The observed values.
     pub outcome: Outcome,
-    /// Distinct final states (threads' local states included) with these values.
-    pub final_states: u64,
+    /// For the explorer, the distinct final states (threads' local states
+    /// included) with these values; for a threaded backend, the executions
+    /// that ended with them.
+    pub count: u64,
 }
 
 /// Counters of one search.
@@ -54,6 +56,8 @@ pub struct Stats {
     pub elapsed: Duration,
     /// Whether the chain reduction was on.
     pub reduction: bool,
+    /// Executions run (threaded backends; 0 for the explorer).
+    pub executions: u64,
 }
 
 fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -73,6 +77,9 @@ pub struct Exploration {
     pub stats: Stats,
     /// Whether the search was exhaustive, stopped early, or bounded.
     pub completion: Completion,
+    /// How the backend ran, where it matters to reading the result (the
+    /// effective seed, the provocations used on OS threads).
+    pub notes: Vec<String>,
 }
 
 impl Exploration {
@@ -469,7 +476,7 @@ impl<'a> Search<'a> {
                 self.store.get(state, &mut words);
                 OutcomeCount {
                     outcome: sc.outcome(&words),
-                    final_states: count,
+                    count,
                 }
             })
             .collect();
@@ -487,8 +494,10 @@ impl<'a> Search<'a> {
                     + self.depths.capacity() * 4) as u64,
                 elapsed: started.elapsed(),
                 reduction: self.config.reduction,
+                executions: 0,
             },
             completion,
+            notes: Vec::new(),
         }
     }
 }

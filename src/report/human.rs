@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::trace::trace_table;
 use crate::check::{Report, Status, Verdict};
-use crate::explore::{Completion, Exploration, Replay};
+use crate::explore::{Bound, Completion, Exploration, Replay};
 use crate::model::Names;
 
 /// Formats a byte count as MiB with one decimal.
@@ -25,7 +25,15 @@ pub fn coverage(e: &Exploration) -> String {
         Completion::Stopped => format!(
             "{counts}; stopped once the expected counterexamples were found (not exhaustive)"
         ),
+        Completion::Bounded(Bound::Preemptions) => format!(
+            "exhaustive within the preemption bound only: {} executions",
+            s.executions
+        ),
         Completion::Bounded(bound) => format!("NOT exhaustive: hit the {bound} after {counts}"),
+        Completion::Sampled => format!(
+            "sampled: {} executions, {} steps (not exhaustive)",
+            s.executions, s.steps
+        ),
     }
 }
 
@@ -33,6 +41,10 @@ pub fn coverage(e: &Exploration) -> String {
 pub fn verdict_phrase(r: &Report) -> String {
     match r.verdict {
         Verdict::Holds => "holds in every interleaving".to_string(),
+        Verdict::Inconclusive if r.exploration.completion == Completion::Sampled => format!(
+            "no violation in {} executions (not exhaustive)",
+            r.exploration.stats.executions
+        ),
         Verdict::Inconclusive => "inconclusive: no violation found, search incomplete".to_string(),
         Verdict::Violated => {
             let names: Vec<String> = r
@@ -54,8 +66,13 @@ pub fn status_line(r: &Report, name_width: usize) -> String {
     } else {
         format!("expected {}", r.expected)
     };
+    let backend = if r.backend == "explore" {
+        String::new()
+    } else {
+        format!("[{}] ", r.backend)
+    };
     format!(
-        "{status:>8} [{secs:>8.3}s] {:<name_width$}  {} ({judgement})",
+        "{status:>8} [{secs:>8.3}s] {:<name_width$}  {backend}{} ({judgement})",
         r.scenario,
         verdict_phrase(r)
     )
@@ -72,6 +89,9 @@ pub fn details(r: &Report, names: &Names) -> String {
     }
     let _ = writeln!(out, "{pad}expected    {}", r.expected);
     let _ = writeln!(out, "{pad}searched    {}", coverage(e));
+    for note in &e.notes {
+        let _ = writeln!(out, "{pad}note        {note}");
+    }
     for m in &r.mismatches {
         let _ = writeln!(out, "{pad}MISMATCH    {m}");
     }
@@ -105,26 +125,23 @@ pub fn details(r: &Report, names: &Names) -> String {
 
 fn outcomes(e: &Exploration, pad: &str) -> String {
     let mut out = String::new();
-    let complete = if e.is_exhaustive() {
-        "all reachable"
-    } else {
-        "reached so far; the search was not exhaustive"
+    let complete = match e.completion {
+        Completion::Exhaustive => "all reachable",
+        Completion::Sampled => "observed in the executions run; others may be reachable",
+        _ => "reached so far; the search was not exhaustive",
     };
     let _ = writeln!(out, "{pad}outcomes ({complete}):");
     if e.outcomes.is_empty() {
         let _ = writeln!(out, "{pad}  (no final state reached)");
     }
+    let unit = if e.stats.executions > 0 {
+        "execution"
+    } else {
+        "final state"
+    };
     for o in &e.outcomes {
-        let states = if o.final_states == 1 {
-            "state"
-        } else {
-            "states"
-        };
-        let _ = writeln!(
-            out,
-            "{pad}  {}   ({} final {states})",
-            o.outcome, o.final_states
-        );
+        let plural = if o.count == 1 { "" } else { "s" };
+        let _ = writeln!(out, "{pad}  {}   ({} {unit}{plural})", o.outcome, o.count);
     }
     out
 }

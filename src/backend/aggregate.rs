@@ -1,0 +1,122 @@
+//! Folds a threaded backend's executions into the same `Exploration` the
+//! explorer returns: the first counterexample per property, and how often
+//! each outcome was reached.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::world::Execution;
+use crate::check::{Counterexample, Property, PropertyResult, Status};
+use crate::explore::search::properties_of;
+use crate::explore::{Completion, Exploration, OutcomeCount, Schedule, Stats};
+use crate::model::{Outcome, Scenario};
+
+pub(crate) struct Aggregate {
+    deterministic: bool,
+    properties: Vec<Property>,
+    found: BTreeMap<Property, Counterexample>,
+    outcomes: BTreeMap<Outcome, u64>,
+    first_outcome: Option<(Outcome, Schedule)>,
+    executions: u64,
+    steps: u64,
+    max_depth: u64,
+}
+
+impl Aggregate {
+    pub fn new(scenario: &Scenario) -> Self {
+        Aggregate {
+            deterministic: scenario.is_deterministic(),
+            properties: properties_of(scenario),
+            found: BTreeMap::new(),
+            outcomes: BTreeMap::new(),
+            first_outcome: None,
+            executions: 0,
+            steps: 0,
+            max_depth: 0,
+        }
+    }
+
+    pub fn add(&mut self, e: Execution) {
+        self.executions += 1;
+        self.steps += e.schedule.len() as u64;
+        self.max_depth = self.max_depth.max(e.schedule.len() as u64);
+        let schedule = Schedule::from_indices(&e.schedule);
+        for f in &e.run.findings {
+            self.found
+                .entry(f.property.clone())
+                .or_insert_with(|| Counterexample {
+                    property: f.property.clone(),
+                    message: f.message.clone(),
+                    schedule: Schedule::from_indices(&e.schedule[..f.after_step]),
+                    steps: e.run.steps[..f.after_step].to_vec(),
+                    pending: f.pending.clone(),
+                    replay: None,
+                });
+        }
+        if let Some(outcome) = e.run.outcome {
+            let new = !self.outcomes.contains_key(&outcome);
+            *self.outcomes.entry(outcome.clone()).or_insert(0) += 1;
+            match &self.first_outcome {
+                None => self.first_outcome = Some((outcome, schedule)),
+                Some((first, other)) if new && self.deterministic => {
+                    let message = format!(
+                        "more than one final outcome: {outcome} in the interleaving below, {first} in the interleaving {other}"
+                    );
+                    self.found
+                        .entry(Property::Deterministic)
+                        .or_insert_with(|| Counterexample {
+                            property: Property::Deterministic,
+                            message,
+                            schedule,
+                            steps: e.run.steps.clone(),
+                            pending: Vec::new(),
+                            replay: None,
+                        });
+                }
+                Some(_) => {}
+            }
+        }
+    }
+
+    pub fn finish(
+        mut self,
+        completion: Completion,
+        elapsed: Duration,
+        notes: Vec<String>,
+    ) -> Exploration {
+        let properties = self
+            .properties
+            .iter()
+            .map(|property| {
+                let status = match self.found.remove(property) {
+                    Some(c) => Status::Violated(Box::new(c)),
+                    None if completion == Completion::Exhaustive => Status::Holds,
+                    None => Status::Undecided,
+                };
+                PropertyResult {
+                    property: property.clone(),
+                    status,
+                }
+            })
+            .collect();
+        Exploration {
+            properties,
+            outcomes: self
+                .outcomes
+                .into_iter()
+                .map(|(outcome, count)| OutcomeCount { outcome, count })
+                .collect(),
+            stats: Stats {
+                states: 0,
+                steps: self.steps,
+                max_depth: self.max_depth,
+                memory_bytes: 0,
+                elapsed,
+                reduction: false,
+                executions: self.executions,
+            },
+            completion,
+            notes,
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! loom: exhaustive exploration of the scenario's threads as loom threads,
+//! optionally bounded in preemptions.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::aggregate::Aggregate;
+use super::runtime::LoomRuntime;
+use super::world::{Options, execute};
+use crate::error::{Error, ErrorKind};
+use crate::explore::{Bound, Completion, Exploration};
+use crate::model::Scenario;
+
+/// The most scenario threads loom can run (its own limit, main thread included).
+pub const LOOM_MAX_THREADS: usize = 5;
+
+/// How to run a scenario on loom.
+///
+/// loom enumerates executions without recognising states it has seen, and
+/// every operation of the interpreter is one step under one mutex, so the
+/// number of executions grows fast with the scenario: keep scenarios tiny,
+/// or bound the preemptions or the time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoomConfig {
+    /// Explore only executions with at most this many preemptions; default
+    /// none (exhaustive).
+    pub preemption_bound: Option<usize>,
+    /// Stop after this long; the result is then bounded, not exhaustive.
+    /// Default 30 s.
+    pub max_duration: Option<Duration>,
+}
+
+impl Default for LoomConfig {
+    fn default() -> Self {
+        LoomConfig {
+            preemption_bound: None,
+            max_duration: Some(Duration::from_secs(30)),
+        }
+    }
+}
+
+/// Environment variables that loom's `Builder::new()` reads (and panics on
+/// when malformed); every field is set explicitly afterwards, so they
+/// change nothing, but a malformed one must be reported, not crash.
+const LOOM_VARIABLES: [&str; 6] = [
+    "LOOM_CHECKPOINT_INTERVAL",
+    "LOOM_MAX_BRANCHES",
+    "LOOM_MAX_DURATION",
+    "LOOM_MAX_PERMUTATIONS",
+    "LOOM_MAX_PREEMPTIONS",
+    "LOOM_CHECKPOINT_FILE",
+];
+
+/// Runs `scenario` under loom. A scenario with more threads than loom
+/// supports is an [`ErrorKind::Unsupported`] error: report it as skipped.
+pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration, Error> {
+    if scenario.thread_count() > LOOM_MAX_THREADS {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            format!(
+                "`{}` has {} threads; loom runs at most {LOOM_MAX_THREADS}",
+                scenario.name(),
+                scenario.thread_count()
+            ),
+        ));
+    }
+    for var in LOOM_VARIABLES {
+        if let Ok(value) = std::env::var(var)
+            && var != "LOOM_CHECKPOINT_FILE"
+            && value.parse::<u64>().is_err()
+        {
+            return Err(Error::new(
+                ErrorKind::InvalidLimit,
+                format!("{var}={value:?} is not a number, and loom would panic on it; unset it"),
+            ));
+        }
+    }
+    let started = Instant::now();
+    let scenario = Arc::new(scenario.clone());
+    let aggregate = Arc::new(Mutex::new(Aggregate::new(&scenario)));
+    let body = {
+        let scenario = scenario.clone();
+        let aggregate = aggregate.clone();
+        move || {
+            let execution = execute::<LoomRuntime>(&scenario, &Options::default());
+            aggregate
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .add(execution);
+        }
+    };
+    let mut builder = loom::model::Builder::new();
+    builder.max_threads = LOOM_MAX_THREADS;
+    builder.max_branches = 1_000_000;
+    builder.max_duration = config.max_duration;
+    builder.max_permutations = None;
+    builder.preemption_bound = config.preemption_bound;
+    builder.checkpoint_file = None;
+    builder.checkpoint_interval = 100_000;
+    builder.expect_explicit_explore = false;
+    builder.location = false;
+    builder.log = false;
+    catch_unwind(AssertUnwindSafe(|| builder.check(body))).map_err(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Error::new(
+            ErrorKind::Unsupported,
+            format!("loom stopped: {message}; try smaller parameters or a preemption bound"),
+        )
+    })?;
+    let aggregate = Arc::try_unwrap(aggregate)
+        .ok()
+        .expect("loom has finished every execution")
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    // loom ends early only at its time limit, and does not say so: judge by
+    // the clock (a run that finished just at the limit is reported bounded).
+    let timed_out = config
+        .max_duration
+        .is_some_and(|limit| started.elapsed() >= limit);
+    let completion = match (timed_out, config.preemption_bound) {
+        (true, _) => Completion::Bounded(Bound::Time),
+        (false, None) => Completion::Exhaustive,
+        (false, Some(_)) => Completion::Bounded(Bound::Preemptions),
+    };
+    let notes = vec![match config.preemption_bound {
+        None => "loom: every execution of the operations (no preemption bound)".to_string(),
+        Some(b) => format!("loom: every execution with at most {b} preemptions"),
+    }];
+    Ok(aggregate.finish(completion, started.elapsed(), notes))
+}

@@ -1,0 +1,72 @@
+//! The seam between the interpreter and a backend: a mutex and a condition
+//! variable around the shared world, threads, and a yield.
+//!
+//! Every threaded backend runs the same interpreter over its own primitives:
+//! `std`, `shuttle` and `loom` each implement [`Runtime`] with their own
+//! `sync::{Mutex, Condvar}` and `thread`.
+
+use std::ops::DerefMut;
+
+use super::world::World;
+
+pub(crate) trait Runtime: 'static {
+    type Mutex: Send + Sync + 'static;
+    type Guard<'a>: DerefMut<Target = World> + 'a;
+    type Condvar: Send + Sync + 'static;
+    type Join;
+
+    fn mutex(world: World) -> Self::Mutex;
+    fn lock(mutex: &Self::Mutex) -> Self::Guard<'_>;
+    fn condvar() -> Self::Condvar;
+    fn wait<'a>(condvar: &Self::Condvar, guard: Self::Guard<'a>) -> Self::Guard<'a>;
+    fn notify_all(condvar: &Self::Condvar);
+    fn spawn(f: impl FnOnce() + Send + 'static) -> Self::Join;
+    fn join(handle: Self::Join);
+    fn yield_now();
+}
+
+/// Implements [`Runtime`] for a crate with std-like `sync` and `thread`
+/// modules. No interpreter code panics while holding the lock, so a
+/// poisoned lock still guards a consistent world.
+macro_rules! runtime {
+    ($name:ident, $root:ident) => {
+        pub(crate) struct $name;
+
+        impl Runtime for $name {
+            type Mutex = $root::sync::Mutex<World>;
+            type Guard<'a> = $root::sync::MutexGuard<'a, World>;
+            type Condvar = $root::sync::Condvar;
+            type Join = $root::thread::JoinHandle<()>;
+
+            fn mutex(world: World) -> Self::Mutex {
+                $root::sync::Mutex::new(world)
+            }
+            fn lock(mutex: &Self::Mutex) -> Self::Guard<'_> {
+                mutex.lock().unwrap_or_else(|e| e.into_inner())
+            }
+            fn condvar() -> Self::Condvar {
+                $root::sync::Condvar::new()
+            }
+            fn wait<'a>(condvar: &Self::Condvar, guard: Self::Guard<'a>) -> Self::Guard<'a> {
+                condvar.wait(guard).unwrap_or_else(|e| e.into_inner())
+            }
+            fn notify_all(condvar: &Self::Condvar) {
+                condvar.notify_all();
+            }
+            fn spawn(f: impl FnOnce() + Send + 'static) -> Self::Join {
+                $root::thread::spawn(f)
+            }
+            fn join(handle: Self::Join) {
+                // Interpreter threads do not panic: faults are findings.
+                let _ = handle.join();
+            }
+            fn yield_now() {
+                $root::thread::yield_now();
+            }
+        }
+    };
+}
+
+runtime!(StdRuntime, std);
+runtime!(ShuttleRuntime, shuttle);
+runtime!(LoomRuntime, loom);

@@ -1,0 +1,71 @@
+//! OS threads: evidence that an interleaving happens on this machine, and
+//! how often.
+
+use std::sync::{Arc, Barrier};
+use std::time::Instant;
+
+use super::aggregate::Aggregate;
+use super::runtime::StdRuntime;
+use super::world::{Options, execute};
+use crate::error::{Error, ErrorKind};
+use crate::explore::{Completion, Exploration};
+use crate::model::Scenario;
+
+/// How to run a scenario on OS threads.
+///
+/// Plain threads rarely interleave at the seed's sizes (a thread often runs
+/// to its end before the next starts); a start barrier and a yield after
+/// every operation make interleavings likely. The report says which were used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ThreadsConfig {
+    /// How many executions; default 1,000.
+    pub runs: usize,
+    /// Start every thread's first step together; default on.
+    pub barrier: bool,
+    /// Yield after every operation; default on.
+    pub yields: bool,
+}
+
+impl Default for ThreadsConfig {
+    fn default() -> Self {
+        ThreadsConfig {
+            runs: 1_000,
+            barrier: true,
+            yields: true,
+        }
+    }
+}
+
+/// Runs `scenario` `config.runs` times on OS threads.
+pub fn run_threads(scenario: &Scenario, config: &ThreadsConfig) -> Result<Exploration, Error> {
+    if config.runs == 0 {
+        return Err(Error::new(
+            ErrorKind::InvalidLimit,
+            "--runs: must be at least 1",
+        ));
+    }
+    let started = Instant::now();
+    let scenario = Arc::new(scenario.clone());
+    let mut aggregate = Aggregate::new(&scenario);
+    for _ in 0..config.runs {
+        let options = Options {
+            yields: config.yields,
+            start: config
+                .barrier
+                .then(|| Arc::new(Barrier::new(scenario.thread_count()))),
+        };
+        aggregate.add(execute::<StdRuntime>(&scenario, &options));
+    }
+    let provocation = match (config.barrier, config.yields) {
+        (true, true) => "a start barrier and a yield after every operation",
+        (true, false) => "a start barrier, no yields",
+        (false, true) => "a yield after every operation, no start barrier",
+        (false, false) => "plain threads (no start barrier, no yields)",
+    };
+    let notes = vec![format!(
+        "{} runs on OS threads with {provocation}",
+        config.runs
+    )];
+    Ok(aggregate.finish(Completion::Sampled, started.elapsed(), notes))
+}

@@ -1,0 +1,179 @@
+//! The catalog x backend matrix, at sizes small enough for CI: every outcome
+//! a threaded backend observes is one the explorer says is reachable; loom,
+//! unbounded, sees exactly the explorer's outcomes; what the explorer finds
+//! violated, shuttle PCT (1,000 executions, depth 3) finds too; what holds
+//! shows no violation anywhere; every counterexample replays.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use interleave::backend::{self, BackendKind, Backends, LoomConfig, ShuttleConfig, ThreadsConfig};
+use interleave::catalog;
+use interleave::{
+    Completion, ExploreConfig, ProgramBuilder, Property, Scenario, ScenarioBuilder, Status, Stop,
+    explore, replay,
+};
+
+fn small(name: &str) -> Vec<&'static str> {
+    match name {
+        n if n.starts_with("bank/") => vec!["incomes=500+10", "weeks=2"],
+        n if n.starts_with("interest/") => vec!["incomes=500+10", "weeks=1"],
+        n if n.starts_with("waitgroup/") => vec!["incomes=500+10", "weeks=1"],
+        _ => vec![],
+    }
+}
+
+fn backends() -> Backends {
+    let mut b = Backends::default();
+    b.shuttle = ShuttleConfig::default();
+    b.threads = ThreadsConfig::default();
+    b.threads.runs = 200;
+    b
+}
+
+fn outcomes(e: &interleave::Exploration) -> BTreeSet<String> {
+    e.outcomes.iter().map(|o| o.outcome.to_string()).collect()
+}
+
+fn violated(e: &interleave::Exploration) -> BTreeSet<Property> {
+    e.violations().map(|c| c.property.clone()).collect()
+}
+
+fn check_replays(scenario: &Scenario, e: &interleave::Exploration, who: &str) {
+    for c in e.violations() {
+        let run = replay(scenario, &c.schedule).unwrap_or_else(|err| panic!("{who}: {err}"));
+        assert_eq!(run.steps, c.steps, "{who}");
+        if c.property != Property::Deterministic {
+            assert!(
+                run.findings.iter().any(|f| f.property == c.property),
+                "{who}: replay of {} does not show {}",
+                c.schedule,
+                c.property
+            );
+        }
+    }
+}
+
+#[test]
+fn shuttle_and_threads_agree_with_the_explorer_on_the_catalog() {
+    for entry in catalog::entries() {
+        let params = entry.params_from(&small(entry.name)).unwrap();
+        let scenario = entry.build(&params).unwrap();
+        let truth = explore(&scenario, &ExploreConfig::default().stop(Stop::Exhaust));
+        assert!(truth.is_exhaustive());
+        for kind in [BackendKind::Shuttle, BackendKind::Threads] {
+            let who = format!("{} [{kind}]", entry.name);
+            let e = backend::run(kind, &scenario, &backends()).unwrap();
+            assert_eq!(e.completion, Completion::Sampled, "{who}");
+            assert!(
+                outcomes(&e).is_subset(&outcomes(&truth)),
+                "{who}: {:?} not within {:?}",
+                outcomes(&e),
+                outcomes(&truth)
+            );
+            assert!(violated(&e).is_subset(&violated(&truth)), "{who}");
+            if kind == BackendKind::Shuttle {
+                // Sampled, but at these sizes 1,000 PCT executions find every
+                // violation the explorer finds.
+                assert_eq!(violated(&e), violated(&truth), "{who}");
+            }
+            check_replays(&scenario, &e, &who);
+            // And judged against the lesson, each is as expected.
+            let report = entry.check_on(kind, &params, &backends()).unwrap();
+            assert!(report.as_expected(), "{who}: {:?}", report.mismatches);
+        }
+    }
+}
+
+/// Two goroutines each increment a counter without a lock.
+fn tiny_race() -> Scenario {
+    let mut s = ScenarioBuilder::new("tiny");
+    let x = s.var("x", 0);
+    for name in ["a", "b"] {
+        let mut p = ProgramBuilder::new(name);
+        let r = p.local("r");
+        p.load(r, x);
+        p.set(r, r + 1);
+        p.store(x, r);
+        s.thread(p.build());
+    }
+    s.build().unwrap()
+}
+
+#[test]
+fn unbounded_loom_sees_exactly_the_explorers_outcomes() {
+    for scenario in [
+        tiny_race(),
+        catalog::find("message/unsync")
+            .unwrap()
+            .build(&catalog::find("message/unsync").unwrap().default_params())
+            .unwrap(),
+    ] {
+        let truth = explore(&scenario, &ExploreConfig::default().stop(Stop::Exhaust));
+        let mut b = Backends::default();
+        b.loom = LoomConfig::default();
+        b.loom.max_duration = Some(Duration::from_secs(600));
+        let e = backend::run(BackendKind::Loom, &scenario, &b).unwrap();
+        assert_eq!(e.completion, Completion::Exhaustive, "{}", scenario.name());
+        assert_eq!(outcomes(&e), outcomes(&truth), "{}", scenario.name());
+        assert_eq!(violated(&e), violated(&truth), "{}", scenario.name());
+        check_replays(&scenario, &e, scenario.name());
+    }
+}
+
+#[test]
+fn bounded_loom_never_says_holds() {
+    let entry = catalog::find("message/mutex").unwrap();
+    let scenario = entry.build(&entry.default_params()).unwrap();
+    let mut b = Backends::default();
+    b.loom.preemption_bound = Some(1);
+    let e = backend::run(BackendKind::Loom, &scenario, &b).unwrap();
+    assert!(!e.is_exhaustive());
+    assert!(e.properties.iter().all(|p| p.status == Status::Undecided));
+}
+
+#[test]
+fn loom_skips_scenarios_with_too_many_threads() {
+    let mut six = ScenarioBuilder::new("six");
+    for i in 0..6 {
+        let mut p = ProgramBuilder::new(format!("t{i}"));
+        p.lock(interleave_mutex(&mut six, i));
+        six.thread(p.build());
+    }
+    let err = backend::run(
+        BackendKind::Loom,
+        &six.build().unwrap(),
+        &Backends::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), interleave::ErrorKind::Unsupported);
+    assert!(err.to_string().contains("loom runs at most 5"), "{err}");
+}
+
+fn interleave_mutex(s: &mut ScenarioBuilder, i: usize) -> interleave::MutexId {
+    s.mutex(format!("m{i}"))
+}
+
+#[test]
+fn os_threads_find_the_deadlock_instead_of_hanging() {
+    let mut s = ScenarioBuilder::new("deadlock");
+    let a = s.mutex("a");
+    let b = s.mutex("b");
+    for (name, first, second) in [("left", a, b), ("right", b, a)] {
+        let mut p = ProgramBuilder::new(name);
+        p.lock(first).lock(second).unlock(second).unlock(first);
+        s.thread(p.build());
+    }
+    let scenario = s.build().unwrap();
+    let mut b = Backends::default();
+    b.threads.runs = 300;
+    b.shuttle.iterations = 300;
+    for kind in [BackendKind::Threads, BackendKind::Shuttle] {
+        let e = backend::run(kind, &scenario, &b).unwrap();
+        assert!(
+            matches!(e.status(&Property::NoDeadlock), Some(Status::Violated(_))),
+            "{kind}"
+        );
+        check_replays(&scenario, &e, kind.name());
+    }
+}
