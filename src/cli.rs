@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use interleave::backend::{BackendKind, Backends, ShuttleScheduler};
+use interleave::backend::{BackendKind, Backends, ShuttleScheduler, replay_shuttle};
 use interleave::catalog::{self, Entry, Params};
-use interleave::check::ReplayToken;
+use interleave::check::{ReplayToken, TokenSchedule};
 use interleave::report::{human, json};
 use interleave::{Error, ErrorKind, ExploreConfig, replay};
 
@@ -510,14 +510,28 @@ fn list(out: &mut impl Write) -> Result<ExitCode, Failure> {
 fn replay_token(text: &str, format: Format, out: &mut impl Write) -> Result<ExitCode, Failure> {
     let token: ReplayToken = text.parse()?;
     let (entry, params, scenario) = catalog::resolve(&token)?;
-    let run = replay(&scenario, &token.schedule)
-        .map_err(|e| Error::new(e.kind(), format!("replay token for `{}`: {e}", entry.name)))?;
+    let in_context =
+        |e: Error| Error::new(e.kind(), format!("replay token for `{}`: {e}", entry.name));
+    let (run, how) = match &token.schedule {
+        TokenSchedule::Threads(schedule) => {
+            (replay(&scenario, schedule).map_err(in_context)?, None)
+        }
+        TokenSchedule::Shuttle(encoded) => (
+            replay_shuttle(&scenario, encoded).map_err(in_context)?,
+            Some("through shuttle, its scheduler following the recorded schedule"),
+        ),
+    };
     match format {
-        Format::Human => write!(
-            out,
-            "{}",
-            human::replay(entry.name, &params.to_string(), scenario.names(), &run)
-        )?,
+        Format::Human => {
+            if let Some(how) = how {
+                writeln!(out, "replaying {how}")?;
+            }
+            write!(
+                out,
+                "{}",
+                human::replay(entry.name, &params.to_string(), scenario.names(), &run)
+            )?
+        }
         Format::Json => writeln!(
             out,
             "{}",

@@ -37,6 +37,11 @@ impl Aggregate {
     }
 
     pub fn add(&mut self, e: Execution) {
+        self.add_with(e, None);
+    }
+
+    /// Adds an execution with the backend's own replayable schedule of it.
+    pub fn add_with(&mut self, e: Execution, backend_schedule: Option<String>) {
         self.executions += 1;
         self.steps += e.schedule.len() as u64;
         self.max_depth = self.max_depth.max(e.schedule.len() as u64);
@@ -51,6 +56,8 @@ impl Aggregate {
                     steps: e.run.steps[..f.after_step].to_vec(),
                     pending: f.pending.clone(),
                     replay: None,
+                    backend_schedule: backend_schedule.clone(),
+                    backend_replay: None,
                 });
         }
         if let Some(outcome) = e.run.outcome {
@@ -71,6 +78,8 @@ impl Aggregate {
                             steps: e.run.steps.clone(),
                             pending: Vec::new(),
                             replay: None,
+                            backend_schedule: backend_schedule.clone(),
+                            backend_replay: None,
                         });
                 }
                 Some(_) => {}

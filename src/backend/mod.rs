@@ -29,7 +29,7 @@ use crate::explore::{Exploration, ExploreConfig, explore};
 use crate::model::Scenario;
 
 pub use loom_backend::{LOOM_MAX_THREADS, LoomConfig, run_loom};
-pub use shuttle_backend::{ShuttleConfig, ShuttleScheduler, run_shuttle};
+pub use shuttle_backend::{ShuttleConfig, ShuttleScheduler, replay_shuttle, run_shuttle};
 pub use threads::{ThreadsConfig, run_threads};
 
 /// Which engine explores a scenario.

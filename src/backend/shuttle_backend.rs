@@ -4,15 +4,19 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, Scheduler};
-use shuttle::{Config, Runner};
+use shuttle::scheduler::{
+    DfsScheduler, PctScheduler, RandomScheduler, Schedule, Scheduler, Task, TaskId,
+};
+use shuttle::{Config, FailurePersistence, Runner};
 
 use super::aggregate::Aggregate;
 use super::runtime::ShuttleRuntime;
-use super::world::{Options, execute};
+use super::world::{Execution, Options, execute};
 use crate::error::{Error, ErrorKind};
+use crate::explore::Replay;
 use crate::explore::{Completion, Exploration};
 use crate::model::Scenario;
+use shuttle_engine::scheduler::ScheduleStep as shuttle_step;
 
 /// Which shuttle scheduler picks the interleavings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,19 +93,20 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
     let started = Instant::now();
     let scenario = Arc::new(scenario.clone());
     let aggregate = Arc::new(Mutex::new(Aggregate::new(&scenario)));
+    // An execution is added once shuttle has made its last choice for it
+    // (after the body returns), so its recorded schedule is complete.
+    let finished: Arc<Mutex<Option<Execution>>> = Arc::new(Mutex::new(None));
     let body = {
         let scenario = scenario.clone();
-        let aggregate = aggregate.clone();
+        let finished = finished.clone();
         move || {
             let execution = execute::<ShuttleRuntime>(&scenario, &Options::default());
-            aggregate
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .add(execution);
+            *lock(&finished) = Some(execution);
         }
     };
     let mut shuttle_config = Config::new();
     shuttle_config.silence_warnings = true;
+    shuttle_config.failure_persistence = FailurePersistence::None;
     let n = config.iterations;
     let scheduler: Box<dyn Scheduler + Send> = match config.scheduler {
         ShuttleScheduler::Random => Box::new(RandomScheduler::new_from_seed(config.seed, n)),
@@ -110,7 +115,13 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
         }
         ShuttleScheduler::Dfs => Box::new(DfsScheduler::new(Some(n), false)),
     };
-    let runs = Runner::new(scheduler, shuttle_config).run(body);
+    let recording = Recording {
+        inner: scheduler,
+        current: Schedule::new(0),
+        finished: finished.clone(),
+        aggregate: aggregate.clone(),
+    };
+    let runs = Runner::new(recording, shuttle_config).run(body);
     let aggregate = Arc::try_unwrap(aggregate)
         .ok()
         .expect("shuttle has finished every execution")
@@ -131,4 +142,213 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
         ShuttleScheduler::Dfs => format!("shuttle DFS scheduler, {runs} executions"),
     });
     Ok(aggregate.finish(completion, started.elapsed(), notes))
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Wraps a scheduler and records the schedule of the current execution in
+/// shuttle's own form, so a failure can be replayed by shuttle's
+/// replay (failures are data here, never parsed from stderr).
+struct Recording {
+    inner: Box<dyn Scheduler + Send>,
+    current: Schedule,
+    finished: Arc<Mutex<Option<Execution>>>,
+    aggregate: Arc<Mutex<Aggregate>>,
+}
+
+impl Recording {
+    /// Adds the last execution, now that its schedule is complete.
+    fn flush(&mut self) {
+        if let Some(execution) = lock(&self.finished).take() {
+            lock(&self.aggregate).add_with(execution, Some(encode(&self.current)));
+        }
+    }
+}
+
+impl Drop for Recording {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+impl Scheduler for Recording {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        self.flush();
+        let schedule = self.inner.new_execution()?;
+        self.current = Schedule::new(schedule.seed);
+        Some(schedule)
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        is_yielding: bool,
+    ) -> Option<TaskId> {
+        let choice = self.inner.next_task(runnable, current, is_yielding)?;
+        self.current.push_task(choice);
+        Some(choice)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.current.push_random();
+        self.inner.next_u64()
+    }
+}
+
+/// `shuttle-<seed>-<steps>`: task numbers separated by dots, `*n` for runs,
+/// `r` for a random value.
+fn encode(schedule: &Schedule) -> String {
+    let steps: Vec<String> = schedule
+        .steps
+        .iter()
+        .map(|s| match s {
+            shuttle_step::Task(t) => usize::from(*t).to_string(),
+            shuttle_step::Random => "r".to_string(),
+        })
+        .collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < steps.len() {
+        let run = steps[i..].iter().take_while(|s| **s == steps[i]).count();
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(&steps[i]);
+        if run > 1 {
+            out.push_str(&format!("*{run}"));
+        }
+        i += run;
+    }
+    format!(
+        "shuttle-{}-{}",
+        schedule.seed,
+        if out.is_empty() { "-" } else { &out }
+    )
+}
+
+fn decode(text: &str) -> Option<Schedule> {
+    let rest = text.strip_prefix("shuttle-")?;
+    let (seed, steps) = rest.split_once('-')?;
+    let mut schedule = Schedule::new(seed.parse().ok()?);
+    if steps == "-" {
+        return Some(schedule);
+    }
+    for part in steps.split('.') {
+        let (step, run) = part.split_once('*').unwrap_or((part, "1"));
+        let run: usize = run.parse().ok().filter(|&n| n > 0 && n <= 100_000_000)?;
+        for _ in 0..run {
+            if step == "r" {
+                schedule.push_random();
+            } else {
+                schedule.push_task(TaskId::from(step.parse::<usize>().ok()?));
+            }
+        }
+    }
+    Some(schedule)
+}
+
+/// Replays a shuttle schedule (as printed in a replay token) through
+/// shuttle, its scheduler following the schedule step by step.
+pub fn replay_shuttle(scenario: &Scenario, encoded: &str) -> Result<Replay, Error> {
+    let schedule = decode(encoded).ok_or_else(|| {
+        Error::new(
+            ErrorKind::MalformedToken,
+            format!("`{encoded}` is not a shuttle schedule; it looks like `shuttle-0-0.1*3.2`"),
+        )
+    })?;
+    let scenario = Arc::new(scenario.clone());
+    let result = Arc::new(Mutex::new(None));
+    let body = {
+        let scenario = scenario.clone();
+        let result = result.clone();
+        move || {
+            let execution = execute::<ShuttleRuntime>(&scenario, &Options::default());
+            *lock(&result) = Some(execution);
+        }
+    };
+    let mut config = Config::new();
+    config.silence_warnings = true;
+    config.failure_persistence = FailurePersistence::None;
+    let mismatch = Arc::new(Mutex::new(None));
+    let replayer = StrictReplay {
+        schedule,
+        next: 0,
+        started: false,
+        mismatch: mismatch.clone(),
+    };
+    Runner::new(replayer, config).run(body);
+    if let Some(why) = lock(&mismatch).take() {
+        return Err(Error::new(
+            ErrorKind::TokenMismatch,
+            format!(
+                "the shuttle schedule does not fit `{}`: {why}; replay a token printed for this scenario and parameters",
+                scenario.name()
+            ),
+        ));
+    }
+    let execution = lock(&result).take().ok_or_else(|| {
+        Error::new(
+            ErrorKind::TokenMismatch,
+            "the shuttle schedule ran no complete execution",
+        )
+    })?;
+    Ok(execution.run)
+}
+
+/// Replays a recorded shuttle schedule step by step. Unlike shuttle's
+/// `ReplayScheduler`, which panics (and prints) when a schedule does not fit,
+/// it ends the execution and says where the schedule diverged.
+struct StrictReplay {
+    schedule: Schedule,
+    next: usize,
+    started: bool,
+    mismatch: Arc<Mutex<Option<String>>>,
+}
+
+impl Scheduler for StrictReplay {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        if std::mem::replace(&mut self.started, true) {
+            return None;
+        }
+        Some(Schedule::new(self.schedule.seed))
+    }
+
+    fn next_task(&mut self, runnable: &[&Task], _: Option<TaskId>, _: bool) -> Option<TaskId> {
+        let step = self.next;
+        self.next += 1;
+        let why = match self.schedule.steps.get(step) {
+            Some(shuttle_step::Task(t)) if runnable.iter().any(|r| r.id() == *t) => {
+                return Some(*t);
+            }
+            Some(shuttle_step::Task(t)) => format!(
+                "step {} names task {}, which cannot run then",
+                step + 1,
+                usize::from(*t)
+            ),
+            Some(shuttle_step::Random) => {
+                format!("step {} is a random value, not a task", step + 1)
+            }
+            None => format!("it ends after {step} steps, before the execution does"),
+        };
+        lock(&self.mismatch).get_or_insert(why);
+        None
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        match self.schedule.steps.get(self.next) {
+            Some(shuttle_step::Random) => {
+                self.next += 1;
+            }
+            _ => {
+                lock(&self.mismatch).get_or_insert(format!(
+                    "the execution asks for a random value at step {}",
+                    self.next + 1
+                ));
+            }
+        }
+        0
+    }
 }

@@ -21,9 +21,9 @@ mod waitgroup;
 pub use params::{ParamKind, ParamSpec, ParamValue, Params};
 
 use crate::backend::{self, BackendKind, Backends};
-use crate::check::{Expectation, ReplayToken, Report, Status};
+use crate::check::{Expectation, ReplayToken, Report, Status, TokenSchedule};
 use crate::error::{Error, ErrorKind};
-use crate::explore::{ExploreConfig, Schedule};
+use crate::explore::ExploreConfig;
 use crate::model::Scenario;
 
 /// A catalog scenario: how to build it from parameters, and what it should show.
@@ -177,7 +177,7 @@ impl Entry {
     }
 
     /// The replay token of a schedule of this scenario.
-    pub fn token(&self, params: &Params, schedule: Schedule) -> ReplayToken {
+    pub fn token(&self, params: &Params, schedule: TokenSchedule) -> ReplayToken {
         ReplayToken {
             scenario: self.name.to_string(),
             params: params.iter().map(|(k, v)| format!("{k}={v}")).collect(),
@@ -214,8 +214,12 @@ impl Entry {
         let mut exploration = backend::run(kind, &scenario, &backends)?;
         for p in &mut exploration.properties {
             if let Status::Violated(c) = &mut p.status {
-                let token = self.token(params, c.schedule.clone());
+                let token = self.token(params, TokenSchedule::Threads(c.schedule.clone()));
                 c.replay = Some(format!("interleave replay '{token}'"));
+                if let Some(own) = &c.backend_schedule {
+                    let token = self.token(params, TokenSchedule::Shuttle(own.clone()));
+                    c.backend_replay = Some(format!("interleave replay '{token}'"));
+                }
             }
         }
         Ok(Report::judge(

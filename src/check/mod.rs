@@ -6,4 +6,4 @@ mod token;
 
 pub use expect::{Expectation, Outcomes, Report, Verdict};
 pub use property::{Counterexample, Pending, Property, PropertyResult, Status, TraceStep};
-pub use token::{ReplayToken, TOKEN_VERSION};
+pub use token::{ReplayToken, TOKEN_VERSION, TokenSchedule};

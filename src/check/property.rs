@@ -81,6 +81,11 @@ pub struct Counterexample {
     pub pending: Vec<Pending>,
     /// The command line that replays it, where the scenario is in the catalog.
     pub replay: Option<String>,
+    /// The schedule in the backend's own form, replayed by the backend's own
+    /// replay (for shuttle, its engine following the recorded schedule).
+    pub backend_schedule: Option<String>,
+    /// The command line that replays it through the backend's own replay.
+    pub backend_replay: Option<String>,
 }
 
 fn serialize_display<S: Serializer, T: fmt::Display>(v: &T, s: S) -> Result<S::Ok, S::Error> {

@@ -10,8 +10,29 @@ use crate::explore::Schedule;
 /// The token format this build writes and reads.
 pub const TOKEN_VERSION: &str = "v1";
 
+/// How a token's schedule is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenSchedule {
+    /// Thread choices in the scenario's own numbering, replayed by the
+    /// explorer's semantics (from any backend's counterexample).
+    Threads(Schedule),
+    /// A shuttle schedule, `shuttle-<seed>-<task steps>`, replayed by
+    /// shuttle, its engine following the schedule step by step.
+    Shuttle(String),
+}
+
+impl fmt::Display for TokenSchedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenSchedule::Threads(s) => write!(f, "{s}"),
+            TokenSchedule::Shuttle(s) => f.write_str(s),
+        }
+    }
+}
+
 /// A replayable failure of a catalog scenario:
-/// `v1:<scenario>:<key=value,...>:<schedule>`.
+/// `v1:<scenario>:<key=value,...>:<schedule>`, the schedule being thread
+/// choices (`0.1*3.2`) or a shuttle schedule (`shuttle-0-...`).
 ///
 /// ```
 /// use interleave::check::ReplayToken;
@@ -26,8 +47,8 @@ pub struct ReplayToken {
     pub scenario: String,
     /// Its parameters, each `key=value`.
     pub params: Vec<String>,
-    /// The thread choices.
-    pub schedule: Schedule,
+    /// The schedule.
+    pub schedule: TokenSchedule,
 }
 
 impl fmt::Display for ReplayToken {
@@ -80,12 +101,16 @@ impl FromStr for ReplayToken {
                 "has a parameter `{p}` that is not key=value"
             )));
         }
-        let schedule = parts[3].parse::<Schedule>().map_err(|e| {
-            Error::new(
-                ErrorKind::MalformedToken,
-                format!("replay token `{s}`: {e}"),
-            )
-        })?;
+        let schedule = if parts[3].starts_with("shuttle-") {
+            TokenSchedule::Shuttle(parts[3].to_string())
+        } else {
+            TokenSchedule::Threads(parts[3].parse::<Schedule>().map_err(|e| {
+                Error::new(
+                    ErrorKind::MalformedToken,
+                    format!("replay token `{s}`: {e}"),
+                )
+            })?)
+        };
         Ok(ReplayToken {
             scenario: parts[1].to_string(),
             params,
@@ -119,7 +144,8 @@ mod tests {
     #[test]
     fn round_trips_with_no_params_and_an_empty_schedule() {
         let t: ReplayToken = "v1:message/mutex::-".parse().unwrap();
-        assert!(t.params.is_empty() && t.schedule.is_empty());
+        assert!(t.params.is_empty());
+        assert_eq!(t.schedule, TokenSchedule::Threads(Schedule::default()));
         assert_eq!(t.to_string(), "v1:message/mutex::-");
     }
 }

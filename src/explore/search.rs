@@ -522,5 +522,7 @@ fn counterexample(sc: &Scenario, property: Property, found: Found) -> Counterexa
         steps: run.steps,
         pending,
         replay: None,
+        backend_schedule: None,
+        backend_replay: None,
     }
 }

@@ -117,6 +117,13 @@ pub fn details(r: &Report, names: &Names) -> String {
         if let Some(cmd) = &c.replay {
             let _ = writeln!(out, "{inner}replay    {cmd}");
         }
+        if let Some(cmd) = &c.backend_replay {
+            let _ = writeln!(
+                out,
+                "{inner}          {cmd}   (through {}'s own replay)",
+                r.backend
+            );
+        }
     }
     out.push('\n');
     out.push_str(&outcomes(e, pad));
@@ -154,9 +161,12 @@ pub fn replay(scenario: &str, params: &str, names: &Names, run: &Replay) -> Stri
         "replay of {scenario} ({params}): {} steps",
         run.steps.len()
     );
+    // Pending operations belong to the end of the trace; earlier findings
+    // are described in words below.
     let pending: Vec<_> = run
         .findings
         .iter()
+        .filter(|f| f.after_step == run.steps.len())
         .flat_map(|f| f.pending.clone())
         .collect();
     out.push_str(&trace_table(names, &run.steps, &pending, false, "  "));

@@ -35,6 +35,7 @@ pub fn report(r: &Report, names: &Names) -> Value {
                 "message": c.message,
                 "schedule": c.schedule.to_string(),
                 "replay": c.replay,
+                "backend_replay": c.backend_replay,
                 "steps": steps_json(names, &c.steps),
                 "pending": c.pending.iter().map(|p| json!({
                     "thread": p.thread.index(),
