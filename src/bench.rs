@@ -25,6 +25,10 @@ pub struct BenchArgs {
     /// Wall-clock limit for each run.
     #[arg(long, default_value = "10m")]
     timeout: String,
+    /// Instead: the interpreter on shuttle and loom against hand-written
+    /// shuttle and loom tests of the same bank.
+    #[arg(long)]
+    backends: bool,
     /// Run one mode in this process and print its figures as JSON (used by
     /// the parent bench process).
     #[arg(long, hide = true)]
@@ -75,6 +79,9 @@ fn run_here(args: &BenchArgs, reduction: bool, timeout: Duration) -> Result<Valu
 /// Runs the benchmark and prints a table of its figures.
 pub fn run(args: &BenchArgs, out: &mut impl Write) -> Result<ExitCode, Failure> {
     let timeout = parse_duration(&args.timeout)?;
+    if args.backends {
+        return backends(out);
+    }
     if args.child {
         let v = run_here(args, args.reduction != Mode::Off, timeout)?;
         writeln!(out, "{v}")?;
@@ -152,4 +159,173 @@ pub fn run(args: &BenchArgs, out: &mut impl Write) -> Result<ExitCode, Failure> 
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The bank under a mutex written by hand for shuttle: what the interpreter
+/// is measured against.
+fn hand_written_shuttle(incomes: &[i64], weeks: i64) {
+    use shuttle::sync::Mutex;
+    let balance = std::sync::Arc::new(Mutex::new(0i64));
+    let handles: Vec<_> = incomes
+        .iter()
+        .map(|&amount| {
+            let balance = balance.clone();
+            shuttle::thread::spawn(move || {
+                for _ in 0..weeks {
+                    let mut b = balance.lock().unwrap();
+                    let temp = *b;
+                    *b = temp + amount;
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let total: i64 = incomes.iter().sum::<i64>() * weeks;
+    assert_eq!(*balance.lock().unwrap(), total);
+}
+
+/// The same for loom.
+fn hand_written_loom(incomes: &[i64], weeks: i64) {
+    use loom::sync::Mutex;
+    let balance = std::sync::Arc::new(Mutex::new(0i64));
+    let handles: Vec<_> = incomes
+        .iter()
+        .map(|&amount| {
+            let balance = balance.clone();
+            loom::thread::spawn(move || {
+                for _ in 0..weeks {
+                    let mut b = balance.lock().unwrap();
+                    let temp = *b;
+                    *b = temp + amount;
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let total: i64 = incomes.iter().sum::<i64>() * weeks;
+    assert_eq!(*balance.lock().unwrap(), total);
+}
+
+/// `interleave bench --backends`: the interpreter on shuttle and loom
+/// against hand-written tests of the same bank, in one run.
+pub fn backends(out: &mut impl Write) -> Result<ExitCode, Failure> {
+    use interleave::backend::{self, BackendKind, Backends, ShuttleScheduler};
+    use shuttle::scheduler::PctScheduler;
+    use std::time::Instant;
+
+    let entry = catalog::find("bank/mutex")?;
+    writeln!(
+        out,
+        "bench: bank/mutex, interpreter vs hand-written tests, one run"
+    )?;
+    writeln!(
+        out,
+        "{:<8} {:<26} {:>11} {:>12} {:>14}  ratio",
+        "backend", "size", "executions", "seconds", "executions/s"
+    )?;
+    // shuttle, PCT depth 3, seed 0, at the seed's size and a small one.
+    for (incomes, weeks, iterations) in
+        [(vec![500, 10], 2, 2000), (vec![500, 10, 50, 100], 52, 200)]
+    {
+        let size = format!("{} x {weeks}", incomes.len());
+        let params = entry.params_from(&[
+            format!(
+                "incomes={}",
+                incomes
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join("+")
+            ),
+            format!("weeks={weeks}"),
+        ])?;
+        let scenario = entry.build(&params)?;
+        let mut b = Backends::default();
+        b.shuttle.scheduler = ShuttleScheduler::Pct { depth: 3 };
+        b.shuttle.iterations = iterations;
+        let started = Instant::now();
+        let e = backend::run(BackendKind::Shuttle, &scenario, &b)?;
+        let ours = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let (inc, w) = (incomes.clone(), weeks);
+        let mut config = shuttle::Config::new();
+        config.silence_warnings = true;
+        shuttle::Runner::new(PctScheduler::new_from_seed(0, 3, iterations), config)
+            .run(move || hand_written_shuttle(&inc, w));
+        let hand = started.elapsed().as_secs_f64();
+        let n = e.stats.executions as f64;
+        writeln!(
+            out,
+            "{:<8} {:<26} {:>11} {:>12.3} {:>14.0}",
+            "shuttle",
+            format!("{size} interpreter"),
+            n,
+            ours,
+            n / ours
+        )?;
+        writeln!(
+            out,
+            "{:<8} {:<26} {:>11} {:>12.3} {:>14.0}  {:.1}x",
+            "shuttle",
+            format!("{size} hand-written"),
+            iterations,
+            hand,
+            iterations as f64 / hand,
+            ours / hand
+        )?;
+    }
+    // loom, every execution within 2 preemptions (unbounded, the
+    // interpreter does not finish even 2 x 1 in ten minutes: one mutex
+    // around the world makes every operation dependent on every other).
+    let (incomes, weeks) = (vec![500i64, 10], 1i64);
+    let params = entry.params_from(&["incomes=500+10", "weeks=1"])?;
+    let scenario = entry.build(&params)?;
+    let mut b = Backends::default();
+    b.loom.max_duration = Some(Duration::from_secs(600));
+    b.loom.preemption_bound = Some(2);
+    let started = Instant::now();
+    let e = backend::run(BackendKind::Loom, &scenario, &b)?;
+    let ours = started.elapsed().as_secs_f64();
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let started = Instant::now();
+    {
+        let counter = counter.clone();
+        let mut builder = loom::model::Builder::new();
+        builder.max_duration = None;
+        builder.max_permutations = None;
+        builder.preemption_bound = Some(2);
+        builder.checkpoint_file = None;
+        builder.log = false;
+        builder.location = false;
+        builder.check(move || {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            hand_written_loom(&incomes, weeks);
+        });
+    }
+    let hand = started.elapsed().as_secs_f64();
+    let hand_n = counter.load(std::sync::atomic::Ordering::Relaxed);
+    writeln!(
+        out,
+        "{:<8} {:<26} {:>11} {:>12.3} {:>14.0}",
+        "loom",
+        "2 x 1 interpreter, b=2",
+        e.stats.executions,
+        ours,
+        e.stats.executions as f64 / ours
+    )?;
+    writeln!(
+        out,
+        "{:<8} {:<26} {:>11} {:>12.3} {:>14.0}  {:.1}x (time for the whole exhaustive check)",
+        "loom",
+        "2 x 1 hand-written, b=2",
+        hand_n,
+        hand,
+        hand_n as f64 / hand,
+        ours / hand
+    )?;
+    Ok(ExitCode::SUCCESS)
 }
