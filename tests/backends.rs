@@ -102,13 +102,19 @@ fn tiny_race() -> Scenario {
 
 #[test]
 fn unbounded_loom_sees_exactly_the_explorers_outcomes() {
-    for scenario in [
-        tiny_race(),
-        catalog::find("message/unsync")
-            .unwrap()
-            .build(&catalog::find("message/unsync").unwrap().default_params())
-            .unwrap(),
+    let mut scenarios = vec![tiny_race()];
+    for (name, sets) in [
+        ("message/unsync", vec![]),
+        ("message/mutex", vec![]),
+        ("message/test", vec![]),
+        ("bank/unsync", vec!["incomes=500+10", "weeks=1"]),
+        ("bank/mutex", vec!["incomes=500+10", "weeks=1"]),
+        ("waitgroup/missing-wait", vec!["incomes=500+10", "weeks=1"]),
     ] {
+        let entry = catalog::find(name).unwrap();
+        scenarios.push(entry.build(&entry.params_from(&sets).unwrap()).unwrap());
+    }
+    for scenario in scenarios {
         let truth = explore(&scenario, &ExploreConfig::default().stop(Stop::Exhaust));
         let mut b = Backends::default();
         b.loom = LoomConfig::default();

@@ -1,21 +1,17 @@
 //! The seam between the interpreter and a backend: a mutex and a condition
-//! variable around the shared world, threads, and a yield.
+//! variable per shared resource, threads, and a yield.
 //!
 //! Every threaded backend runs the same interpreter over its own primitives:
 //! `std`, `shuttle` and `loom` each implement [`Runtime`] with their own
 //! `sync::{Mutex, Condvar}` and `thread`.
 
-use std::ops::DerefMut;
-
-use super::world::World;
-
 pub(crate) trait Runtime: 'static {
     type Mutex: Send + Sync + 'static;
-    type Guard<'a>: DerefMut<Target = World> + 'a;
+    type Guard<'a>: 'a;
     type Condvar: Send + Sync + 'static;
     type Join;
 
-    fn mutex(world: World) -> Self::Mutex;
+    fn mutex() -> Self::Mutex;
     fn lock(mutex: &Self::Mutex) -> Self::Guard<'_>;
     fn condvar() -> Self::Condvar;
     fn wait<'a>(condvar: &Self::Condvar, guard: Self::Guard<'a>) -> Self::Guard<'a>;
@@ -26,20 +22,20 @@ pub(crate) trait Runtime: 'static {
 }
 
 /// Implements [`Runtime`] for a crate with std-like `sync` and `thread`
-/// modules. No interpreter code panics while holding the lock, so a
-/// poisoned lock still guards a consistent world.
+/// modules. The mutexes guard no data (the world is elsewhere), so a
+/// poisoned one is as good as any.
 macro_rules! runtime {
     ($name:ident, $root:ident) => {
         pub(crate) struct $name;
 
         impl Runtime for $name {
-            type Mutex = $root::sync::Mutex<World>;
-            type Guard<'a> = $root::sync::MutexGuard<'a, World>;
+            type Mutex = $root::sync::Mutex<()>;
+            type Guard<'a> = $root::sync::MutexGuard<'a, ()>;
             type Condvar = $root::sync::Condvar;
             type Join = $root::thread::JoinHandle<()>;
 
-            fn mutex(world: World) -> Self::Mutex {
-                $root::sync::Mutex::new(world)
+            fn mutex() -> Self::Mutex {
+                $root::sync::Mutex::new(())
             }
             fn lock(mutex: &Self::Mutex) -> Self::Guard<'_> {
                 mutex.lock().unwrap_or_else(|e| e.into_inner())

@@ -1,17 +1,28 @@
-//! The interpreter every threaded backend runs: each scenario thread is a
-//! real thread (of the backend) that performs its pending operation on the
-//! shared world under the backend's mutex, waiting on the backend's
-//! condition variable while the operation is blocked.
+//! The interpreter every threaded backend runs.
 //!
-//! The world is the explorer's own state vector, stepped by the explorer's
-//! own semantics (`Sim`), so a threaded backend can only observe executions
-//! the explorer also has: every operation is one atomic, sequentially
-//! consistent step, and the lock is released between steps, so the backend's
-//! scheduler decides the interleaving at every operation. The interpreter
-//! checks each state as replay does and, knowing every thread's pending
-//! operation, recognises a deadlock itself instead of hanging.
+//! Each scenario thread is a real thread of the backend. Every shared
+//! resource of the scenario (each variable, Go mutex, wait group and
+//! channel) gets one mutex and one condition variable *of the backend*; an
+//! operation locks its resource's mutex, waits on its condition variable
+//! while the operation is blocked, and performs the operation. So the
+//! backend sees exactly the scenario's dependencies: two operations on
+//! different resources touch different primitives, and loom's reduction can
+//! skip reordering them, as it would in a hand-written test.
+//!
+//! The operation itself is performed on the explorer's own state vector, by
+//! the explorer's own semantics (`Sim`), kept in a plain `std` mutex that is
+//! never a scheduling point: it is taken only inside a resource's critical
+//! section, with no backend operation inside it. Every operation is
+//! therefore one atomic, sequentially consistent step, and the interpreter
+//! checks each state as replay does; knowing every thread's pending
+//! operation, it recognises a deadlock itself instead of hanging.
+//!
+//! Why a resource's condition variable is enough: whether an operation can
+//! run depends only on its own resource (a mutex's holder, a wait group's
+//! counter, a channel's buffer), so only an operation on the same resource
+//! can enable it.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::runtime::Runtime;
 use crate::explore::Replay;
@@ -27,10 +38,10 @@ pub(crate) struct World {
     /// Set when no thread can move any more (final, deadlock) or a thread
     /// failed: every thread then returns.
     over: bool,
-    /// Threads waiting on the condition variable, so a step wakes them only
-    /// when it enables one of them (every needless wake-up is one more
+    /// The resource each thread is waiting on, so a step wakes waiters only
+    /// when it enables one of them (each needless wake-up is one more
     /// interleaving for shuttle and loom to explore).
-    waiting: Vec<bool>,
+    waiting: Vec<Option<usize>>,
 }
 
 /// One finished execution: the thread chosen at each step, and what
@@ -40,10 +51,49 @@ pub(crate) struct Execution {
     pub run: Replay,
 }
 
+struct Resource<R: Runtime> {
+    mutex: R::Mutex,
+    changed: R::Condvar,
+}
+
 struct Shared<R: Runtime> {
     scenario: Arc<Scenario>,
-    world: R::Mutex,
-    changed: R::Condvar,
+    world: Mutex<World>,
+    resources: Vec<Resource<R>>,
+}
+
+impl<R: Runtime> Shared<R> {
+    fn world(&self) -> MutexGuard<'_, World> {
+        // Only the interpreter holds this lock and it does not panic inside.
+        self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The resource an operation acts on: variables, then mutexes, wait
+    /// groups and channels, in declaration order.
+    fn resource(&self, op: Op) -> Option<usize> {
+        let names = self.scenario.names();
+        let vars = names.vars.len();
+        let mutexes = vars + names.mutexes.len();
+        let wgs = mutexes + names.wait_groups.len();
+        Some(match op {
+            Op::Load(v) | Op::Store(v, _) => v.index(),
+            Op::Lock(m) | Op::Unlock(m) => vars + m.index(),
+            Op::WgAdd(w, _) | Op::WgDone(w) | Op::WgWait(w) => mutexes + w.index(),
+            Op::Send(c, _) | Op::Recv(c) | Op::Close(c) => wgs + c.index(),
+            Op::Exit => return None,
+        })
+    }
+
+    /// Wakes every waiter on every resource (the execution is over).
+    fn wake_all(&self) {
+        for r in &self.resources {
+            // Taking the resource's mutex orders this wake-up after any
+            // waiter's check of `over`, so none is lost.
+            let guard = R::lock(&r.mutex);
+            drop(guard);
+            R::notify_all(&r.changed);
+        }
+    }
 }
 
 /// How to run the threads of one execution.
@@ -74,16 +124,24 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
     let mut enabled = Vec::new();
     examine(&sim, &state, 0, &mut run, &mut enabled);
     let over = enabled.is_empty();
+    let names = scenario.names();
+    let resources =
+        names.vars.len() + names.mutexes.len() + names.wait_groups.len() + names.channels.len();
     let shared = Arc::new(Shared::<R> {
         scenario: scenario.clone(),
-        world: R::mutex(World {
+        world: Mutex::new(World {
             state,
             schedule: Vec::new(),
             run,
             over,
-            waiting: vec![false; scenario.thread_count()],
+            waiting: vec![None; scenario.thread_count()],
         }),
-        changed: R::condvar(),
+        resources: (0..resources)
+            .map(|_| Resource {
+                mutex: R::mutex(),
+                changed: R::condvar(),
+            })
+            .collect(),
     });
     let handles: Vec<R::Join> = (1..scenario.thread_count())
         .map(|t| {
@@ -96,7 +154,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
     for h in handles {
         R::join(h);
     }
-    let mut world = R::lock(&shared.world);
+    let mut world = shared.world();
     Execution {
         schedule: std::mem::take(&mut world.schedule),
         run: std::mem::take(&mut world.run),
@@ -110,38 +168,70 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
     let sim = Sim::new(&shared.scenario);
     let mut enabled = Vec::new();
     loop {
-        let mut guard = R::lock(&shared.world);
-        loop {
-            if guard.over || guard.state.pending[t] == Op::Exit {
+        let op = {
+            let world = shared.world();
+            if world.over {
                 return;
             }
-            if sim.enabled(&guard.state, t) {
-                break;
+            world.state.pending[t]
+        };
+        let Some(r) = shared.resource(op) else {
+            return; // exited
+        };
+        let resource = &shared.resources[r];
+        let mut guard = R::lock(&resource.mutex);
+        let over = loop {
+            let mut world = shared.world();
+            if world.over {
+                return;
             }
-            guard.waiting[t] = true;
-            guard = R::wait(&shared.changed, guard);
-            guard.waiting[t] = false;
-        }
-        let world = &mut *guard;
-        world.run.steps.push(sim.describe_step(&world.state, t));
-        world.schedule.push(t as u16);
-        let step = world.schedule.len();
-        match sim.step(&mut world.state, t) {
-            Err((who, fault)) => {
-                let (property, message) = sim.fault_finding(who, &fault);
-                note(&mut world.run, step, property, message, Vec::new());
-                world.over = true;
+            if shared.resource(world.state.pending[t]) != Some(r) {
+                // Another thread's step moved this one on (an unbuffered
+                // send was taken): its next operation has another resource.
+                break false;
             }
-            Ok(()) => {
-                examine(&sim, &world.state, step, &mut world.run, &mut enabled);
-                world.over = enabled.is_empty();
+            if sim.enabled(&world.state, t) {
+                let w = &mut *world;
+                w.run.steps.push(sim.describe_step(&w.state, t));
+                w.schedule.push(t as u16);
+                let step = w.schedule.len();
+                match sim.step(&mut w.state, t) {
+                    Err((who, fault)) => {
+                        let (property, message) = sim.fault_finding(who, &fault);
+                        note(&mut w.run, step, property, message, Vec::new());
+                        w.over = true;
+                    }
+                    Ok(()) => {
+                        examine(&sim, &w.state, step, &mut w.run, &mut enabled);
+                        w.over = enabled.is_empty();
+                    }
+                }
+                // Wake a waiter on this resource that can now move, or whose
+                // operation is no longer on this resource (an unbuffered
+                // sender resumed by its receiver): it must wait elsewhere.
+                let wake = (0..w.waiting.len()).any(|u| {
+                    w.waiting[u] == Some(r)
+                        && (sim.enabled(&w.state, u)
+                            || shared.resource(w.state.pending[u]) != Some(r))
+                });
+                let over = w.over;
+                // No backend operation while the world's std lock is held:
+                // under shuttle and loom it would be a switch point.
+                drop(world);
+                drop(guard);
+                if wake && !over {
+                    R::notify_all(&resource.changed);
+                }
+                break over;
             }
-        }
-        let wake = world.over
-            || (0..world.waiting.len()).any(|u| world.waiting[u] && sim.enabled(&world.state, u));
-        drop(guard);
-        if wake {
-            R::notify_all(&shared.changed);
+            world.waiting[t] = Some(r);
+            drop(world);
+            guard = R::wait(&resource.changed, guard);
+            shared.world().waiting[t] = None;
+        };
+        if over {
+            shared.wake_all();
+            return;
         }
         if options.yields {
             R::yield_now();
