@@ -331,3 +331,36 @@ fn backends_report_what_they_ran_and_replay_with_the_same_token() {
     assert!(stdout(&o).contains("SKIP"), "{}", stdout(&o));
     assert!(stdout(&o).contains("loom runs at most 5"), "{}", stdout(&o));
 }
+
+#[test]
+fn shuttle_random_seed_in_the_environment_is_reported_or_refused() {
+    let with_env = |value: &str| {
+        Command::new(env!("CARGO_BIN_EXE_interleave"))
+            .args([
+                "check",
+                "message/unsync",
+                "--backend",
+                "shuttle",
+                "--iterations",
+                "20",
+            ])
+            .env("SHUTTLE_RANDOM_SEED", value)
+            .output()
+            .unwrap()
+    };
+    let o = with_env("5");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("SHUTTLE_RANDOM_SEED=5 is set and overrides the seed 0"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("broken in"), "{}", stdout(&o));
+    let o = with_env("soon");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("SHUTTLE_RANDOM_SEED=\"soon\" is not a 64-bit seed"),
+        "{}",
+        stderr(&o)
+    );
+}

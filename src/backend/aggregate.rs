@@ -15,6 +15,8 @@ pub(crate) struct Aggregate {
     deterministic: bool,
     properties: Vec<Property>,
     found: BTreeMap<Property, Counterexample>,
+    /// How many executions broke each property.
+    frequency: BTreeMap<Property, u64>,
     outcomes: BTreeMap<Outcome, u64>,
     first_outcome: Option<(Outcome, Schedule)>,
     executions: u64,
@@ -28,6 +30,7 @@ impl Aggregate {
             deterministic: scenario.is_deterministic(),
             properties: properties_of(scenario),
             found: BTreeMap::new(),
+            frequency: BTreeMap::new(),
             outcomes: BTreeMap::new(),
             first_outcome: None,
             executions: 0,
@@ -47,6 +50,7 @@ impl Aggregate {
         self.max_depth = self.max_depth.max(e.schedule.len() as u64);
         let schedule = Schedule::from_indices(&e.schedule);
         for f in &e.run.findings {
+            *self.frequency.entry(f.property.clone()).or_insert(0) += 1;
             self.found
                 .entry(f.property.clone())
                 .or_insert_with(|| Counterexample {
@@ -91,8 +95,14 @@ impl Aggregate {
         mut self,
         completion: Completion,
         elapsed: Duration,
-        notes: Vec<String>,
+        mut notes: Vec<String>,
     ) -> Exploration {
+        for (property, k) in &self.frequency {
+            notes.push(format!(
+                "`{property}` broken in {k} of {} executions",
+                self.executions
+            ));
+        }
         let properties = self
             .properties
             .iter()
