@@ -115,11 +115,13 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
         }
         ShuttleScheduler::Dfs => Box::new(DfsScheduler::new(Some(n), false)),
     };
+    let longest = Arc::new(Mutex::new(0));
     let recording = Recording {
         inner: scheduler,
         current: Schedule::new(0),
         finished: finished.clone(),
         aggregate: aggregate.clone(),
+        longest: longest.clone(),
     };
     let runs = Runner::new(recording, shuttle_config).run(body);
     let aggregate = Arc::try_unwrap(aggregate)
@@ -135,10 +137,18 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
     };
     notes.push(match config.scheduler {
         ShuttleScheduler::Random => format!("shuttle random scheduler, seed {seed}, {runs} executions"),
-        ShuttleScheduler::Pct { depth } => format!(
-            "shuttle PCT scheduler, depth {depth}, seed {seed}, {runs} executions: each finds a given depth-{depth} bug with probability at least 1/(n k^{}) for n threads and k steps",
-            depth - 1
-        ),
+        ShuttleScheduler::Pct { depth } => {
+            // PCT's guarantee: one execution finds a given bug of depth d
+            // with probability at least 1/(n k^(d-1)), for n threads and k
+            // scheduling decisions.
+            let n = scenario.thread_count() as f64;
+            let k = (*lock(&longest)).max(1) as f64;
+            let p = 1.0 / (n * k.powi(depth as i32 - 1));
+            let miss = (1.0 - p).powf(runs as f64);
+            format!(
+                "shuttle PCT scheduler, depth {depth}, seed {seed}, {runs} executions; with n = {n} threads and k = {k} scheduling decisions, each execution finds a given depth-{depth} bug with probability at least {p:.2e}, so all {runs} miss it with probability at most {miss:.3}"
+            )
+        }
         ShuttleScheduler::Dfs => format!("shuttle DFS scheduler, {runs} executions"),
     });
     Ok(aggregate.finish(completion, started.elapsed(), notes))
@@ -156,6 +166,8 @@ struct Recording {
     current: Schedule,
     finished: Arc<Mutex<Option<Execution>>>,
     aggregate: Arc<Mutex<Aggregate>>,
+    /// The most scheduling decisions any execution took (PCT's k).
+    longest: Arc<Mutex<usize>>,
 }
 
 impl Recording {
@@ -189,6 +201,8 @@ impl Scheduler for Recording {
     ) -> Option<TaskId> {
         let choice = self.inner.next_task(runnable, current, is_yielding)?;
         self.current.push_task(choice);
+        let mut longest = lock(&self.longest);
+        *longest = (*longest).max(self.current.len());
         Some(choice)
     }
 
