@@ -161,54 +161,36 @@ pub fn run(args: &BenchArgs, out: &mut impl Write) -> Result<ExitCode, Failure> 
     })
 }
 
-/// The bank under a mutex written by hand for shuttle: what the interpreter
-/// is measured against.
-fn hand_written_shuttle(incomes: &[i64], weeks: i64) {
-    use shuttle::sync::Mutex;
-    let balance = std::sync::Arc::new(Mutex::new(0i64));
-    let handles: Vec<_> = incomes
-        .iter()
-        .map(|&amount| {
-            let balance = balance.clone();
-            shuttle::thread::spawn(move || {
-                for _ in 0..weeks {
-                    let mut b = balance.lock().unwrap();
-                    let temp = *b;
-                    *b = temp + amount;
-                }
-            })
-        })
-        .collect();
-    for h in handles {
-        h.join().unwrap();
-    }
-    let total: i64 = incomes.iter().sum::<i64>() * weeks;
-    assert_eq!(*balance.lock().unwrap(), total);
+/// The bank under a mutex written by hand on a crate with std-like `sync`
+/// and `thread` (shuttle, loom): what the interpreter is measured against.
+macro_rules! hand_written_bank {
+    ($name:ident, $root:ident) => {
+        fn $name(incomes: &[i64], weeks: i64) {
+            let balance = std::sync::Arc::new($root::sync::Mutex::new(0i64));
+            let handles: Vec<_> = incomes
+                .iter()
+                .map(|&amount| {
+                    let balance = balance.clone();
+                    $root::thread::spawn(move || {
+                        for _ in 0..weeks {
+                            let mut b = balance.lock().unwrap();
+                            let temp = *b;
+                            *b = temp + amount;
+                        }
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.join().unwrap();
+            }
+            let total: i64 = incomes.iter().sum::<i64>() * weeks;
+            assert_eq!(*balance.lock().unwrap(), total);
+        }
+    };
 }
 
-/// The same for loom.
-fn hand_written_loom(incomes: &[i64], weeks: i64) {
-    use loom::sync::Mutex;
-    let balance = std::sync::Arc::new(Mutex::new(0i64));
-    let handles: Vec<_> = incomes
-        .iter()
-        .map(|&amount| {
-            let balance = balance.clone();
-            loom::thread::spawn(move || {
-                for _ in 0..weeks {
-                    let mut b = balance.lock().unwrap();
-                    let temp = *b;
-                    *b = temp + amount;
-                }
-            })
-        })
-        .collect();
-    for h in handles {
-        h.join().unwrap();
-    }
-    let total: i64 = incomes.iter().sum::<i64>() * weeks;
-    assert_eq!(*balance.lock().unwrap(), total);
-}
+hand_written_bank!(hand_written_shuttle, shuttle);
+hand_written_bank!(hand_written_loom, loom);
 
 /// `interleave bench --backends`: the interpreter on shuttle and loom
 /// against hand-written tests of the same bank, in one run.
