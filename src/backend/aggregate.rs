@@ -51,9 +51,17 @@ impl Aggregate {
         let schedule = Schedule::from_indices(&e.schedule);
         for f in &e.run.findings {
             *self.frequency.entry(f.property.clone()).or_insert(0) += 1;
-            self.found
-                .entry(f.property.clone())
-                .or_insert_with(|| Counterexample {
+            // Keep the shortest counterexample any execution gave.
+            if self
+                .found
+                .get(&f.property)
+                .is_some_and(|c| c.steps.len() <= f.after_step)
+            {
+                continue;
+            }
+            self.found.insert(
+                f.property.clone(),
+                Counterexample {
                     property: f.property.clone(),
                     message: f.message.clone(),
                     schedule: Schedule::from_indices(&e.schedule[..f.after_step]),
@@ -62,7 +70,8 @@ impl Aggregate {
                     replay: None,
                     backend_schedule: backend_schedule.clone(),
                     backend_replay: None,
-                });
+                },
+            );
         }
         if let Some(outcome) = e.run.outcome {
             let new = !self.outcomes.contains_key(&outcome);
