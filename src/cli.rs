@@ -62,8 +62,8 @@ struct CheckArgs {
     /// Most steps on one execution.
     #[arg(long, value_name = "N")]
     max_depth: Option<u64>,
-    /// Wall-clock limit per scenario, e.g. `30s`, `500ms`, `2m` (explorer: none
-    /// by default; loom: 30s by default).
+    /// Wall-clock limit per scenario and backend, e.g. `30s`, `500ms`, `2m`
+    /// (none by default, except loom: 30s).
     #[arg(long, value_name = "DURATION")]
     timeout: Option<String>,
     /// Store every state (no chain reduction); counterexamples are then
@@ -316,6 +316,8 @@ fn backends(
     backends.loom.preemption_bound = args.preemption_bound;
     if let Some(t) = backends.explore.timeout {
         backends.loom.max_duration = Some(t);
+        backends.shuttle.max_time = Some(t);
+        backends.threads.max_time = Some(t);
     }
     if let Some(n) = args.runs {
         if n == 0 {

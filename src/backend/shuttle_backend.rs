@@ -46,6 +46,8 @@ pub struct ShuttleConfig {
     /// Seed of the random and PCT schedulers; default 0. The same seed gives
     /// the same executions.
     pub seed: u64,
+    /// Stop starting executions after this long; default none.
+    pub max_time: Option<std::time::Duration>,
 }
 
 impl Default for ShuttleConfig {
@@ -54,6 +56,7 @@ impl Default for ShuttleConfig {
             scheduler: ShuttleScheduler::Pct { depth: 3 },
             iterations: 1_000,
             seed: 0,
+            max_time: None,
         }
     }
 }
@@ -107,6 +110,7 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
     let mut shuttle_config = Config::new();
     shuttle_config.silence_warnings = true;
     shuttle_config.failure_persistence = FailurePersistence::None;
+    shuttle_config.max_time = config.max_time;
     let n = config.iterations;
     let scheduler: Box<dyn Scheduler + Send> = match config.scheduler {
         ShuttleScheduler::Random => Box::new(RandomScheduler::new_from_seed(config.seed, n)),
@@ -151,6 +155,11 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
         }
         ShuttleScheduler::Dfs => format!("shuttle DFS scheduler, {runs} executions"),
     });
+    if runs < n && config.scheduler != ShuttleScheduler::Dfs {
+        notes.push(format!(
+            "the time limit stopped shuttle after {runs} of {n} executions"
+        ));
+    }
     Ok(aggregate.finish(completion, started.elapsed(), notes))
 }
 

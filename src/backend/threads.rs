@@ -25,6 +25,8 @@ pub struct ThreadsConfig {
     pub barrier: bool,
     /// Yield after every operation; default on.
     pub yields: bool,
+    /// Stop starting runs after this long; default none.
+    pub max_time: Option<std::time::Duration>,
 }
 
 impl Default for ThreadsConfig {
@@ -33,6 +35,7 @@ impl Default for ThreadsConfig {
             runs: 1_000,
             barrier: true,
             yields: true,
+            max_time: None,
         }
     }
 }
@@ -48,7 +51,9 @@ pub fn run_threads(scenario: &Scenario, config: &ThreadsConfig) -> Result<Explor
     let started = Instant::now();
     let scenario = Arc::new(scenario.clone());
     let mut aggregate = Aggregate::new(&scenario);
-    for _ in 0..config.runs {
+    let mut runs = 0;
+    while runs < config.runs && config.max_time.is_none_or(|t| started.elapsed() < t) {
+        runs += 1;
         let options = Options {
             yields: config.yields,
             start: config
