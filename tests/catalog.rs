@@ -392,3 +392,15 @@ fn bank_mutex_at_the_seed_size_holds_exhaustively() {
         "bankBalance=34320"
     );
 }
+
+#[test]
+fn a_scenario_whose_threads_do_nothing_has_one_outcome() {
+    let mut s = ScenarioBuilder::new("idle");
+    s.var("x", 7);
+    s.thread(interleave::ProgramBuilder::new("idle").build());
+    let e = explore(&s.build().unwrap(), &ExploreConfig::default());
+    assert!(e.is_exhaustive() && !e.is_violated());
+    assert_eq!(e.outcomes.len(), 1);
+    assert_eq!(e.outcomes[0].outcome.to_string(), "x=7");
+    assert_eq!(e.stats.states, 1);
+}

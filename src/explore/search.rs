@@ -214,6 +214,11 @@ impl<'a> Search<'a> {
         let mut enabled = Vec::with_capacity(n);
         sim.enabled_threads(&init, &mut enabled);
         self.examine(&init, &enabled, None, &[]);
+        if let Some(key) = self.final_outcome(&init, &enabled) {
+            // Every thread exits without a shared operation.
+            self.outcomes.insert(key, (1, 0));
+            self.first_final = Some(0);
+        }
 
         let mut current = init.clone();
         let mut successors = Vec::with_capacity(n);
