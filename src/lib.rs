@@ -35,8 +35,17 @@
 //! assert_eq!(result.outcomes.len(), 3); // 510, 500 or 10
 //! ```
 //!
+//! The same scenario runs on `shuttle`'s schedulers, on `loom` and on OS
+//! threads through [`backend::run`], with results in the same form; a
+//! counterexample from any of them replays with [`replay`].
+//!
 //! The [`catalog`] holds the scenarios of a Go concurrency course, each with
 //! the verdict it is meant to teach; the `interleave` binary checks them.
+//!
+//! Modules: [`model`] (what a scenario is), [`explore`](mod@explore) (the built-in
+//! explorer and replay), [`backend`] (shuttle, loom, OS threads), [`check`]
+//! (properties, expectations, verdicts, replay tokens), [`report`] (text and
+//! JSON), [`catalog`] (the lessons).
 
 pub mod backend;
 pub mod catalog;
