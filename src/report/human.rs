@@ -71,8 +71,14 @@ pub fn status_line(r: &Report, name_width: usize) -> String {
     } else {
         format!("[{}] ", r.backend)
     };
+    let stats = &r.exploration.stats;
+    let size = if stats.executions > 0 {
+        format!("{:>10} execs", stats.executions)
+    } else {
+        format!("{:>10} states", stats.states)
+    };
     format!(
-        "{status:>8} [{secs:>8.3}s] {:<name_width$}  {backend}{} ({judgement})",
+        "{status:>8} [{secs:>8.3}s] {:<name_width$} {size}  {backend}{} ({judgement})",
         r.scenario,
         verdict_phrase(r)
     )
