@@ -78,9 +78,14 @@ fn shuttle_and_threads_agree_with_the_explorer_on_the_catalog() {
                 assert_eq!(violated(&e), violated(&truth), "{who}");
             }
             check_replays(&scenario, &e, &who);
-            // And judged against the lesson, each is as expected.
+            // Judged against the lesson: shuttle (seeded, so deterministic)
+            // is always as expected; OS threads are as expected whenever the
+            // lesson is that something holds (no run may show a violation),
+            // while whether they happen to hit a violation is up to the OS.
             let report = entry.check_on(kind, &params, &backends()).unwrap();
-            assert!(report.as_expected(), "{who}: {:?}", report.mismatches);
+            if kind == BackendKind::Shuttle || truth.violations().next().is_none() {
+                assert!(report.as_expected(), "{who}: {:?}", report.mismatches);
+            }
         }
     }
 }
@@ -172,7 +177,10 @@ fn os_threads_find_the_deadlock_instead_of_hanging() {
     }
     let scenario = s.build().unwrap();
     let mut b = Backends::default();
-    b.threads.runs = 300;
+    // OS threads hit this deadlock in as few as 1 of 300 runs (measured),
+    // so give them enough runs that missing it is out of the question
+    // (under 1e-7 at that rate); shuttle is seeded and needs far fewer.
+    b.threads.runs = 5_000;
     b.shuttle.iterations = 300;
     for kind in [BackendKind::Threads, BackendKind::Shuttle] {
         let e = backend::run(kind, &scenario, &b).unwrap();
