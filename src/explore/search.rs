@@ -310,7 +310,8 @@ impl<'a> Search<'a> {
         }
         self.steps += 1;
         loop {
-            self.sim.enabled_threads(next, enabled);
+            // Stored states keep only whether 0, 1 or 2+ threads can move.
+            self.sim.enabled_up_to(next, 2, enabled);
             if !(self.config.reduction && enabled.len() == 1 && chain.len() < CHAIN_CAP) {
                 break;
             }

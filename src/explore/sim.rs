@@ -124,10 +124,19 @@ impl<'a> Sim<'a> {
     }
 
     pub fn enabled_threads(&self, st: &SimState, out: &mut Vec<u16>) {
+        self.enabled_up_to(st, usize::MAX, out);
+    }
+
+    /// The first `limit` threads that can move: enough to tell a chain
+    /// (exactly one), a branching state (two or more) and an end (none).
+    pub fn enabled_up_to(&self, st: &SimState, limit: usize, out: &mut Vec<u16>) {
         out.clear();
         for t in 0..st.pending.len() {
             if self.enabled(st, t) {
                 out.push(t as u16);
+                if out.len() == limit {
+                    return;
+                }
             }
         }
     }
