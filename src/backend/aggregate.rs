@@ -39,6 +39,16 @@ impl Aggregate {
         }
     }
 
+    /// The aggregate a backend's executions shared, once they have all
+    /// finished.
+    pub fn take(shared: std::sync::Arc<std::sync::Mutex<Aggregate>>) -> Aggregate {
+        std::sync::Arc::try_unwrap(shared)
+            .ok()
+            .expect("every execution has finished")
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
     pub fn add(&mut self, e: Execution) {
         self.add_with(e, None);
     }

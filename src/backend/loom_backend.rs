@@ -1,7 +1,6 @@
 //! loom: exhaustive exploration of the scenario's threads as loom threads,
 //! optionally bounded in preemptions.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -11,6 +10,7 @@ use super::world::{Options, execute};
 use crate::error::{Error, ErrorKind};
 use crate::explore::{Bound, Completion, Exploration};
 use crate::model::Scenario;
+use crate::model::machine::guarded;
 
 /// The most scenario threads loom can run (its own limit, main thread included).
 pub const LOOM_MAX_THREADS: usize = 5;
@@ -102,22 +102,17 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
     builder.expect_explicit_explore = false;
     builder.location = false;
     builder.log = false;
-    catch_unwind(AssertUnwindSafe(|| builder.check(body))).map_err(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
+    // loom panics when a model is too big for it; that is a skip, not a crash.
+    guarded(|| builder.check(body)).map_err(|fault| {
         Error::new(
             ErrorKind::Unsupported,
-            format!("loom stopped: {message}; try smaller parameters or a preemption bound"),
+            format!(
+                "loom stopped: {}; try smaller parameters or a preemption bound",
+                fault.message
+            ),
         )
     })?;
-    let aggregate = Arc::try_unwrap(aggregate)
-        .ok()
-        .expect("loom has finished every execution")
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner());
+    let aggregate = Aggregate::take(aggregate);
     // loom ends early only at its time limit, and does not say so: judge by
     // the clock (a run that finished just at the limit is reported bounded).
     let timed_out = config

@@ -248,28 +248,24 @@ impl Scenario {
 
     /// The observed values of a final state.
     pub(crate) fn outcome(&self, words: &[i64]) -> Outcome {
-        let view = StateView::new(self, words);
-        Outcome {
-            values: self
-                .observe
-                .iter()
-                .map(|o| match o {
-                    Observe::Var(v) => OutcomeValue {
-                        name: self.names.var(*v).to_string(),
-                        value: view.var(*v),
-                        text: self.names.value(*v, view.var(*v)),
-                    },
-                    Observe::Reg { thread, reg, name } => {
-                        let value = view.reg(*thread, *reg);
-                        OutcomeValue {
-                            name: name.clone(),
-                            value,
-                            text: value.to_string(),
-                        }
-                    }
-                })
-                .collect(),
-        }
+        let values = self
+            .observe
+            .iter()
+            .zip(self.outcome_key(words))
+            .map(|(o, value)| match o {
+                Observe::Var(v) => OutcomeValue {
+                    name: self.names.var(*v).to_string(),
+                    value,
+                    text: self.names.value(*v, value),
+                },
+                Observe::Reg { name, .. } => OutcomeValue {
+                    name: name.clone(),
+                    value,
+                    text: value.to_string(),
+                },
+            })
+            .collect();
+        Outcome { values }
     }
 }
 
