@@ -191,3 +191,33 @@ fn os_threads_find_the_deadlock_instead_of_hanging() {
         check_replays(&scenario, &e, kind.name());
     }
 }
+
+#[test]
+fn shuttle_dfs_is_exhaustive_only_when_it_runs_out_of_schedules() {
+    let mut b = Backends::default();
+    b.shuttle.scheduler = interleave::backend::ShuttleScheduler::Dfs;
+    b.shuttle.iterations = 100_000;
+    let e = backend::run(BackendKind::Shuttle, &tiny_race(), &b).unwrap();
+    assert_eq!(e.completion, Completion::Exhaustive);
+    assert_eq!(
+        outcomes(&e),
+        outcomes(&explore(
+            &tiny_race(),
+            &ExploreConfig::default().stop(Stop::Exhaust)
+        ))
+    );
+    // Stopped by the clock before the schedules ran out: a sample.
+    let entry = catalog::find("bank/mutex").unwrap();
+    let big = entry.build(&entry.default_params()).unwrap();
+    b.shuttle.max_time = Some(Duration::from_millis(200));
+    let e = backend::run(BackendKind::Shuttle, &big, &b).unwrap();
+    assert_eq!(e.completion, Completion::Sampled);
+    assert!(
+        e.notes
+            .iter()
+            .any(|n| n.contains("the time limit stopped shuttle")),
+        "{:?}",
+        e.notes
+    );
+    assert!(e.properties.iter().all(|p| p.status == Status::Undecided));
+}

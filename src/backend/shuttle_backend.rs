@@ -128,13 +128,13 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
         longest: longest.clone(),
     };
     let runs = Runner::new(recording, shuttle_config).run(body);
-    let aggregate = Arc::try_unwrap(aggregate)
-        .ok()
-        .expect("shuttle has finished every execution")
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner());
-    // DFS that ran fewer executions than its budget enumerated them all.
-    let completion = if config.scheduler == ShuttleScheduler::Dfs && runs < n {
+    let aggregate = Aggregate::take(aggregate);
+    let timed_out = config
+        .max_time
+        .is_some_and(|limit| started.elapsed() >= limit);
+    // DFS that ran fewer executions than its budget, and was not stopped by
+    // the clock, enumerated them all.
+    let completion = if config.scheduler == ShuttleScheduler::Dfs && runs < n && !timed_out {
         Completion::Exhaustive
     } else {
         Completion::Sampled
@@ -155,7 +155,7 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
         }
         ShuttleScheduler::Dfs => format!("shuttle DFS scheduler, {runs} executions"),
     });
-    if runs < n && config.scheduler != ShuttleScheduler::Dfs {
+    if runs < n && timed_out {
         notes.push(format!(
             "the time limit stopped shuttle after {runs} of {n} executions"
         ));
