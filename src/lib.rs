@@ -59,12 +59,12 @@ pub use check::{Counterexample, Pending, Property, PropertyResult, Status, Trace
 pub use error::{Error, ErrorKind};
 pub use explore::{
     Bound, Completion, Exploration, ExploreConfig, OutcomeCount, Replay, ReplayFinding, Schedule,
-    Stats, Stop, explore, replay,
+    ScheduleStep, Stats, Stop, explore, replay,
 };
 pub use model::{
     ChanId, Expr, Invariant, MutexId, Names, Op, OpResult, Operand, Outcome, Program,
-    ProgramBuilder, Reg, Scenario, ScenarioBuilder, StateView, ThreadId, ThreadMachine, VarId,
-    WaitGroupId,
+    ProgramBuilder, Reg, Scenario, ScenarioBuilder, SelectBuilder, StateView, ThreadId,
+    ThreadMachine, VarId, WaitGroupId,
 };
 
 /// The README's Rust examples, compiled and run as doctests so they cannot rot.

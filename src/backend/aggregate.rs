@@ -20,6 +20,8 @@ pub(crate) struct Aggregate {
     outcomes: BTreeMap<Outcome, u64>,
     first_outcome: Option<(Outcome, Schedule)>,
     executions: u64,
+    /// Executions in which a select picked one of several ready cases.
+    chose: u64,
     steps: u64,
     max_depth: u64,
 }
@@ -34,6 +36,7 @@ impl Aggregate {
             outcomes: BTreeMap::new(),
             first_outcome: None,
             executions: 0,
+            chose: 0,
             steps: 0,
             max_depth: 0,
         }
@@ -56,6 +59,7 @@ impl Aggregate {
     /// Adds an execution with the backend's own replayable schedule of it.
     pub fn add_with(&mut self, e: Execution, backend_schedule: Option<String>) {
         self.executions += 1;
+        self.chose += u64::from(e.chose);
         self.steps += e.schedule.len() as u64;
         self.max_depth = self.max_depth.max(e.schedule.len() as u64);
         let schedule = Schedule::from_indices(&e.schedule);
@@ -107,6 +111,27 @@ impl Aggregate {
                 }
                 Some(_) => {}
             }
+        }
+    }
+
+    /// For a backend that does not branch on a select's choice (loom, shuttle
+    /// DFS): an exhaustive-looking run is only a sample when some select
+    /// had several ready cases, since one of them was taken.
+    pub fn unexplored_choices(
+        &self,
+        completion: Completion,
+        notes: &mut Vec<String>,
+    ) -> Completion {
+        if self.chose == 0 {
+            return completion;
+        }
+        notes.push(format!(
+            "in {} of {} executions a select had several ready cases and this backend took one without trying the others, so its result is a sample",
+            self.chose, self.executions
+        ));
+        match completion {
+            Completion::Exhaustive => Completion::Sampled,
+            other => other,
         }
     }
 

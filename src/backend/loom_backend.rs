@@ -123,9 +123,10 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
         (false, None) => Completion::Exhaustive,
         (false, Some(_)) => Completion::Bounded(Bound::Preemptions),
     };
-    let notes = vec![match config.preemption_bound {
+    let mut notes = vec![match config.preemption_bound {
         None => "loom: every execution of the operations (no preemption bound)".to_string(),
         Some(b) => format!("loom: every execution with at most {b} preemptions"),
     }];
+    let completion = aggregate.unexplored_choices(completion, &mut notes);
     Ok(aggregate.finish(completion, started.elapsed(), notes))
 }

@@ -19,13 +19,15 @@ pub(crate) trait Runtime: 'static {
     fn spawn(f: impl FnOnce() + Send + 'static) -> Self::Join;
     fn join(handle: Self::Join);
     fn yield_now();
+    /// Picks one of `n` alternatives (a select with several ready cases).
+    fn choose(n: usize) -> usize;
 }
 
 /// Implements [`Runtime`] for a crate with std-like `sync` and `thread`
 /// modules. The mutexes guard no data (the world is elsewhere), so a
 /// poisoned one is as good as any.
 macro_rules! runtime {
-    ($name:ident, $root:ident) => {
+    ($name:ident, $root:ident, $choose:expr) => {
         pub(crate) struct $name;
 
         impl Runtime for $name {
@@ -59,10 +61,38 @@ macro_rules! runtime {
             fn yield_now() {
                 $root::thread::yield_now();
             }
+            fn choose(n: usize) -> usize {
+                let pick: fn(usize) -> usize = $choose;
+                pick(n)
+            }
         }
     };
 }
 
-runtime!(StdRuntime, std);
-runtime!(ShuttleRuntime, shuttle);
-runtime!(LoomRuntime, loom);
+/// OS threads choose at random, as Go's runtime does.
+fn random_below(n: usize) -> usize {
+    use std::cell::Cell;
+    use std::hash::{BuildHasher, RandomState};
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new(RandomState::new().hash_one(0u8) | 1);
+    }
+    STATE.with(|s| {
+        // xorshift64: plenty for picking among a select's ready cases.
+        let mut x = s.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        s.set(x);
+        (x % n as u64) as usize
+    })
+}
+
+runtime!(StdRuntime, std, random_below);
+// shuttle's generator is part of its schedule: random and PCT runs vary the
+// choice, and a replay repeats it.
+runtime!(ShuttleRuntime, shuttle, |n| {
+    use shuttle::rand::RngCore;
+    (shuttle::rand::thread_rng().next_u64() % n as u64) as usize
+});
+// loom has no choice primitive: it always takes the first ready case.
+runtime!(LoomRuntime, loom, |_| 0);

@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use shuttle::scheduler::{
-    DfsScheduler, PctScheduler, RandomScheduler, Schedule, Scheduler, Task, TaskId,
+    DataSource, DfsScheduler, PctScheduler, RandomDataSource, RandomScheduler, Schedule, Scheduler,
+    Task, TaskId,
 };
 use shuttle::{Config, FailurePersistence, Runner};
 
@@ -135,7 +136,7 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
     // DFS that ran fewer executions than its budget, and was not stopped by
     // the clock, enumerated them all.
     let completion = if config.scheduler == ShuttleScheduler::Dfs && runs < n && !timed_out {
-        Completion::Exhaustive
+        aggregate.unexplored_choices(Completion::Exhaustive, &mut notes)
     } else {
         Completion::Sampled
     };
@@ -297,6 +298,7 @@ pub fn replay_shuttle(scenario: &Scenario, encoded: &str) -> Result<Replay, Erro
     config.failure_persistence = FailurePersistence::None;
     let mismatch = Arc::new(Mutex::new(None));
     let replayer = StrictReplay {
+        data: RandomDataSource::initialize(schedule.seed),
         schedule,
         next: 0,
         started: false,
@@ -325,6 +327,9 @@ pub fn replay_shuttle(scenario: &Scenario, encoded: &str) -> Result<Replay, Erro
 /// `ReplayScheduler`, which panics (and prints) when a schedule does not fit,
 /// it ends the execution and says where the schedule diverged.
 struct StrictReplay {
+    /// Random values come from the seed, as under shuttle's own replay, so
+    /// a select's random pick is repeated.
+    data: RandomDataSource,
     schedule: Schedule,
     next: usize,
     started: bool,
@@ -336,7 +341,7 @@ impl Scheduler for StrictReplay {
         if std::mem::replace(&mut self.started, true) {
             return None;
         }
-        Some(Schedule::new(self.schedule.seed))
+        Some(Schedule::new(self.data.reinitialize()))
     }
 
     fn next_task(&mut self, runnable: &[&Task], _: Option<TaskId>, _: bool) -> Option<TaskId> {
@@ -364,14 +369,15 @@ impl Scheduler for StrictReplay {
         match self.schedule.steps.get(self.next) {
             Some(shuttle_step::Random) => {
                 self.next += 1;
+                self.data.next_u64()
             }
             _ => {
                 lock(&self.mismatch).get_or_insert(format!(
                     "the execution asks for a random value at step {}",
                     self.next + 1
                 ));
+                0
             }
         }
-        0
     }
 }

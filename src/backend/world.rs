@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use super::runtime::Runtime;
 use crate::explore::Replay;
 use crate::explore::replay::{examine, note};
-use crate::explore::sim::{Sim, SimState};
+use crate::explore::sim::{Choice, Sim, SimState, choice};
 use crate::model::{Op, Scenario};
 
 /// The shared state of one execution.
@@ -42,13 +42,18 @@ pub(crate) struct World {
     /// when it enables one of them (each needless wake-up is one more
     /// interleaving for shuttle and loom to explore).
     waiting: Vec<Option<usize>>,
+    /// Whether some select had several ready cases and the runtime picked
+    /// one: a backend that does not explore its picks is then not exhaustive.
+    chose: bool,
 }
 
 /// One finished execution: the thread chosen at each step, and what
 /// re-running that schedule shows.
 pub(crate) struct Execution {
-    pub schedule: Vec<u16>,
+    pub schedule: Vec<Choice>,
     pub run: Replay,
+    /// A select had several ready cases here (see [`World`]).
+    pub chose: bool,
 }
 
 struct Resource<R: Runtime> {
@@ -68,8 +73,10 @@ impl<R: Runtime> Shared<R> {
         self.world.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The resource an operation acts on: variables, then mutexes, wait
-    /// groups and channels, in declaration order.
+    /// The resource an operation acts on: variables, then mutexes and wait
+    /// groups in declaration order, then one for all channels (a select
+    /// waits on several channels at once, and a send to a waiting select
+    /// moves it on).
     fn resource(&self, op: Op) -> Option<usize> {
         let names = self.scenario.names();
         let vars = names.vars.len();
@@ -79,7 +86,7 @@ impl<R: Runtime> Shared<R> {
             Op::Load(v) | Op::Store(v, _) => v.index(),
             Op::Lock(m) | Op::Unlock(m) => vars + m.index(),
             Op::WgAdd(w, _) | Op::WgDone(w) | Op::WgWait(w) => mutexes + w.index(),
-            Op::Send(c, _) | Op::Recv(c) | Op::Close(c) => wgs + c.index(),
+            Op::Send(..) | Op::Recv(_) | Op::Close(_) | Op::Select(_) => wgs,
             Op::Exit => return None,
         })
     }
@@ -118,6 +125,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
             return Execution {
                 schedule: Vec::new(),
                 run,
+                chose: false,
             };
         }
     };
@@ -125,8 +133,10 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
     examine(&sim, &state, 0, &mut run, &mut enabled);
     let over = enabled.is_empty();
     let names = scenario.names();
-    let resources =
-        names.vars.len() + names.mutexes.len() + names.wait_groups.len() + names.channels.len();
+    let resources = names.vars.len()
+        + names.mutexes.len()
+        + names.wait_groups.len()
+        + usize::from(!names.channels.is_empty());
     let shared = Arc::new(Shared::<R> {
         scenario: scenario.clone(),
         world: Mutex::new(World {
@@ -135,6 +145,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
             run,
             over,
             waiting: vec![None; scenario.thread_count()],
+            chose: false,
         }),
         resources: (0..resources)
             .map(|_| Resource {
@@ -158,6 +169,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
     Execution {
         schedule: std::mem::take(&mut world.schedule),
         run: std::mem::take(&mut world.run),
+        chose: world.chose,
     }
 }
 
@@ -167,6 +179,7 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
     }
     let sim = Sim::new(&shared.scenario);
     let mut enabled = Vec::new();
+    let mut alternatives = Vec::new();
     loop {
         let op = {
             let world = shared.world();
@@ -192,10 +205,21 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
             }
             if sim.enabled(&world.state, t) {
                 let w = &mut *world;
-                w.run.steps.push(sim.describe_step(&w.state, t));
-                w.schedule.push(t as u16);
+                let mut alternative = 0;
+                if let Op::Select(_) = w.state.pending[t] {
+                    sim.select_alternatives(&w.state, t, &mut alternatives);
+                    if alternatives.len() > 1 {
+                        // No backend operation here: choosing is not a
+                        // scheduling point (shuttle's generator is not one).
+                        alternative = R::choose(alternatives.len().min(256));
+                        w.chose = true;
+                    }
+                }
+                let c = choice(t, alternative);
+                w.run.steps.push(sim.describe_step(&w.state, c));
+                w.schedule.push(c);
                 let step = w.schedule.len();
-                match sim.step(&mut w.state, t) {
+                match sim.step(&mut w.state, c) {
                     Err((who, fault)) => {
                         let (property, message) = sim.fault_finding(who, &fault);
                         note(&mut w.run, step, property, message, Vec::new());

@@ -63,6 +63,9 @@ pub struct Pending {
     pub thread: ThreadId,
     /// The line of code it is about to execute or is blocked at.
     pub code: String,
+    /// For a blocked thread, what it waits for ("`mu` is held by worker 2").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waits_for: Option<String>,
 }
 
 /// A schedule that breaks a property, with its trace.

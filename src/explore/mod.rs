@@ -10,5 +10,5 @@ mod store;
 
 pub use config::{Bound, Completion, ExploreConfig, Stop};
 pub use replay::{Replay, ReplayFinding, replay};
-pub use schedule::{MAX_SCHEDULE_LEN, Schedule};
+pub use schedule::{MAX_SCHEDULE_LEN, Schedule, ScheduleStep};
 pub use search::{Exploration, OutcomeCount, Stats, explore};

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::schedule::Schedule;
-use super::sim::{Sim, Terminal};
+use super::sim::{Choice, Sim, Terminal, choice};
 use crate::check::{Pending, Property, TraceStep};
 use crate::error::{Error, ErrorKind};
 use crate::model::{Outcome, Scenario, Scope};
@@ -78,8 +78,8 @@ pub fn replay(scenario: &Scenario, schedule: &Schedule) -> Result<Replay, Error>
     let threads = scenario.thread_count();
     let mut enabled = Vec::new();
     examine(&sim, &st, 0, &mut run, &mut enabled);
-    for (k, thread) in schedule.steps().iter().enumerate() {
-        let t = thread.index();
+    for (k, s) in schedule.steps().iter().enumerate() {
+        let t = s.thread.index();
         let step = k + 1;
         if t >= threads {
             return mismatch(format!(
@@ -88,19 +88,34 @@ pub fn replay(scenario: &Scenario, schedule: &Schedule) -> Result<Replay, Error>
                 threads - 1
             ));
         }
-        if !sim.enabled(&st, t) {
+        let c = choice(t, usize::from(s.alternative));
+        if !sim.can_take(&st, c) {
             let name = scenario.names().threads[t].clone();
             let why = if st.pending[t] == crate::model::Op::Exit {
-                "has already exited".to_string()
+                "cannot move: it has already exited".to_string()
+            } else if !sim.enabled(&st, t) {
+                format!("cannot move: it is blocked at `{}`", sim.code_line(&st, t))
+            } else if let crate::model::Op::Select(_) = st.pending[t] {
+                let mut alts = Vec::new();
+                sim.select_alternatives(&st, t, &mut alts);
+                format!(
+                    "cannot take alternative {}: it stands at `{}` with alternatives 0 to {}",
+                    s.alternative,
+                    sim.code_line(&st, t),
+                    alts.len() - 1,
+                )
             } else {
-                format!("is blocked at `{}`", sim.code_line(&st, t))
+                format!(
+                    "cannot take alternative {}: it is not at a select",
+                    s.alternative
+                )
             };
             return mismatch(format!(
-                "step {step} names thread {t} ({name}), which cannot move: it {why}; the schedule does not fit this scenario (were its parameters changed?)"
+                "step {step} names thread {t} ({name}), which {why}; the schedule does not fit this scenario (were its parameters changed?)"
             ));
         }
-        run.steps.push(sim.describe_step(&st, t));
-        if let Err((who, fault)) = sim.step(&mut st, t) {
+        run.steps.push(sim.describe_step(&st, c));
+        if let Err((who, fault)) = sim.step(&mut st, c) {
             let (property, message) = sim.fault_finding(who, &fault);
             note(&mut run, step, property, message, Vec::new());
             if step < schedule.len() {
@@ -138,7 +153,7 @@ pub(crate) fn examine(
     st: &super::sim::SimState,
     step: usize,
     run: &mut Replay,
-    enabled: &mut Vec<u16>,
+    enabled: &mut Vec<Choice>,
 ) {
     if let Some((i, message)) = sim.failing_invariant(st, Scope::Always) {
         let name = sim.sc.invariants[i].name.clone();

@@ -304,7 +304,7 @@ impl<'a> Search<'a> {
         next.clone_from(current);
         chain.clear();
         chain.push(succ.choice);
-        if let Err((who, fault)) = self.sim.step(next, succ.choice as usize) {
+        if let Err((who, fault)) = self.sim.step(next, succ.choice) {
             self.record_fault(who, fault, Some(index), chain);
             return false;
         }
@@ -320,7 +320,7 @@ impl<'a> Search<'a> {
             }
             let u = enabled[0];
             chain.push(u);
-            if let Err((who, fault)) = self.sim.step(next, u as usize) {
+            if let Err((who, fault)) = self.sim.step(next, u) {
                 self.record_fault(who, fault, Some(index), chain);
                 return false;
             }
@@ -438,15 +438,14 @@ impl<'a> Search<'a> {
         let mut schedule = Vec::new();
         for t in edges {
             let mut len = 1;
-            sim.step(&mut st, t as usize)
-                .expect("a stored path does not fault");
+            sim.step(&mut st, t).expect("a stored path does not fault");
             schedule.push(t);
             loop {
                 sim.enabled_threads(&st, &mut enabled);
                 if !(self.config.reduction && enabled.len() == 1 && len < CHAIN_CAP) {
                     break;
                 }
-                sim.step(&mut st, enabled[0] as usize)
+                sim.step(&mut st, enabled[0])
                     .expect("a stored path does not fault");
                 schedule.push(enabled[0]);
                 len += 1;

@@ -5,7 +5,47 @@ use crate::check::{Pending, Property, TraceStep};
 use std::cell::RefCell;
 
 use crate::model::machine::guarded;
-use crate::model::{Fault, FaultKind, Op, OpResult, Scenario, Scope, StateView, ThreadId, VarId};
+use crate::model::{
+    ChanId, Fault, FaultKind, Op, OpResult, Scenario, Scope, SelectCase, StateView, ThreadId, VarId,
+};
+
+/// The most threads a scenario may have: a scheduling choice packs the
+/// thread into 8 bits.
+pub const MAX_THREADS: usize = 256;
+
+/// A scheduling choice: a thread (low 8 bits) and, when its pending operation
+/// is a `select`, which of its ready alternatives (high 8 bits; 0 otherwise).
+pub(crate) type Choice = u16;
+
+#[inline]
+pub(crate) fn choice(thread: usize, alternative: usize) -> Choice {
+    (thread | alternative << 8) as Choice
+}
+
+#[inline]
+pub(crate) fn thread_of(c: Choice) -> usize {
+    usize::from(c & 0xff)
+}
+
+#[inline]
+pub(crate) fn alternative_of(c: Choice) -> usize {
+    usize::from(c >> 8)
+}
+
+/// Most alternatives one select may offer in one state.
+const MAX_ALTERNATIVES: usize = 256;
+
+/// One way a pending `select` can proceed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Alternative {
+    /// Case `case` runs. On an unbuffered channel without an offer, the
+    /// value passes in this same step to or from `partner`: a thread that
+    /// waits to receive (for a send case), or a thread at a select without
+    /// `default` that waits to send (for a receive case).
+    Case { case: u16, partner: Option<u16> },
+    /// No case is ready and the select has a `default`.
+    Default,
+}
 
 /// A global state with each thread's pending operation alongside (derived
 /// from the words, kept so that a step recomputes only what it changed).
@@ -46,6 +86,7 @@ pub(crate) struct Sim<'a> {
     /// values; while they are unchanged, it passes again.
     memo: RefCell<Vec<Option<Reads>>>,
     reads: RefCell<Vec<u32>>,
+    alternatives: RefCell<Vec<Alternative>>,
 }
 
 impl<'a> Sim<'a> {
@@ -54,6 +95,7 @@ impl<'a> Sim<'a> {
             sc,
             memo: RefCell::new(vec![None; sc.invariants.len()]),
             reads: RefCell::new(Vec::new()),
+            alternatives: RefCell::new(Vec::new()),
         }
     }
 
@@ -85,7 +127,7 @@ impl<'a> Sim<'a> {
         Ok(SimState { words, pending })
     }
 
-    fn chan(&self, c: crate::model::ChanId) -> (usize, usize) {
+    fn chan(&self, c: ChanId) -> (usize, usize) {
         (
             self.sc.layout.chan_base[c.index()],
             self.sc.names.channels[c.index()].capacity,
@@ -111,29 +153,150 @@ impl<'a> Sim<'a> {
                     w[base + 1] == 0
                 }
             }
-            Op::Recv(c) => {
-                let (base, cap) = self.chan(c);
-                if cap > 0 {
-                    w[base + 1] > 0 || w[base] != 0
-                } else {
-                    w[base] != 0 || (w[base + 1] != 0 && w[base + 1] != t as i64 + 1)
-                }
+            Op::Recv(c) => self.can_receive(w, c, t),
+            Op::Select(_) => {
+                let mut alts = self.alternatives.borrow_mut();
+                self.select_alternatives(st, t, &mut alts);
+                !alts.is_empty()
             }
             Op::Exit => false,
         }
     }
 
-    pub fn enabled_threads(&self, st: &SimState, out: &mut Vec<u16>) {
+    /// Whether thread `t` can receive on `c` now: a value (or another
+    /// thread's offer) is there, or the channel is closed.
+    fn can_receive(&self, w: &[i64], c: ChanId, t: usize) -> bool {
+        let (base, cap) = self.chan(c);
+        if cap > 0 {
+            w[base + 1] > 0 || w[base] != 0
+        } else {
+            w[base] != 0 || (w[base + 1] != 0 && w[base + 1] != t as i64 + 1)
+        }
+    }
+
+    /// The cases of thread `u`'s pending select, and whether it has a
+    /// `default`; none when `u` is not at a select.
+    fn cases_of(&self, st: &SimState, u: usize) -> (Vec<SelectCase>, bool) {
+        let mut cases = Vec::new();
+        let slot = &st.words[self.slot_range(u)];
+        let has_default = self.sc.threads[u].behaviour.select_cases(slot, &mut cases);
+        (cases, has_default)
+    }
+
+    /// Whether thread `u` waits to receive on unbuffered channel `c`: at a
+    /// receive (`Some(None)`), or at a select without `default` with a
+    /// receive case on `c` (`Some(Some(case))`).
+    fn waits_to_receive(&self, st: &SimState, u: usize, c: ChanId) -> Option<Option<u16>> {
+        match st.pending[u] {
+            Op::Recv(d) if d == c => Some(None),
+            Op::Select(_) => {
+                let (cases, has_default) = self.cases_of(st, u);
+                if has_default {
+                    return None;
+                }
+                cases
+                    .iter()
+                    .position(|k| k.chan == c && k.send.is_none())
+                    .map(|i| Some(i as u16))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether thread `u` waits at a select without `default` to send on
+    /// `c`: its case and the value. (A plain send waits by making an offer.)
+    fn waits_to_send(&self, st: &SimState, u: usize, c: ChanId) -> Option<(u16, i64)> {
+        let Op::Select(_) = st.pending[u] else {
+            return None;
+        };
+        let (cases, has_default) = self.cases_of(st, u);
+        if has_default {
+            return None;
+        }
+        cases.iter().enumerate().find_map(|(i, k)| match k.send {
+            Some(x) if k.chan == c => Some((i as u16, x)),
+            _ => None,
+        })
+    }
+
+    /// The ways thread `t`'s pending select can proceed, in a fixed order:
+    /// its ready cases in declaration order (an unbuffered one once per
+    /// partner), then `default` if it has one and no case is sure to be
+    /// ready.
+    ///
+    /// A partner found through its pending operation may not have reached
+    /// it yet in Go (its local code can be slow), so such a case does not
+    /// rule out `default`; a buffer, a close or an offer is certain.
+    pub(crate) fn select_alternatives(&self, st: &SimState, t: usize, out: &mut Vec<Alternative>) {
+        out.clear();
+        let (cases, has_default) = self.cases_of(st, t);
+        let w = &st.words;
+        let mut certain = false;
+        let others = (0..st.pending.len()).filter(|&u| u != t);
+        for (i, case) in cases.iter().enumerate() {
+            let (base, cap) = self.chan(case.chan);
+            let case_index = i as u16;
+            let sure = Alternative::Case {
+                case: case_index,
+                partner: None,
+            };
+            let with = |u: usize| Alternative::Case {
+                case: case_index,
+                partner: Some(u as u16),
+            };
+            let before = out.len();
+            match case.send {
+                None if self.can_receive(w, case.chan, t) => out.push(sure),
+                None if cap == 0 && has_default => {
+                    // A select that waits is found by the sender's side.
+                    for u in others.clone() {
+                        if self.waits_to_send(st, u, case.chan).is_some() {
+                            out.push(with(u));
+                        }
+                    }
+                    continue;
+                }
+                None => {}
+                // Sending on a closed channel is ready: it panics.
+                Some(_) if w[base] != 0 => out.push(sure),
+                Some(_) if cap > 0 && (w[base + 1] as usize) < cap => out.push(sure),
+                Some(_) if cap > 0 => {}
+                Some(_) => {
+                    for u in others.clone() {
+                        if self.waits_to_receive(st, u, case.chan).is_some() {
+                            out.push(with(u));
+                        }
+                    }
+                    continue;
+                }
+            }
+            certain |= out.len() > before;
+        }
+        if has_default && !certain {
+            out.push(Alternative::Default);
+        }
+    }
+
+    pub fn enabled_threads(&self, st: &SimState, out: &mut Vec<Choice>) {
         self.enabled_up_to(st, usize::MAX, out);
     }
 
-    /// The first `limit` threads that can move: enough to tell a chain
+    /// The first `limit` choices that can be taken: enough to tell a chain
     /// (exactly one), a branching state (two or more) and an end (none).
-    pub fn enabled_up_to(&self, st: &SimState, limit: usize, out: &mut Vec<u16>) {
+    pub fn enabled_up_to(&self, st: &SimState, limit: usize, out: &mut Vec<Choice>) {
         out.clear();
         for t in 0..st.pending.len() {
-            if self.enabled(st, t) {
-                out.push(t as u16);
+            if let Op::Select(_) = st.pending[t] {
+                let mut alts = self.alternatives.borrow_mut();
+                self.select_alternatives(st, t, &mut alts);
+                for k in 0..alts.len().min(MAX_ALTERNATIVES) {
+                    out.push(choice(t, k));
+                    if out.len() == limit {
+                        return;
+                    }
+                }
+            } else if self.enabled(st, t) {
+                out.push(t as Choice);
                 if out.len() == limit {
                     return;
                 }
@@ -141,11 +304,31 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// Performs thread `t`'s pending operation (which must be enabled).
-    /// On a fault, returns the faulting thread (a receiver's partner may fault).
-    pub fn step(&self, st: &mut SimState, t: usize) -> Result<(), (u16, Fault)> {
+    /// Whether choice `c` can be taken now.
+    pub fn can_take(&self, st: &SimState, c: Choice) -> bool {
+        let (t, k) = (thread_of(c), alternative_of(c));
+        if t >= st.pending.len() {
+            return false;
+        }
+        if let Op::Select(_) = st.pending[t] {
+            let mut alts = self.alternatives.borrow_mut();
+            self.select_alternatives(st, t, &mut alts);
+            k < alts.len().min(MAX_ALTERNATIVES)
+        } else {
+            k == 0 && self.enabled(st, t)
+        }
+    }
+
+    /// Takes choice `c` (which must be enabled): a thread's pending operation,
+    /// or one alternative of its select. On a fault, returns the faulting
+    /// thread (a receiver's partner may fault).
+    pub fn step(&self, st: &mut SimState, c: Choice) -> Result<(), (u16, Fault)> {
+        let t = thread_of(c);
         let layout = &self.sc.layout;
         let op = st.pending[t];
+        if let Op::Select(_) = op {
+            return self.step_select(st, t, alternative_of(c));
+        }
         let fault = |m: &str| Err((t as u16, Fault::panic(m)));
         let mut partner = None;
         let result = {
@@ -198,33 +381,9 @@ impl<'a> Sim<'a> {
                     }
                 }
                 Op::Recv(c) => {
-                    let (base, cap) = self.chan(c);
-                    if cap > 0 {
-                        let len = w[base + 1] as usize;
-                        if len > 0 {
-                            let value = w[base + 2];
-                            w.copy_within(base + 3..base + 2 + len, base + 2);
-                            w[base + 1 + len] = 0;
-                            w[base + 1] -= 1;
-                            OpResult::Received { value, ok: true }
-                        } else {
-                            OpResult::Received {
-                                value: 0,
-                                ok: false,
-                            }
-                        }
-                    } else if w[base] != 0 {
-                        OpResult::Received {
-                            value: 0,
-                            ok: false,
-                        }
-                    } else {
-                        let value = w[base + 2];
-                        partner = Some((w[base + 1] - 1) as usize);
-                        w[base + 1] = 0;
-                        w[base + 2] = 0;
-                        OpResult::Received { value, ok: true }
-                    }
+                    let (value, ok, sender) = self.take(w, c);
+                    partner = sender;
+                    OpResult::Received { value, ok }
                 }
                 Op::Close(c) => {
                     let (base, _) = self.chan(c);
@@ -234,12 +393,111 @@ impl<'a> Sim<'a> {
                     w[base] = 1;
                     OpResult::Done
                 }
+                Op::Select(_) => unreachable!("handled above"),
                 Op::Exit => unreachable!("an exited thread is never enabled"),
             }
         };
         self.resume(st, t, result)?;
         if let Some(sender) = partner {
             self.resume(st, sender, OpResult::Done)?;
+        }
+        Ok(())
+    }
+
+    /// Receives on `c` (which must be ready): the value, Go's `ok`, and the
+    /// sender whose offer was taken on an unbuffered channel.
+    fn take(&self, w: &mut [i64], c: ChanId) -> (i64, bool, Option<usize>) {
+        let (base, cap) = self.chan(c);
+        if cap > 0 {
+            let len = w[base + 1] as usize;
+            if len == 0 {
+                return (0, false, None);
+            }
+            let value = w[base + 2];
+            w.copy_within(base + 3..base + 2 + len, base + 2);
+            w[base + 1 + len] = 0;
+            w[base + 1] -= 1;
+            (value, true, None)
+        } else if w[base] != 0 {
+            (0, false, None)
+        } else {
+            let value = w[base + 2];
+            let sender = (w[base + 1] - 1) as usize;
+            w[base + 1] = 0;
+            w[base + 2] = 0;
+            (value, true, Some(sender))
+        }
+    }
+
+    fn step_select(&self, st: &mut SimState, t: usize, k: usize) -> Result<(), (u16, Fault)> {
+        let alternative = {
+            let mut alts = self.alternatives.borrow_mut();
+            self.select_alternatives(st, t, &mut alts);
+            *alts.get(k).expect("only an offered alternative is taken")
+        };
+        let Alternative::Case { case, partner } = alternative else {
+            let result = OpResult::Selected {
+                case: None,
+                value: 0,
+                ok: false,
+            };
+            return self.resume(st, t, result);
+        };
+        let (cases, _) = self.cases_of(st, t);
+        let SelectCase { chan, send } = cases[usize::from(case)];
+        let (base, cap) = self.chan(chan);
+        let selected = |value, ok| OpResult::Selected {
+            case: Some(case),
+            value,
+            ok,
+        };
+        match (send, partner) {
+            (None, Some(u)) => {
+                // Straight from a select waiting to send.
+                let u = usize::from(u);
+                let (its_case, value) = self
+                    .waits_to_send(st, u, chan)
+                    .expect("the sender was waiting when the alternative was made");
+                self.resume(st, t, selected(value, true))?;
+                let sent = OpResult::Selected {
+                    case: Some(its_case),
+                    value: 0,
+                    ok: true,
+                };
+                self.resume(st, u, sent)?;
+            }
+            (None, None) => {
+                let (value, ok, sender) = self.take(&mut st.words, chan);
+                self.resume(st, t, selected(value, ok))?;
+                if let Some(sender) = sender {
+                    self.resume(st, sender, OpResult::Done)?;
+                }
+            }
+            (Some(_), _) if st.words[base] != 0 => {
+                return Err((t as u16, Fault::panic("panic: send on closed channel")));
+            }
+            (Some(x), None) => {
+                debug_assert!(cap > 0, "an unbuffered send case has a partner");
+                let w = &mut st.words;
+                let len = w[base + 1] as usize;
+                w[base + 2 + len] = x;
+                w[base + 1] += 1;
+                self.resume(st, t, selected(0, true))?;
+            }
+            (Some(x), Some(u)) => {
+                let u = usize::from(u);
+                let delivered = match self.waits_to_receive(st, u, chan) {
+                    Some(None) => OpResult::Received { value: x, ok: true },
+                    Some(Some(its_case)) => OpResult::Selected {
+                        case: Some(its_case),
+                        value: x,
+                        ok: true,
+                    },
+                    None => unreachable!("the receiver was waiting when the alternative was made"),
+                };
+                self.resume(st, t, selected(0, true))?;
+                self.resume(st, u, delivered)?;
+            }
         }
         Ok(())
     }
@@ -339,33 +597,65 @@ impl<'a> Sim<'a> {
         Pending {
             thread: ThreadId(t as u32),
             code: self.code_line(st, t),
+            waits_for: None,
         }
     }
 
     /// Describes the step thread `t` is about to take (call before [`Sim::step`]).
-    pub fn describe_step(&self, st: &SimState, t: usize) -> TraceStep {
+    pub fn describe_step(&self, st: &SimState, c: Choice) -> TraceStep {
+        let t = thread_of(c);
         let names = &self.sc.names;
         let w = &st.words;
-        let value = match st.pending[t] {
-            Op::Load(v) => names.value(v, w[self.sc.layout.var_base + v.index()]),
-            Op::Store(v, x) => names.value(v, x),
-            Op::Send(_, x) => x.to_string(),
-            Op::Recv(c) => {
-                let (base, cap) = self.chan(c);
-                if cap > 0 && w[base + 1] > 0 {
-                    w[base + 2].to_string()
-                } else if w[base] != 0 {
-                    "closed".to_string()
-                } else {
-                    let sender = ThreadId((w[base + 1] - 1) as u32);
-                    format!("{} (from {})", w[base + 2], names.thread(sender))
+        let received = |chan: ChanId| {
+            let (base, cap) = self.chan(chan);
+            if cap > 0 && w[base + 1] > 0 {
+                w[base + 2].to_string()
+            } else if w[base] != 0 {
+                "closed".to_string()
+            } else {
+                let sender = ThreadId((w[base + 1] - 1) as u32);
+                format!("{} (from {})", w[base + 2], names.thread(sender))
+            }
+        };
+        let (code, value) = match st.pending[t] {
+            Op::Select(_) => {
+                let mut alts = Vec::new();
+                self.select_alternatives(st, t, &mut alts);
+                let slot = &w[self.slot_range(t)];
+                let behaviour = &self.sc.threads[t].behaviour;
+                match alts.get(alternative_of(c)) {
+                    Some(&Alternative::Case { case, partner }) => {
+                        let (cases, _) = self.cases_of(st, t);
+                        let SelectCase { chan, send } = cases[usize::from(case)];
+                        let name = |u: u16| names.thread(ThreadId(u32::from(u)));
+                        let value = match (send, partner) {
+                            (None, None) => received(chan),
+                            (None, Some(u)) => {
+                                let value = self.waits_to_send(st, usize::from(u), chan);
+                                format!("{} (from {})", value.map_or(0, |v| v.1), name(u))
+                            }
+                            (Some(x), Some(u)) => format!("{x} (to {})", name(u)),
+                            (Some(x), None) => x.to_string(),
+                        };
+                        (behaviour.case_line(slot, Some(case), names), value)
+                    }
+                    _ => (behaviour.case_line(slot, None, names), String::new()),
                 }
             }
-            _ => String::new(),
+            op => {
+                let value = match op {
+                    Op::Load(v) => names.value(v, w[self.sc.layout.var_base + v.index()]),
+                    Op::Store(v, x) => names.value(v, x),
+                    Op::Send(_, x) => x.to_string(),
+                    Op::Recv(chan) => received(chan),
+                    _ => String::new(),
+                };
+                (self.code_line(st, t), value)
+            }
         };
         TraceStep {
             thread: ThreadId(t as u32),
-            code: self.code_line(st, t),
+            code,
             value,
         }
     }
@@ -413,15 +703,64 @@ impl Sim<'_> {
         )
     }
 
+    /// What blocked thread `t` waits for, in words.
+    fn waits_for(&self, st: &SimState, t: usize) -> String {
+        let names = &self.sc.names;
+        let layout = &self.sc.layout;
+        let w = &st.words;
+        match st.pending[t] {
+            Op::Lock(m) => {
+                let holder = w[layout.mutex_base + m.index()];
+                let who = if holder == t as i64 + 1 {
+                    "itself".to_string()
+                } else {
+                    names.thread(ThreadId((holder - 1) as u32)).to_string()
+                };
+                format!("`{}` is held by {who}", names.mutex(m))
+            }
+            Op::WgWait(g) => format!(
+                "`{}` is still at {}",
+                names.wait_group(g),
+                w[layout.wg_base + g.index()]
+            ),
+            Op::Send(c, _) => {
+                let (base, cap) = self.chan(c);
+                if cap > 0 {
+                    format!("`{}` is full ({cap} of {cap})", names.channel(c))
+                } else if w[base + 1] == t as i64 + 1 {
+                    format!("nobody receives from `{}`", names.channel(c))
+                } else {
+                    format!("another send on `{}` waits first", names.channel(c))
+                }
+            }
+            Op::Recv(c) => format!(
+                "nothing to receive on `{}`, and it is not closed",
+                names.channel(c)
+            ),
+            Op::Select(_) => "no case of the select is ready".to_string(),
+            op => format!("`{}`", names.render_op(&op)),
+        }
+    }
+
     /// The message and the blocked threads of a deadlock.
     pub fn deadlock_finding(&self, st: &SimState) -> (String, Vec<Pending>) {
         let blocked: Vec<Pending> = (0..st.pending.len())
             .filter(|&t| st.pending[t] != Op::Exit)
-            .map(|t| self.pending_of(st, t))
+            .map(|t| Pending {
+                waits_for: Some(self.waits_for(st, t)),
+                ..self.pending_of(st, t)
+            })
             .collect();
         let list: Vec<String> = blocked
             .iter()
-            .map(|p| format!("{} at `{}`", self.sc.names.thread(p.thread), p.code))
+            .map(|p| {
+                format!(
+                    "{} at `{}` ({})",
+                    self.sc.names.thread(p.thread),
+                    p.code,
+                    p.waits_for.as_deref().unwrap_or_default()
+                )
+            })
             .collect();
         (
             format!("deadlock: no thread can move; blocked: {}", list.join(", ")),

@@ -8,6 +8,7 @@ use std::hash::Hash;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Mutex, Once};
 
+use super::ids::ChanId;
 use super::op::{Op, OpResult};
 use super::scenario::Names;
 
@@ -112,7 +113,24 @@ pub(crate) trait Behaviour: Send + Sync {
     fn resume(&self, slot: &mut [i64], result: OpResult) -> Result<(), Fault>;
     /// The line of code the pending operation executes.
     fn code_line(&self, slot: &[i64], names: &Names) -> String;
+    /// The cases of the pending [`Op::Select`], in declaration order, and
+    /// whether it has a `default` branch. Only programs make selects.
+    fn select_cases(&self, _slot: &[i64], out: &mut Vec<SelectCase>) -> bool {
+        out.clear();
+        false
+    }
+    /// The source text of case `case` of the pending select.
+    fn case_line(&self, slot: &[i64], _case: Option<u16>, names: &Names) -> String {
+        self.code_line(slot, names)
+    }
     fn as_any(&self) -> &dyn Any;
+}
+
+/// One case of a `select`: a send of `send`'s value, or a receive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SelectCase {
+    pub chan: ChanId,
+    pub send: Option<i64>,
 }
 
 thread_local! {

@@ -11,10 +11,10 @@ mod scenario;
 pub use expr::{BinOp, Expr, Operand};
 pub use ids::{ChanId, MutexId, Reg, ThreadId, VarId, WaitGroupId};
 pub use machine::ThreadMachine;
-pub use op::{Op, OpResult};
-pub use program::{MAX_REGISTERS, Program, ProgramBuilder};
+pub use op::{Op, OpResult, SelectOp};
+pub use program::{MAX_REGISTERS, Program, ProgramBuilder, SelectBuilder};
 pub use scenario::{
     Invariant, Names, Outcome, OutcomeValue, Scenario, ScenarioBuilder, Scope, StateView,
 };
 
-pub(crate) use machine::{Fault, FaultKind};
+pub(crate) use machine::{Fault, FaultKind, SelectCase};

@@ -29,6 +29,11 @@ pub enum Op {
     Recv(ChanId),
     /// Close a channel; closing a closed channel panics.
     Close(ChanId),
+    /// Go's `select` over several channel operations, answered with
+    /// [`OpResult::Selected`]. Only programs built with
+    /// [`ProgramBuilder::select`](crate::ProgramBuilder::select) make one: its
+    /// cases live in the program, and this names the statement.
+    Select(SelectOp),
     /// The thread has finished.
     Exit,
 }
@@ -48,14 +53,32 @@ pub enum OpResult {
         /// False when the channel was closed and empty.
         ok: bool,
     },
+    /// What a [`Op::Select`] did: the case that ran, in declaration order
+    /// (`None`: the `default` branch), and for a receive case what it
+    /// received, as [`OpResult::Received`].
+    Selected {
+        /// The case that ran, or `None` for `default`.
+        case: Option<u16>,
+        /// The value a receive case received (0 otherwise).
+        value: i64,
+        /// False when a receive case found its channel closed and drained.
+        ok: bool,
+    },
 }
+
+/// Names a `select` statement of a program (opaque: made by the program
+/// builder, read by the engines).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SelectOp(pub(crate) u32);
 
 impl OpResult {
     /// The integer this result carries, if any.
     pub fn value(self) -> Option<i64> {
         match self {
             OpResult::Done => None,
-            OpResult::Value(v) | OpResult::Received { value: v, .. } => Some(v),
+            OpResult::Value(v)
+            | OpResult::Received { value: v, .. }
+            | OpResult::Selected { value: v, .. } => Some(v),
         }
     }
 }

@@ -5,8 +5,8 @@ use std::any::Any;
 
 use super::expr::{Compiled, Expr, Operand};
 use super::ids::{ChanId, MutexId, Reg, VarId, WaitGroupId};
-use super::machine::{Behaviour, Fault, FaultKind};
-use super::op::{Op, OpResult};
+use super::machine::{Behaviour, Fault, FaultKind, SelectCase};
+use super::op::{Op, OpResult, SelectOp};
 use super::scenario::Names;
 
 /// How many local instructions one step may run before the thread is judged
@@ -42,6 +42,8 @@ enum Instr {
         chan: ChanId,
         dst: Option<Reg>,
         ok: Option<Reg>,
+        /// Part of a `for v := range ch` loop (only the rendering differs).
+        range: bool,
     },
     Close(ChanId),
     Set {
@@ -60,6 +62,34 @@ enum Instr {
         cond: Expr,
         message: String,
     },
+    /// Go's `select`: each case's body starts at its target; `default`
+    /// (if any) at its own.
+    Select {
+        cases: Vec<Case>,
+        default: Option<usize>,
+    },
+}
+
+#[derive(Clone, Debug)]
+struct Case {
+    chan: ChanId,
+    kind: CaseKind,
+    target: usize,
+}
+
+#[derive(Clone, Debug)]
+enum CaseKind {
+    Send(Operand),
+    Recv { dst: Option<Reg>, ok: Option<Reg> },
+}
+
+impl Case {
+    fn writes(&self) -> [Option<Reg>; 2] {
+        match self.kind {
+            CaseKind::Recv { dst, ok } => [dst, ok],
+            CaseKind::Send(_) => [None, None],
+        }
+    }
 }
 
 impl Instr {
@@ -79,6 +109,13 @@ impl Instr {
                     out.push(*r);
                 }
             }
+            Instr::Select { cases, .. } => {
+                for case in cases {
+                    if let CaseKind::Send(Operand::Reg(r)) = case.kind {
+                        out.push(r);
+                    }
+                }
+            }
             Instr::Set { value: e, .. }
             | Instr::JumpUnless { cond: e, .. }
             | Instr::Assert { cond: e, .. } => e.registers(out),
@@ -92,6 +129,81 @@ impl Instr {
             Instr::Recv { dst, ok, .. } => [*dst, *ok],
             _ => [None, None],
         }
+    }
+}
+
+type Body<'a> = Box<dyn FnOnce(&mut ProgramBuilder) + 'a>;
+
+/// The cases of a [`ProgramBuilder::select`], each with the code it runs.
+pub struct SelectBuilder<'a> {
+    cases: Vec<(ChanId, CaseKind, Body<'a>)>,
+    default: Option<Body<'a>>,
+}
+
+impl<'a> SelectBuilder<'a> {
+    /// `case ch <- src: body`
+    pub fn send(
+        &mut self,
+        chan: ChanId,
+        src: impl Into<Operand>,
+        body: impl FnOnce(&mut ProgramBuilder) + 'a,
+    ) -> &mut Self {
+        self.cases
+            .push((chan, CaseKind::Send(src.into()), Box::new(body)));
+        self
+    }
+
+    /// `case dst := <-ch: body`
+    pub fn recv(
+        &mut self,
+        chan: ChanId,
+        dst: Reg,
+        body: impl FnOnce(&mut ProgramBuilder) + 'a,
+    ) -> &mut Self {
+        let kind = CaseKind::Recv {
+            dst: Some(dst),
+            ok: None,
+        };
+        self.cases.push((chan, kind, Box::new(body)));
+        self
+    }
+
+    /// `case dst, ok := <-ch: body` (`ok` is 0 once the channel is closed
+    /// and drained).
+    pub fn recv_ok(
+        &mut self,
+        chan: ChanId,
+        dst: Reg,
+        ok: Reg,
+        body: impl FnOnce(&mut ProgramBuilder) + 'a,
+    ) -> &mut Self {
+        let kind = CaseKind::Recv {
+            dst: Some(dst),
+            ok: Some(ok),
+        };
+        self.cases.push((chan, kind, Box::new(body)));
+        self
+    }
+
+    /// `case <-ch: body`
+    pub fn recv_discard(
+        &mut self,
+        chan: ChanId,
+        body: impl FnOnce(&mut ProgramBuilder) + 'a,
+    ) -> &mut Self {
+        let kind = CaseKind::Recv {
+            dst: None,
+            ok: None,
+        };
+        self.cases.push((chan, kind, Box::new(body)));
+        self
+    }
+
+    /// `default: body`: runs when no case is ready, so the select never
+    /// waits. A second `default` replaces the first.
+    pub fn default(&mut self, body: impl FnOnce(&mut ProgramBuilder) + 'a) -> &mut Self {
+        self.default = Some(Box::new(body));
+        self
     }
 }
 
@@ -257,6 +369,7 @@ impl ProgramBuilder {
             chan,
             dst: Some(dst),
             ok: None,
+            range: false,
         })
     }
 
@@ -266,6 +379,7 @@ impl ProgramBuilder {
             chan,
             dst: Some(dst),
             ok: Some(ok),
+            range: false,
         })
     }
 
@@ -275,12 +389,96 @@ impl ProgramBuilder {
             chan,
             dst: None,
             ok: None,
+            range: false,
         })
     }
 
     /// `close(ch)`
     pub fn close(&mut self, chan: ChanId) -> &mut Self {
         self.push(Instr::Close(chan))
+    }
+
+    /// `for dst := range ch { body }`: receives until the channel is closed
+    /// and drained.
+    pub fn range(&mut self, chan: ChanId, dst: Reg, body: impl FnOnce(&mut Self)) -> &mut Self {
+        let ok = self.local(&format!("{}_ok", self.regs[dst.index()].name));
+        let head = self.instrs.len();
+        self.push(Instr::Recv {
+            chan,
+            dst: Some(dst),
+            ok: Some(ok),
+            range: true,
+        });
+        let exit = self.jump_unless(Expr::from(ok));
+        body(self);
+        self.push(Instr::Jump(head));
+        let end = self.instrs.len();
+        self.patch(exit, end);
+        self
+    }
+
+    /// Go's `select`: waits until one of its cases can run and runs it
+    /// (choosing among several ready ones, as Go does at random, so the
+    /// explorer tries each); with a `default` branch it never waits.
+    ///
+    /// ```
+    /// use interleave::{ProgramBuilder, ScenarioBuilder};
+    ///
+    /// let mut s = ScenarioBuilder::new("try-send");
+    /// let ch = s.channel("ch", 0);
+    /// let sent = s.var("sent", 0);
+    /// let mut p = ProgramBuilder::new("producer");
+    /// p.select(|s| {
+    ///     s.send(ch, 1, |p| {
+    ///         p.store(sent, 1);
+    ///     })
+    ///     .default(|p| {
+    ///         p.store(sent, -1);
+    ///     });
+    /// });
+    /// s.thread(p.build());
+    /// let result = interleave::explore(&s.build().unwrap(), &Default::default());
+    /// // Nobody ever receives, so the send is never ready: default runs.
+    /// assert_eq!(result.outcomes.len(), 1);
+    /// assert_eq!(result.outcomes[0].outcome.to_string(), "sent=-1");
+    /// ```
+    pub fn select<'a>(&mut self, cases: impl FnOnce(&mut SelectBuilder<'a>)) -> &mut Self {
+        let mut builder = SelectBuilder {
+            cases: Vec::new(),
+            default: None,
+        };
+        cases(&mut builder);
+        let at = self.instrs.len();
+        self.push(Instr::Select {
+            cases: Vec::new(),
+            default: None,
+        });
+        let mut compiled = Vec::new();
+        let mut ends = Vec::new();
+        for (chan, kind, body) in builder.cases {
+            compiled.push(Case {
+                chan,
+                kind,
+                target: self.instrs.len(),
+            });
+            body(self);
+            ends.push(self.instrs.len());
+            self.push(Instr::Jump(usize::MAX));
+        }
+        let default = builder.default.map(|body| {
+            let target = self.instrs.len();
+            body(self);
+            target
+        });
+        let end = self.instrs.len();
+        for e in ends {
+            self.instrs[e] = Instr::Jump(end);
+        }
+        self.instrs[at] = Instr::Select {
+            cases: compiled,
+            default,
+        };
+        self
     }
 
     /// Fails the scenario (as a failed assertion, like a test's `t.Fatalf`)
@@ -380,6 +578,14 @@ impl ProgramBuilder {
     }
 }
 
+fn recv_text_named(dst: Option<String>, ok: Option<String>, chan: &str) -> String {
+    match (dst, ok) {
+        (Some(d), Some(k)) => format!("{d}, {k} := <-{chan}"),
+        (Some(d), None) => format!("{d} := <-{chan}"),
+        _ => format!("<-{chan}"),
+    }
+}
+
 /// Registers live at each instruction (plus one entry for the exit), as bit
 /// masks; ghosts are live everywhere.
 fn liveness(instrs: &[Instr], regs: &[RegDecl]) -> Vec<u64> {
@@ -397,6 +603,18 @@ fn liveness(instrs: &[Instr], regs: &[RegDecl]) -> Vec<u64> {
             let out = match &instrs[pc] {
                 Instr::Jump(t) => live[*t],
                 Instr::JumpUnless { target, .. } => live[pc + 1] | live[*target],
+                // Each case writes its own registers, then runs its body.
+                Instr::Select { cases, default } => {
+                    let mut out = default.map_or(0, |d| live[d]);
+                    for case in cases {
+                        let mut m = live[case.target];
+                        for w in case.writes().into_iter().flatten() {
+                            m &= !(1 << w.index());
+                        }
+                        out |= m;
+                    }
+                    out
+                }
                 _ => live[pc + 1],
             };
             let mut mask = out;
@@ -525,16 +743,47 @@ impl Program {
             Instr::WgDone(w) => format!("{}.Done()", wg(w)),
             Instr::WgWait(w) => format!("{}.Wait()", wg(w)),
             Instr::Send { chan: c, src } => format!("{} <- {}", chan(c), o(src)),
-            Instr::Recv { chan: c, dst, ok } => match (dst, ok) {
-                (Some(d), Some(k)) => format!("{}, {} := <-{}", r(d), r(k), chan(c)),
-                (Some(d), None) => format!("{} := <-{}", r(d), chan(c)),
-                _ => format!("<-{}", chan(c)),
-            },
+            Instr::Recv {
+                chan: c,
+                dst,
+                range: true,
+                ..
+            } => format!(
+                "for {} := range {}",
+                dst.map_or("_".to_string(), |d| r(&d)),
+                chan(c)
+            ),
+            Instr::Recv {
+                chan: c, dst, ok, ..
+            } => recv_text_named(dst.map(|d| r(&d)), ok.map(|k| r(&k)), &chan(c)),
             Instr::Close(c) => format!("close({})", chan(c)),
             Instr::Set { dst, value, .. } => format!("{} = {}", r(dst), value.render(&self.names)),
             Instr::Jump(_) => "goto".to_string(),
             Instr::JumpUnless { cond, .. } => format!("if {}", cond.render(&self.names)),
             Instr::Assert { cond, .. } => format!("assert({})", cond.render(&self.names)),
+            Instr::Select { cases, default } => {
+                let mut parts: Vec<String> = cases
+                    .iter()
+                    .map(|c| format!("case {}", self.case_text(c, names)))
+                    .collect();
+                if default.is_some() {
+                    parts.push("default".to_string());
+                }
+                format!("select {{ {} }}", parts.join("; "))
+            }
+        }
+    }
+
+    fn case_text(&self, case: &Case, names: Option<&Names>) -> String {
+        let chan = names.map_or(format!("ch{}", case.chan.0), |n| {
+            n.channel(case.chan).to_string()
+        });
+        match &case.kind {
+            CaseKind::Send(src) => format!("{chan} <- {}", src.render(&self.names)),
+            CaseKind::Recv { dst, ok } => {
+                let named = |r: &Option<Reg>| r.map(|r| self.names[r.index()].clone());
+                recv_text_named(named(dst), named(ok), &chan)
+            }
         }
     }
 }
@@ -564,6 +813,7 @@ impl Behaviour for Program {
                 Instr::Send { chan, src } => Op::Send(*chan, src.eval(regs)),
                 Instr::Recv { chan, .. } => Op::Recv(*chan),
                 Instr::Close(chan) => Op::Close(*chan),
+                Instr::Select { .. } => Op::Select(SelectOp(slot[0] as u32)),
                 _ => unreachable!("a program rests only at shared instructions"),
             },
         }
@@ -571,20 +821,65 @@ impl Behaviour for Program {
 
     fn resume(&self, slot: &mut [i64], result: OpResult) -> Result<(), Fault> {
         let pc = slot[0] as usize;
+        let received = |slot: &mut [i64], dst: Option<Reg>, ok: Option<Reg>, value, got| {
+            if let Some(d) = dst {
+                slot[1 + d.index()] = value;
+            }
+            if let Some(k) = ok {
+                slot[1 + k.index()] = i64::from(got);
+            }
+        };
+        let mut next = pc + 1;
         match (&self.instrs[pc], result) {
             (Instr::Load { dst, .. }, OpResult::Value(v)) => slot[1 + dst.index()] = v,
             (Instr::Recv { dst, ok, .. }, OpResult::Received { value, ok: got }) => {
-                if let Some(d) = dst {
-                    slot[1 + d.index()] = value;
-                }
-                if let Some(k) = ok {
-                    slot[1 + k.index()] = i64::from(got);
-                }
+                received(slot, *dst, *ok, value, got);
+            }
+            (Instr::Select { cases, default }, OpResult::Selected { case, value, ok }) => {
+                next = match case {
+                    Some(i) => {
+                        let case = &cases[usize::from(i)];
+                        if let CaseKind::Recv { dst, ok: okr } = case.kind {
+                            received(slot, dst, okr, value, ok);
+                        }
+                        case.target
+                    }
+                    None => default.expect("the engines take `default` only when there is one"),
+                };
             }
             _ => {}
         }
-        slot[0] = (pc + 1) as i64;
+        slot[0] = next as i64;
         self.run_local(slot)
+    }
+
+    fn select_cases(&self, slot: &[i64], out: &mut Vec<SelectCase>) -> bool {
+        out.clear();
+        let Some(Instr::Select { cases, default }) = self.instrs.get(slot[0] as usize) else {
+            return false;
+        };
+        let regs = &slot[1..];
+        out.extend(cases.iter().map(|c| SelectCase {
+            chan: c.chan,
+            send: match &c.kind {
+                CaseKind::Send(src) => Some(src.eval(regs)),
+                CaseKind::Recv { .. } => None,
+            },
+        }));
+        default.is_some()
+    }
+
+    fn case_line(&self, slot: &[i64], case: Option<u16>, names: &Names) -> String {
+        match self.instrs.get(slot[0] as usize) {
+            Some(Instr::Select { cases, .. }) => match case {
+                Some(i) => format!(
+                    "select case {}",
+                    self.case_text(&cases[usize::from(i)], Some(names))
+                ),
+                None => "select default".to_string(),
+            },
+            _ => self.code_line(slot, names),
+        }
     }
 
     fn code_line(&self, slot: &[i64], names: &Names) -> String {

@@ -119,6 +119,7 @@ impl Names {
             Op::Send(c, x) => format!("{} <- {x}", self.channel(c)),
             Op::Recv(c) => format!("<-{}", self.channel(c)),
             Op::Close(c) => format!("close({})", self.channel(c)),
+            Op::Select(_) => "select".to_string(),
             Op::Exit => "return".to_string(),
         }
     }
@@ -557,8 +558,13 @@ impl ScenarioBuilder {
                 self.name
             ));
         }
-        if self.threads.len() > u16::MAX as usize {
-            return invalid(format!("scenario `{}` has too many threads", self.name));
+        if self.threads.len() > crate::explore::sim::MAX_THREADS {
+            return invalid(format!(
+                "scenario `{}` has {} threads; at most {} are supported",
+                self.name,
+                self.threads.len(),
+                crate::explore::sim::MAX_THREADS
+            ));
         }
         if let Some(w) = self.wg_init.iter().position(|&c| c < 0) {
             return invalid(format!(

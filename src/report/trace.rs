@@ -33,7 +33,10 @@ pub fn trace_table(
             format!("{}  [{}]", s.code, s.value)
         }
     };
-    let pending_cell = |p: &Pending| format!("» {}", p.code);
+    let pending_cell = |p: &Pending| match &p.waits_for {
+        Some(why) => format!("» {}  [blocked: {why}]", p.code),
+        None => format!("» {}", p.code),
+    };
     let widths: Vec<usize> = threads
         .iter()
         .map(|&t| {
