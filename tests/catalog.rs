@@ -373,7 +373,7 @@ fn opposite_lock_order_deadlocks_naming_both_threads() {
     assert_eq!(c.schedule.to_string(), "0.1");
     assert_eq!(
         c.message,
-        "deadlock: no thread can move; blocked: left at `b.Lock()` (`b` is held by right), right at `a.Lock()` (`a` is held by left)"
+        "deadlock: no thread can move; blocked: left at `b.Lock()` (held by right), right at `a.Lock()` (held by left)"
     );
     assert_eq!(c.pending.len(), 2);
 }

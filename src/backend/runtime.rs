@@ -1,21 +1,25 @@
-//! The seam between the interpreter and a backend: a mutex and a condition
-//! variable per shared resource, threads, and a yield.
+//! The seam between the interpreter and a backend: one atomic per shared
+//! resource, threads that park and unpark, a yield and a random choice.
 //!
 //! Every threaded backend runs the same interpreter over its own primitives:
 //! `std`, `shuttle` and `loom` each implement [`Runtime`] with their own
-//! `sync::{Mutex, Condvar}` and `thread`.
+//! `sync::atomic` and `thread`.
 
 pub(crate) trait Runtime: 'static {
-    type Mutex: Send + Sync + 'static;
-    type Guard<'a>: 'a;
-    type Condvar: Send + Sync + 'static;
+    type Atomic: Send + Sync + 'static;
+    type Thread: Send + Sync + 'static;
     type Join;
 
-    fn mutex() -> Self::Mutex;
-    fn lock(mutex: &Self::Mutex) -> Self::Guard<'_>;
-    fn condvar() -> Self::Condvar;
-    fn wait<'a>(condvar: &Self::Condvar, guard: Self::Guard<'a>) -> Self::Guard<'a>;
-    fn notify_all(condvar: &Self::Condvar);
+    fn atomic() -> Self::Atomic;
+    /// One access to a resource: the backend's scheduling point, in
+    /// conflict with every other access to the same resource and with none
+    /// to other resources.
+    fn touch(atomic: &Self::Atomic);
+
+    fn current() -> Self::Thread;
+    /// Blocks until unparked (or spuriously: callers re-check).
+    fn park();
+    fn unpark(thread: &Self::Thread);
     fn spawn(f: impl FnOnce() + Send + 'static) -> Self::Join;
     fn join(handle: Self::Join);
     fn yield_now();
@@ -23,33 +27,31 @@ pub(crate) trait Runtime: 'static {
     fn choose(n: usize) -> usize;
 }
 
-/// Implements [`Runtime`] for a crate with std-like `sync` and `thread`
-/// modules. The mutexes guard no data (the world is elsewhere), so a
-/// poisoned one is as good as any.
+/// Implements [`Runtime`] for a crate with std-like `sync::atomic` and
+/// `thread` modules.
 macro_rules! runtime {
     ($name:ident, $root:ident, $choose:expr) => {
         pub(crate) struct $name;
 
         impl Runtime for $name {
-            type Mutex = $root::sync::Mutex<()>;
-            type Guard<'a> = $root::sync::MutexGuard<'a, ()>;
-            type Condvar = $root::sync::Condvar;
+            type Atomic = $root::sync::atomic::AtomicUsize;
+            type Thread = $root::thread::Thread;
             type Join = $root::thread::JoinHandle<()>;
 
-            fn mutex() -> Self::Mutex {
-                $root::sync::Mutex::new(())
+            fn atomic() -> Self::Atomic {
+                $root::sync::atomic::AtomicUsize::new(0)
             }
-            fn lock(mutex: &Self::Mutex) -> Self::Guard<'_> {
-                mutex.lock().unwrap_or_else(|e| e.into_inner())
+            fn touch(atomic: &Self::Atomic) {
+                atomic.fetch_add(1, $root::sync::atomic::Ordering::SeqCst);
             }
-            fn condvar() -> Self::Condvar {
-                $root::sync::Condvar::new()
+            fn current() -> Self::Thread {
+                $root::thread::current()
             }
-            fn wait<'a>(condvar: &Self::Condvar, guard: Self::Guard<'a>) -> Self::Guard<'a> {
-                condvar.wait(guard).unwrap_or_else(|e| e.into_inner())
+            fn park() {
+                $root::thread::park();
             }
-            fn notify_all(condvar: &Self::Condvar) {
-                condvar.notify_all();
+            fn unpark(thread: &Self::Thread) {
+                thread.unpark();
             }
             fn spawn(f: impl FnOnce() + Send + 'static) -> Self::Join {
                 $root::thread::spawn(f)

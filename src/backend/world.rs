@@ -1,28 +1,27 @@
 //! The interpreter every threaded backend runs.
 //!
 //! Each scenario thread is a real thread of the backend. Every shared
-//! resource of the scenario (each variable, Go mutex, wait group and
-//! channel) gets one mutex and one condition variable *of the backend*; an
-//! operation locks its resource's mutex, waits on its condition variable
-//! while the operation is blocked, and performs the operation. So the
-//! backend sees exactly the scenario's dependencies: two operations on
-//! different resources touch different primitives, and loom's reduction can
-//! skip reordering them, as it would in a hand-written test.
+//! resource of the scenario (each variable, Go mutex and wait group, and the
+//! channels together) has one atomic *of the backend*; a thread touches its
+//! pending operation's atomic, which is the backend's scheduling point, and
+//! then performs the operation if it is enabled, or parks until a step
+//! enables it. So the backend sees exactly the scenario's dependencies: two
+//! operations on different resources touch different atomics, and loom's
+//! reduction can skip reordering them, as it would in a hand-written test.
+//! (A scenario with a `select` uses one atomic for everything: whether a
+//! select's case is ready can depend on where other threads stand.)
 //!
 //! The operation itself is performed on the explorer's own state vector, by
 //! the explorer's own semantics (`Sim`), kept in a plain `std` mutex that is
-//! never a scheduling point: it is taken only inside a resource's critical
-//! section, with no backend operation inside it. Every operation is
-//! therefore one atomic, sequentially consistent step, and the interpreter
-//! checks each state as replay does; knowing every thread's pending
-//! operation, it recognises a deadlock itself instead of hanging.
-//!
-//! Why a resource's condition variable is enough: whether an operation can
-//! run depends only on its own resource (a mutex's holder, a wait group's
-//! counter, a channel's buffer), so only an operation on the same resource
-//! can enable it.
+//! never a scheduling point: it is taken with no backend operation inside.
+//! Every operation is therefore one atomic, sequentially consistent step,
+//! and the interpreter checks each state as replay does; knowing every
+//! thread's pending operation, it recognises a deadlock itself instead of
+//! hanging, and after each step unparks exactly the parked threads that can
+//! now move (or were moved on, like an unbuffered sender whose value was
+//! taken).
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use super::runtime::Runtime;
 use crate::explore::Replay;
@@ -38,10 +37,10 @@ pub(crate) struct World {
     /// Set when no thread can move any more (final, deadlock) or a thread
     /// failed: every thread then returns.
     over: bool,
-    /// The resource each thread is waiting on, so a step wakes waiters only
-    /// when it enables one of them (each needless wake-up is one more
-    /// interleaving for shuttle and loom to explore).
-    waiting: Vec<Option<usize>>,
+    /// The operation each parked thread waits to perform, so a step wakes
+    /// only the threads it enables or moves on (each needless wake-up is one
+    /// more interleaving for shuttle and loom to explore).
+    waiting: Vec<Option<Op>>,
     /// Whether some select had several ready cases and the runtime picked
     /// one: a backend that does not explore its picks is then not exhaustive.
     chose: bool,
@@ -56,15 +55,14 @@ pub(crate) struct Execution {
     pub chose: bool,
 }
 
-struct Resource<R: Runtime> {
-    mutex: R::Mutex,
-    changed: R::Condvar,
-}
-
 struct Shared<R: Runtime> {
     scenario: Arc<Scenario>,
     world: Mutex<World>,
-    resources: Vec<Resource<R>>,
+    resources: Vec<R::Atomic>,
+    /// Each thread's handle, set before it first parks.
+    threads: Vec<OnceLock<R::Thread>>,
+    /// Whether every operation maps to one resource (see the module doc).
+    one_resource: bool,
 }
 
 impl<R: Runtime> Shared<R> {
@@ -75,9 +73,14 @@ impl<R: Runtime> Shared<R> {
 
     /// The resource an operation acts on: variables, then mutexes and wait
     /// groups in declaration order, then one for all channels (a select
-    /// waits on several channels at once, and a send to a waiting select
-    /// moves it on).
+    /// waits on several channels at once).
     fn resource(&self, op: Op) -> Option<usize> {
+        if op == Op::Exit {
+            return None;
+        }
+        if self.one_resource {
+            return Some(0);
+        }
         let names = self.scenario.names();
         let vars = names.vars.len();
         let mutexes = vars + names.mutexes.len();
@@ -87,18 +90,15 @@ impl<R: Runtime> Shared<R> {
             Op::Lock(m) | Op::Unlock(m) => vars + m.index(),
             Op::WgAdd(w, _) | Op::WgDone(w) | Op::WgWait(w) => mutexes + w.index(),
             Op::Send(..) | Op::Recv(_) | Op::Close(_) | Op::Select(_) => wgs,
-            Op::Exit => return None,
+            Op::Exit => unreachable!("handled above"),
         })
     }
 
-    /// Wakes every waiter on every resource (the execution is over).
-    fn wake_all(&self) {
-        for r in &self.resources {
-            // Taking the resource's mutex orders this wake-up after any
-            // waiter's check of `over`, so none is lost.
-            let guard = R::lock(&r.mutex);
-            drop(guard);
-            R::notify_all(&r.changed);
+    fn unpark(&self, threads: &[usize]) {
+        for &u in threads {
+            if let Some(handle) = self.threads[u].get() {
+                R::unpark(handle);
+            }
         }
     }
 }
@@ -147,12 +147,11 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
             waiting: vec![None; scenario.thread_count()],
             chose: false,
         }),
-        resources: (0..resources)
-            .map(|_| Resource {
-                mutex: R::mutex(),
-                changed: R::condvar(),
-            })
+        resources: (0..resources.max(1)).map(|_| R::atomic()).collect(),
+        threads: (0..scenario.thread_count())
+            .map(|_| OnceLock::new())
             .collect(),
+        one_resource: scenario.has_select(),
     });
     let handles: Vec<R::Join> = (1..scenario.thread_count())
         .map(|t| {
@@ -177,84 +176,80 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
     if let Some(start) = &options.start {
         start.wait();
     }
+    let _ = shared.threads[t].set(R::current());
     let sim = Sim::new(&shared.scenario);
     let mut enabled = Vec::new();
     let mut alternatives = Vec::new();
+    let mut wake = Vec::new();
     loop {
-        let op = {
+        let r = {
             let world = shared.world();
             if world.over {
                 return;
             }
-            world.state.pending[t]
+            match shared.resource(world.state.pending[t]) {
+                Some(r) => r,
+                None => return, // exited
+            }
         };
-        let Some(r) = shared.resource(op) else {
-            return; // exited
-        };
-        let resource = &shared.resources[r];
-        let mut guard = R::lock(&resource.mutex);
-        let over = loop {
-            let mut world = shared.world();
-            if world.over {
-                return;
-            }
-            if shared.resource(world.state.pending[t]) != Some(r) {
-                // Another thread's step moved this one on (an unbuffered
-                // send was taken): its next operation has another resource.
-                break false;
-            }
-            if sim.enabled(&world.state, t) {
-                let w = &mut *world;
-                let mut alternative = 0;
-                if let Op::Select(_) = w.state.pending[t] {
-                    sim.select_alternatives(&w.state, t, &mut alternatives);
-                    if alternatives.len() > 1 {
-                        // No backend operation here: choosing is not a
-                        // scheduling point (shuttle's generator is not one).
-                        alternative = R::choose(alternatives.len().min(256));
-                        w.chose = true;
-                    }
-                }
-                let c = choice(t, alternative);
-                w.run.steps.push(sim.describe_step(&w.state, c));
-                w.schedule.push(c);
-                let step = w.schedule.len();
-                match sim.step(&mut w.state, c) {
-                    Err((who, fault)) => {
-                        let (property, message) = sim.fault_finding(who, &fault);
-                        note(&mut w.run, step, property, message, Vec::new());
-                        w.over = true;
-                    }
-                    Ok(()) => {
-                        examine(&sim, &w.state, step, &mut w.run, &mut enabled);
-                        w.over = enabled.is_empty();
-                    }
-                }
-                // Wake a waiter on this resource that can now move, or whose
-                // operation is no longer on this resource (an unbuffered
-                // sender resumed by its receiver): it must wait elsewhere.
-                let wake = (0..w.waiting.len()).any(|u| {
-                    w.waiting[u] == Some(r)
-                        && (sim.enabled(&w.state, u)
-                            || shared.resource(w.state.pending[u]) != Some(r))
-                });
-                let over = w.over;
-                // No backend operation while the world's std lock is held:
-                // under shuttle and loom it would be a switch point.
-                drop(world);
-                drop(guard);
-                if wake && !over {
-                    R::notify_all(&resource.changed);
-                }
-                break over;
-            }
-            world.waiting[t] = Some(r);
+        R::touch(&shared.resources[r]);
+        let mut world = shared.world();
+        if world.over {
+            return;
+        }
+        let op = world.state.pending[t];
+        if shared.resource(op) != Some(r) {
+            continue; // another thread's step moved this one on meanwhile
+        }
+        if !sim.enabled(&world.state, t) {
+            world.waiting[t] = Some(op);
             drop(world);
-            guard = R::wait(&resource.changed, guard);
-            shared.world().waiting[t] = None;
-        };
+            R::park();
+            continue;
+        }
+        let w = &mut *world;
+        let mut alternative = 0;
+        if let Op::Select(_) = op {
+            sim.select_alternatives(&w.state, t, &mut alternatives);
+            if alternatives.len() > 1 {
+                // Not a scheduling point: shuttle's generator is not one.
+                alternative = R::choose(alternatives.len().min(256));
+                w.chose = true;
+            }
+        }
+        let c = choice(t, alternative);
+        w.run.steps.push(sim.describe_step(&w.state, c));
+        w.schedule.push(c);
+        let step = w.schedule.len();
+        match sim.step(&mut w.state, c) {
+            Err((who, fault)) => {
+                let (property, message) = sim.fault_finding(who, &fault);
+                note(&mut w.run, step, property, message, Vec::new());
+                w.over = true;
+            }
+            Ok(()) => {
+                examine(&sim, &w.state, step, &mut w.run, &mut enabled);
+                w.over = enabled.is_empty();
+            }
+        }
+        // Wake the parked threads that can now move, or whose operation
+        // changed under them (an unbuffered sender whose value was taken);
+        // all of them once the execution is over.
+        wake.clear();
+        for u in 0..w.waiting.len() {
+            if let Some(waited) = w.waiting[u]
+                && (w.over || w.state.pending[u] != waited || sim.enabled(&w.state, u))
+            {
+                w.waiting[u] = None;
+                wake.push(u);
+            }
+        }
+        let over = w.over;
+        // No backend operation while the world's std lock is held: under
+        // shuttle and loom it would be a switch point.
+        drop(world);
+        shared.unpark(&wake);
         if over {
-            shared.wake_all();
             return;
         }
         if options.yields {

@@ -13,9 +13,11 @@
 //! ```
 
 mod bank;
+mod deadlock;
 mod interest;
 mod message;
 mod params;
+mod pizzeria;
 mod waitgroup;
 
 pub use params::{ParamKind, ParamSpec, ParamValue, Params};
@@ -102,6 +104,55 @@ const ENTRIES: &[Entry] = &[
         params: waitgroup::params,
         build: waitgroup::build,
         expect: waitgroup::expect,
+    },
+    Entry {
+        name: "pizzeria/buffered",
+        summary: "producer/consumer over a buffered channel, closed when done: every order arrives once, in order, and the consumer ends",
+        params: pizzeria::params_buffered,
+        build: pizzeria::build_buffered,
+        expect: pizzeria::expect_holds,
+    },
+    Entry {
+        name: "pizzeria/unbuffered",
+        summary: "the same over an unbuffered channel (each send waits for the receive): it holds too",
+        params: pizzeria::params,
+        build: pizzeria::build_unbuffered,
+        expect: pizzeria::expect_holds,
+    },
+    Entry {
+        name: "pizzeria/no-close",
+        summary: "the producer forgets close(): the consumer's range waits forever (deadlock)",
+        params: pizzeria::params,
+        build: pizzeria::build_no_close,
+        expect: pizzeria::expect_no_close,
+    },
+    Entry {
+        name: "pizzeria/two-consumers",
+        summary: "two consumers share the channel: each order still arrives exactly once, but who gets which varies",
+        params: pizzeria::params,
+        build: pizzeria::build_two_consumers,
+        expect: pizzeria::expect_two_consumers,
+    },
+    Entry {
+        name: "deadlock/lock-order",
+        summary: "two transfers lock the same two mutexes in opposite orders: each holds one and waits for the other",
+        params: deadlock::params_lock_order,
+        build: deadlock::build_lock_order,
+        expect: deadlock::expect_deadlock,
+    },
+    Entry {
+        name: "philosophers/naive",
+        summary: "five philosophers each take the left fork, then the right: all can hold one and wait forever",
+        params: deadlock::params_philosophers,
+        build: deadlock::build_naive,
+        expect: deadlock::expect_deadlock,
+    },
+    Entry {
+        name: "philosophers/ordered",
+        summary: "each takes the lower-numbered fork first (a global lock order): no deadlock in any interleaving",
+        params: deadlock::params_philosophers,
+        build: deadlock::build_ordered,
+        expect: deadlock::expect_ordered,
     },
 ];
 

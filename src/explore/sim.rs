@@ -703,42 +703,31 @@ impl Sim<'_> {
         )
     }
 
-    /// What blocked thread `t` waits for, in words.
+    /// What blocked thread `t` waits for, in a few words (its pending
+    /// code names the resource).
     fn waits_for(&self, st: &SimState, t: usize) -> String {
         let names = &self.sc.names;
         let layout = &self.sc.layout;
         let w = &st.words;
         match st.pending[t] {
-            Op::Lock(m) => {
-                let holder = w[layout.mutex_base + m.index()];
-                let who = if holder == t as i64 + 1 {
-                    "itself".to_string()
-                } else {
-                    names.thread(ThreadId((holder - 1) as u32)).to_string()
-                };
-                format!("`{}` is held by {who}", names.mutex(m))
-            }
-            Op::WgWait(g) => format!(
-                "`{}` is still at {}",
-                names.wait_group(g),
-                w[layout.wg_base + g.index()]
-            ),
+            Op::Lock(m) => match w[layout.mutex_base + m.index()] {
+                h if h == t as i64 + 1 => "held by itself".to_string(),
+                h => format!("held by {}", names.thread(ThreadId((h - 1) as u32))),
+            },
+            Op::WgWait(g) => format!("counter is {}", w[layout.wg_base + g.index()]),
             Op::Send(c, _) => {
                 let (base, cap) = self.chan(c);
                 if cap > 0 {
-                    format!("`{}` is full ({cap} of {cap})", names.channel(c))
+                    format!("buffer full ({cap} of {cap})")
                 } else if w[base + 1] == t as i64 + 1 {
-                    format!("nobody receives from `{}`", names.channel(c))
+                    "nobody receives".to_string()
                 } else {
-                    format!("another send on `{}` waits first", names.channel(c))
+                    "another sender is first".to_string()
                 }
             }
-            Op::Recv(c) => format!(
-                "nothing to receive on `{}`, and it is not closed",
-                names.channel(c)
-            ),
-            Op::Select(_) => "no case of the select is ready".to_string(),
-            op => format!("`{}`", names.render_op(&op)),
+            Op::Recv(_) => "nothing to receive, and not closed".to_string(),
+            Op::Select(_) => "no case ready".to_string(),
+            op => format!("at `{}`", names.render_op(&op)),
         }
     }
 

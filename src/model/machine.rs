@@ -119,6 +119,10 @@ pub(crate) trait Behaviour: Send + Sync {
         out.clear();
         false
     }
+    /// Whether the thread has a `select` anywhere.
+    fn has_select(&self) -> bool {
+        false
+    }
     /// The source text of case `case` of the pending select.
     fn case_line(&self, slot: &[i64], _case: Option<u16>, names: &Names) -> String {
         self.code_line(slot, names)

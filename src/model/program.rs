@@ -853,6 +853,12 @@ impl Behaviour for Program {
         self.run_local(slot)
     }
 
+    fn has_select(&self) -> bool {
+        self.instrs
+            .iter()
+            .any(|i| matches!(i, Instr::Select { .. }))
+    }
+
     fn select_cases(&self, slot: &[i64], out: &mut Vec<SelectCase>) -> bool {
         out.clear();
         let Some(Instr::Select { cases, default }) = self.instrs.get(slot[0] as usize) else {

@@ -231,6 +231,11 @@ impl Scenario {
         self.deterministic
     }
 
+    /// Whether some thread has a `select`.
+    pub(crate) fn has_select(&self) -> bool {
+        self.threads.iter().any(|t| t.behaviour.has_select())
+    }
+
     pub(crate) fn thread_slot<'a>(&self, words: &'a [i64], t: usize) -> &'a [i64] {
         &words[self.layout.slot(t)]
     }
