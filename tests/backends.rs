@@ -19,6 +19,8 @@ fn small(name: &str) -> Vec<&'static str> {
         n if n.starts_with("bank/") => vec!["incomes=500+10", "weeks=2"],
         n if n.starts_with("interest/") => vec!["incomes=500+10", "weeks=1"],
         n if n.starts_with("waitgroup/") => vec!["incomes=500+10", "weeks=1"],
+        n if n.starts_with("pizzeria/") => vec!["orders=2"],
+        n if n.starts_with("philosophers/") => vec!["philosophers=3"],
         _ => vec![],
     }
 }
@@ -115,6 +117,13 @@ fn unbounded_loom_sees_exactly_the_explorers_outcomes() {
         ("bank/unsync", vec!["incomes=500+10", "weeks=1"]),
         ("bank/mutex", vec!["incomes=500+10", "weeks=1"]),
         ("waitgroup/missing-wait", vec!["incomes=500+10", "weeks=1"]),
+        ("pizzeria/buffered", vec!["orders=2", "capacity=1"]),
+        ("pizzeria/unbuffered", vec!["orders=2"]),
+        ("pizzeria/no-close", vec!["orders=2"]),
+        ("pizzeria/two-consumers", vec!["orders=1"]),
+        ("deadlock/lock-order", vec![]),
+        ("philosophers/naive", vec!["philosophers=3"]),
+        ("philosophers/ordered", vec!["philosophers=3"]),
     ] {
         let entry = catalog::find(name).unwrap();
         scenarios.push(entry.build(&entry.params_from(&sets).unwrap()).unwrap());
@@ -220,4 +229,92 @@ fn shuttle_dfs_is_exhaustive_only_when_it_runs_out_of_schedules() {
         e.notes
     );
     assert!(e.properties.iter().all(|p| p.status == Status::Undecided));
+}
+
+/// `select` on both channels, each already holding a value: Go picks either.
+fn select_two_ready() -> Scenario {
+    let mut s = ScenarioBuilder::new("select");
+    let a = s.channel("a", 1);
+    let b = s.channel("b", 1);
+    let mut p = ProgramBuilder::new("main");
+    let got = p.ghost("got");
+    p.send(a, 1).send(b, 2);
+    p.select(|s| {
+        s.recv(a, got, |_| {}).recv(b, got, |_| {});
+    });
+    let main = s.thread(p.build());
+    s.observe_reg(main, got, "got");
+    s.build().unwrap()
+}
+
+#[test]
+fn backends_that_cannot_branch_on_a_select_say_their_result_is_a_sample() {
+    let scenario = select_two_ready();
+    let truth = explore(&scenario, &ExploreConfig::default().stop(Stop::Exhaust));
+    assert_eq!(outcomes(&truth).len(), 2);
+    // shuttle's random choice is part of its schedule: both outcomes show,
+    // and a failure's token would replay the same pick.
+    let e = backend::run(BackendKind::Shuttle, &scenario, &backends()).unwrap();
+    assert_eq!(outcomes(&e), outcomes(&truth));
+    // loom always takes the first ready case, so it is not exhaustive here.
+    let e = backend::run(BackendKind::Loom, &scenario, &Backends::default()).unwrap();
+    assert_eq!(e.completion, Completion::Sampled);
+    assert!(outcomes(&e).is_subset(&outcomes(&truth)));
+    assert!(
+        e.notes
+            .iter()
+            .any(|n| n.contains("a select had several ready cases")),
+        "{:?}",
+        e.notes
+    );
+    assert!(e.properties.iter().all(|p| p.status == Status::Undecided));
+}
+
+#[test]
+fn os_threads_report_the_pizzeria_deadlock_naming_the_blocked_consumer() {
+    let entry = catalog::find("pizzeria/no-close").unwrap();
+    let scenario = entry.build(&entry.default_params()).unwrap();
+    let mut b = Backends::default();
+    b.threads.runs = 20;
+    let e = backend::run(BackendKind::Threads, &scenario, &b).unwrap();
+    // Every run deadlocks at the end, whatever the OS does.
+    match e.status(&Property::NoDeadlock) {
+        Some(Status::Violated(c)) => {
+            assert!(
+                c.message
+                    .contains("consumer at `for order := range pizzaJob.data` (nothing to receive, and not closed)"),
+                "{}",
+                c.message
+            );
+            assert_eq!(c.pending.len(), 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        e.notes
+            .iter()
+            .any(|n| n.contains("`no deadlock` broken in 20 of 20 executions")),
+        "{:?}",
+        e.notes
+    );
+}
+
+#[test]
+fn a_single_thread_runs_on_every_backend() {
+    // shuttle's PCT panics on executions without a scheduling decision,
+    // which is what one thread makes: the harness must not.
+    let mut s = ScenarioBuilder::new("alone");
+    let x = s.var("x", 0);
+    let mut p = ProgramBuilder::new("main");
+    p.store(x, 1).store(x, 2);
+    s.thread(p.build());
+    let scenario = s.build().unwrap();
+    for kind in [
+        BackendKind::Shuttle,
+        BackendKind::Loom,
+        BackendKind::Threads,
+    ] {
+        let e = backend::run(kind, &scenario, &backends()).unwrap();
+        assert_eq!(outcomes(&e), BTreeSet::from(["x=2".to_string()]), "{kind}");
+    }
 }

@@ -404,3 +404,103 @@ fn a_scenario_whose_threads_do_nothing_has_one_outcome() {
     assert_eq!(e.outcomes[0].outcome.to_string(), "x=7");
     assert_eq!(e.stats.states, 1);
 }
+
+fn deadlock_of(name: &str, sets: &[&str]) -> interleave::Counterexample {
+    let (entry, p) = params(name, sets);
+    let scenario = entry.build(&p).unwrap();
+    let e = explore(&scenario, &ExploreConfig::default());
+    match e.status(&Property::NoDeadlock) {
+        Some(Status::Violated(c)) => *c.clone(),
+        other => panic!("{name}: {other:?}"),
+    }
+}
+
+#[test]
+fn the_lock_order_deadlock_is_two_steps_and_names_both_holders() {
+    let c = deadlock_of("deadlock/lock-order", &[]);
+    assert_eq!(c.schedule.to_string(), "0.1");
+    assert_eq!(
+        c.message,
+        "deadlock: no thread can move; blocked: to savings at `savings.mu.Lock()` (held by to checking), to checking at `checking.mu.Lock()` (held by to savings)"
+    );
+}
+
+#[test]
+fn naive_philosophers_deadlock_after_each_takes_the_left_fork() {
+    let c = deadlock_of("philosophers/naive", &[]);
+    // Five steps, one per philosopher, each taking its left fork.
+    assert_eq!(c.schedule.to_string(), "0.1.2.3.4");
+    assert_eq!(c.pending.len(), 5);
+    for (i, p) in c.pending.iter().enumerate() {
+        let right = (i + 1) % 5;
+        assert_eq!(p.code, format!("fork{right}.Lock()"));
+        assert_eq!(
+            p.waits_for.as_deref(),
+            Some(format!("held by philosopher {right}").as_str())
+        );
+    }
+}
+
+#[test]
+fn ordered_philosophers_hold_exhaustively_at_five_with_two_meals() {
+    let (entry, p) = params("philosophers/ordered", &["meals=2"]);
+    let report = entry.check(&p, &ExploreConfig::default()).unwrap();
+    assert!(report.as_expected(), "{:?}", report.mismatches);
+    assert_eq!(report.exploration.completion, Completion::Exhaustive);
+    assert_eq!(report.exploration.outcomes.len(), 1);
+}
+
+#[test]
+fn a_pizzeria_that_never_closes_leaves_the_consumer_waiting_in_range() {
+    let c = deadlock_of("pizzeria/no-close", &["orders=3"]);
+    assert_eq!(c.pending.len(), 1);
+    assert_eq!(c.pending[0].code, "for order := range pizzaJob.data");
+    assert_eq!(
+        c.pending[0].waits_for.as_deref(),
+        Some("nothing to receive, and not closed")
+    );
+    // Every order was delivered before the consumer blocked, and the trace
+    // shows each value with its sender.
+    let received: Vec<&str> = c
+        .steps
+        .iter()
+        .filter(|s| s.code.starts_with("for order"))
+        .map(|s| s.value.as_str())
+        .collect();
+    assert_eq!(
+        received,
+        [
+            "1 (from pizzeria)",
+            "2 (from pizzeria)",
+            "-3 (from pizzeria)"
+        ]
+    );
+}
+
+#[test]
+fn pizzeria_holds_buffered_and_unbuffered_and_two_consumers_split_the_orders() {
+    for name in ["pizzeria/buffered", "pizzeria/unbuffered"] {
+        let (entry, p) = params(name, &[]);
+        let e = explore(
+            &entry.build(&p).unwrap(),
+            &ExploreConfig::default().stop(Stop::Exhaust),
+        );
+        assert!(e.is_exhaustive() && !e.is_violated(), "{name}");
+        // 10 orders, every third fails.
+        assert_eq!(
+            e.outcomes[0].outcome.to_string(),
+            "made=7, failed=3",
+            "{name}"
+        );
+    }
+    let (entry, p) = params("pizzeria/two-consumers", &["orders=4"]);
+    let e = explore(
+        &entry.build(&p).unwrap(),
+        &ExploreConfig::default().stop(Stop::Exhaust),
+    );
+    assert!(e.is_exhaustive() && !e.is_violated());
+    // Consumer 1 can get any number of the 4 orders, 0 to 4.
+    let splits: Vec<String> = e.outcomes.iter().map(|o| o.outcome.to_string()).collect();
+    assert_eq!(splits.len(), 5, "{splits:?}");
+    assert_eq!(splits[0], "consumer 1 received=0, consumer 2 received=4");
+}

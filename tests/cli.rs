@@ -186,6 +186,26 @@ fn bad_input_is_one_line_and_exit_2() {
             "overflows a 64-bit integer",
         ),
         (
+            &["check", "pizzeria/buffered", "--set", "capacity=-1"],
+            "`capacity=-1` for `pizzeria/buffered`: -1 is out of range; capacity takes an integer from 1 to 60",
+        ),
+        (
+            &["check", "pizzeria/unbuffered", "--set", "orders=0"],
+            "`orders=0` for `pizzeria/unbuffered`: 0 is out of range",
+        ),
+        (
+            &["check", "pizzeria/unbuffered", "--set", "orders=61"],
+            "61 is out of range; orders takes an integer from 1 to 60",
+        ),
+        (
+            &["replay", "v1:pizzeria/two-consumers:orders=1:0/3"],
+            "step 1 names thread 0 (pizzeria), which cannot take alternative 3: it is not at a select",
+        ),
+        (
+            &["replay", "v1:pizzeria/two-consumers:orders=1:0/x"],
+            "schedule part `0/x` has an alternative that is not a number from 0 to 255",
+        ),
+        (
             &["check", "--max-states", "0"],
             "--max-states: must be at least 1",
         ),

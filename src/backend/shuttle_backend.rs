@@ -113,7 +113,16 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
     shuttle_config.failure_persistence = FailurePersistence::None;
     shuttle_config.max_time = config.max_time;
     let n = config.iterations;
-    let scheduler: Box<dyn Scheduler + Send> = match config.scheduler {
+    let mut kind = config.scheduler;
+    if scenario.thread_count() == 1 && matches!(kind, ShuttleScheduler::Pct { .. }) {
+        // PCT panics on executions without a scheduling decision, which is
+        // what a lone thread makes; there is no order to prioritise anyway.
+        notes.push(
+            "one thread: PCT has no orders to prioritise, so the random scheduler ran".to_string(),
+        );
+        kind = ShuttleScheduler::Random;
+    }
+    let scheduler: Box<dyn Scheduler + Send> = match kind {
         ShuttleScheduler::Random => Box::new(RandomScheduler::new_from_seed(config.seed, n)),
         ShuttleScheduler::Pct { depth } => {
             Box::new(PctScheduler::new_from_seed(config.seed, depth, n))
@@ -140,7 +149,7 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
     } else {
         Completion::Sampled
     };
-    notes.push(match config.scheduler {
+    notes.push(match kind {
         ShuttleScheduler::Random => format!("shuttle random scheduler, seed {seed}, {runs} executions"),
         ShuttleScheduler::Pct { depth } => {
             // PCT's guarantee: one execution finds a given bug of depth d

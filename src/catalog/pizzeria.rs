@@ -156,10 +156,23 @@ fn consumer(s: &mut ScenarioBuilder, name: &str, data: ChanId) -> Tally {
 }
 
 fn build(name: &str, p: &Params, capacity: usize, close: bool, consumers: usize) -> Scenario {
+    build_with(name, p, capacity, consumers, |data| {
+        producer(p, data, close)
+    })
+}
+
+/// The consumers and invariants around a given producer.
+fn build_with(
+    name: &str,
+    p: &Params,
+    capacity: usize,
+    consumers: usize,
+    producer: impl FnOnce(ChanId) -> crate::model::Program,
+) -> Scenario {
     let orders = p.int("orders");
     let mut s = ScenarioBuilder::new(name);
     let data = s.channel("pizzaJob.data", capacity);
-    s.thread(producer(p, data, close));
+    s.thread(producer(data));
     let names: &[&str] = if consumers == 1 {
         &["consumer"]
     } else {
@@ -244,4 +257,54 @@ pub(crate) fn expect_two_consumers(_: &Params) -> Expectation {
     // Each split of the orders between the consumers is an outcome; with
     // one order there is still a choice of who gets it.
     Expectation::holds().outcomes(Outcomes::AtLeast(2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explore::{ExploreConfig, Stop, explore};
+
+    fn params() -> Params {
+        Params::defaults("pizzeria/buffered", &params_buffered())
+    }
+
+    /// A producer that sends these numbers (then closes).
+    fn sending(numbers: &'static [i64]) -> impl FnOnce(ChanId) -> crate::model::Program {
+        move |data| {
+            let mut b = ProgramBuilder::new("faulty pizzeria");
+            for &n in numbers {
+                b.send(data, n);
+            }
+            b.close(data);
+            b.build()
+        }
+    }
+
+    fn violated(numbers: &'static [i64], consumers: usize) -> Vec<String> {
+        let mut p = params();
+        p.set(&params_buffered(), "orders=3").unwrap();
+        p.set(&params_buffered(), "fail-every=0").unwrap();
+        let scenario = build_with("faulty", &p, 3, consumers, sending(numbers));
+        let result = explore(&scenario, &ExploreConfig::default().stop(Stop::Exhaust));
+        result.violations().map(|c| c.message.clone()).collect()
+    }
+
+    #[test]
+    fn the_invariants_catch_a_lost_a_repeated_and_a_reordered_order() {
+        assert!(violated(&[1, 2, 3], 1).is_empty());
+        let lost = violated(&[1, 3], 1);
+        assert!(lost.iter().any(|m| m.contains("missing: [2]")), "{lost:?}");
+        let twice = violated(&[1, 2, 2, 3], 2);
+        assert!(
+            twice.iter().any(|m| m.contains("4 of 3 orders received")),
+            "{twice:?}"
+        );
+        let reordered = violated(&[2, 1, 3], 1);
+        assert!(
+            reordered
+                .iter()
+                .any(|m| m.contains("orders arrive in the order they were sent")),
+            "{reordered:?}"
+        );
+    }
 }
