@@ -2,7 +2,7 @@
 //! randomized and exhaustive schedulers, on `loom`, and on OS threads.
 //!
 //! One interpreter (`world.rs`) serves all three; each backend supplies its
-//! own mutex, condition variable and threads (`runtime.rs`). Every backend
+//! own atomics and parking threads (`runtime.rs`). Every backend
 //! returns the explorer's [`Exploration`], so reports, JSON and replay
 //! tokens are the same whichever found a failure: a counterexample's
 //! schedule is in the scenario's own thread numbers and replays
