@@ -24,6 +24,8 @@ enum Stmt {
     Assert(usize),
     /// lock; x := v; x += k; v = x; unlock — the pattern most scenarios use.
     Critical(usize, usize, i64),
+    /// select { case r = <-c0: x0 = r; case c1 <- k: ; [default: x1 = 9] }
+    Select(i64, bool),
 }
 
 fn stmt() -> impl Strategy<Value = Stmt> {
@@ -40,6 +42,7 @@ fn stmt() -> impl Strategy<Value = Stmt> {
         1 => (0..2usize).prop_map(Stmt::Close),
         1 => (0..2usize).prop_map(Stmt::Assert),
         4 => (0..2usize, 0..2usize, 1..3i64).prop_map(|(m, v, k)| Stmt::Critical(m, v, k)),
+        1 => (0..3i64, any::<bool>()).prop_map(|(k, d)| Stmt::Select(k, d)),
     ]
 }
 
@@ -116,6 +119,20 @@ fn build(spec: &Spec) -> interleave::Scenario {
                 }
                 Stmt::Close(c) => {
                     p.close(chans[c]);
+                }
+                Stmt::Select(k, with_default) => {
+                    let (x0, x1) = (vars[0], vars[1]);
+                    p.select(|s| {
+                        s.recv(chans[0], r, move |p| {
+                            p.store(x0, r);
+                        })
+                        .send(chans[1], k, |_| {});
+                        if with_default {
+                            s.default(move |p| {
+                                p.store(x1, 9);
+                            });
+                        }
+                    });
                 }
                 Stmt::Critical(m, v, k) => {
                     p.lock(mutexes[m]);
