@@ -54,6 +54,7 @@ mod error;
 pub mod explore;
 pub mod model;
 pub mod report;
+pub mod strategy;
 
 pub use check::{Counterexample, Pending, Property, PropertyResult, Status, TraceStep};
 pub use error::{Error, ErrorKind};

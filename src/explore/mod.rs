@@ -9,6 +9,6 @@ pub(crate) mod sim;
 mod store;
 
 pub use config::{Bound, Completion, ExploreConfig, Stop};
-pub use replay::{Replay, ReplayFinding, replay};
+pub use replay::{GuidedRun, Replay, ReplayFinding, replay, run_choices};
 pub use schedule::{MAX_SCHEDULE_LEN, Schedule, ScheduleStep};
 pub use search::{Exploration, OutcomeCount, Stats, explore};

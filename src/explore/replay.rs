@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::schedule::Schedule;
-use super::sim::{Choice, Sim, Terminal, choice};
+use super::sim::{Choice, Sim, Terminal, choice, thread_of};
 use crate::check::{Pending, Property, TraceStep};
 use crate::error::{Error, ErrorKind};
 use crate::model::{Outcome, Scenario, Scope};
@@ -179,4 +179,97 @@ pub(crate) fn examine(
             }
         }
     }
+}
+
+/// Runs `scenario` along a sequence of preemption choices, the form of a
+/// schedule that proptest can generate and shrink.
+///
+/// At each step the candidates are the moves that can be taken, the running
+/// thread's first (so 0 means "keep going"; any other `k` switches to the
+/// `k`-th candidate, modulo their number). Once the choices run out, every
+/// further choice is 0. The run ends when no thread can move, at the first
+/// failure, or after `max_steps` steps. Returns the schedule taken, its
+/// replay (trace, findings, outcome) and how many preemptions it made (a
+/// switch away from a thread that could have gone on).
+///
+/// ```
+/// use interleave::{ProgramBuilder, ScenarioBuilder, explore::run_choices};
+/// let mut s = ScenarioBuilder::new("two writers");
+/// for v in [1, 2] {
+///     let x = s.var(format!("x{v}"), 0);
+///     let mut p = ProgramBuilder::new(format!("w{v}"));
+///     p.store(x, v).store(x, v);
+///     s.thread(p.build());
+/// }
+/// let scenario = s.build().unwrap();
+/// let run = run_choices(&scenario, &[0, 1], 1_000).unwrap();
+/// assert_eq!(run.schedule.to_string(), "0.1*2.0");
+/// assert_eq!(run.preemptions, 1);
+/// ```
+pub fn run_choices(
+    scenario: &Scenario,
+    choices: &[u8],
+    max_steps: usize,
+) -> Result<GuidedRun, Error> {
+    let sim = Sim::new(scenario);
+    let mut taken: Vec<Choice> = Vec::new();
+    let mut preemptions = 0;
+    if let Ok(mut st) = sim.initial() {
+        let mut enabled = Vec::new();
+        let mut current: Option<usize> = None;
+        loop {
+            sim.enabled_threads(&st, &mut enabled);
+            if enabled.is_empty() {
+                break;
+            }
+            if taken.len() == max_steps {
+                return Err(Error::new(
+                    ErrorKind::InvalidLimit,
+                    format!(
+                        "`{}` still runs after {max_steps} steps; raise the step limit or give the scenario an end",
+                        scenario.name()
+                    ),
+                ));
+            }
+            // The running thread's moves first, in order; then the others.
+            if let Some(t) = current {
+                enabled.sort_by_key(|&c| thread_of(c) != t);
+            }
+            let k = usize::from(choices.get(taken.len()).copied().unwrap_or(0));
+            let c = enabled[k % enabled.len()];
+            if current.is_some_and(|t| t != thread_of(c) && thread_of(enabled[0]) == t) {
+                preemptions += 1;
+            }
+            current = Some(thread_of(c));
+            taken.push(c);
+            if sim.step(&mut st, c).is_err() {
+                break;
+            }
+            let run_so_far = taken.len();
+            // Stop at the first failure: the trace ends where it showed.
+            let mut probe = Replay::default();
+            examine(&sim, &st, run_so_far, &mut probe, &mut Vec::new());
+            if !probe.findings.is_empty() {
+                break;
+            }
+        }
+    }
+    let schedule = Schedule::from_indices(&taken);
+    let run = replay(scenario, &schedule)?;
+    Ok(GuidedRun {
+        schedule,
+        run,
+        preemptions,
+    })
+}
+
+/// One run driven by [`run_choices`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GuidedRun {
+    /// The schedule taken, in thread numbers; replays with [`replay`].
+    pub schedule: Schedule,
+    /// Its replay: trace, findings and (if it ran to the end) outcome.
+    pub run: Replay,
+    /// How many times it switched away from a thread that could go on.
+    pub preemptions: usize,
 }

@@ -1,0 +1,463 @@
+//! proptest strategies: catalog parameters and schedules, so a property can
+//! range over scenarios and their interleavings together, and proptest
+//! shrinks both to the smallest failing pair.
+//!
+//! Each family has a builder with the ranges it draws from; `strategy()`
+//! checks them against the scenario's declared parameters and refuses a
+//! range it could never build, so a property cannot quietly test nothing.
+//!
+//! ```
+//! use interleave::strategy;
+//! use interleave::ExploreConfig;
+//! use proptest::prelude::*;
+//! use proptest::test_runner::TestRunner;
+//!
+//! // "With the mutex, every generated bank holds in every interleaving."
+//! let cases = strategy::bank().workers(1..=2).weeks(1..=2).mutex(true).strategy().unwrap();
+//! TestRunner::default()
+//!     .run(&cases, |case| {
+//!         let report = case.check(&ExploreConfig::default()).unwrap();
+//!         prop_assert!(report.exploration.is_exhaustive() && !report.exploration.is_violated());
+//!         Ok(())
+//!     })
+//!     .unwrap();
+//!
+//! // Out of range: refused with a message, not an empty property.
+//! assert!(strategy::bank().workers(0..=3).strategy().is_err());
+//! ```
+
+use std::fmt;
+use std::ops::RangeInclusive;
+
+use proptest::prelude::*;
+use proptest::strategy::BoxedStrategy;
+
+use crate::catalog::{self, Entry, ParamKind, Params};
+use crate::check::{Expectation, Report};
+use crate::error::{Error, ErrorKind};
+use crate::explore::ExploreConfig;
+use crate::model::Scenario;
+
+/// A generated catalog scenario: its name and parameters.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Case {
+    /// The catalog scenario, such as `bank/unsync`.
+    pub name: &'static str,
+    /// Its parameters.
+    pub params: Params,
+}
+
+impl Case {
+    /// The catalog entry.
+    pub fn entry(&self) -> &'static Entry {
+        catalog::find(self.name).expect("strategies name catalog scenarios")
+    }
+
+    /// Builds the scenario.
+    pub fn scenario(&self) -> Result<Scenario, Error> {
+        self.entry().build(&self.params)
+    }
+
+    /// What the catalog expects of it.
+    pub fn expectation(&self) -> Expectation {
+        self.entry().expectation(&self.params)
+    }
+
+    /// Explores it and judges it against its expectation, as
+    /// [`Entry::check`] does.
+    pub fn check(&self, config: &ExploreConfig) -> Result<Report, Error> {
+        self.entry().check(&self.params, config)
+    }
+
+    /// An integer parameter.
+    pub fn int(&self, name: &str) -> i64 {
+        self.params.int(name)
+    }
+
+    /// A list parameter.
+    pub fn list(&self, name: &str) -> &[i64] {
+        self.params.list(name)
+    }
+}
+
+/// `bank/mutex incomes=500+10,weeks=2`: what proptest prints for a failing
+/// case, and what `interleave check` takes.
+impl fmt::Debug for Case {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.name, self.params)
+    }
+}
+
+impl fmt::Display for Case {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+fn invalid(message: String) -> Error {
+    Error::new(ErrorKind::InvalidParameter, message)
+}
+
+/// Checks that an integer range fits parameter `param` of `scenario`.
+fn int_range(scenario: &str, param: &str, range: &RangeInclusive<i64>) -> Result<(), Error> {
+    let (lo, hi) = declared(scenario, param, false)?;
+    fits(scenario, param, range, lo, hi)
+}
+
+/// Checks that the item range and the length range of list `param` fit.
+fn list_ranges(
+    scenario: &str,
+    param: &str,
+    items: &RangeInclusive<i64>,
+    len: &RangeInclusive<usize>,
+) -> Result<(), Error> {
+    let (lo, hi) = declared(scenario, param, false)?;
+    fits(scenario, param, items, lo, hi)?;
+    let (lo, hi) = declared(scenario, param, true)?;
+    let len = &(*len.start() as i64..=*len.end() as i64);
+    fits(scenario, &format!("{param} (how many)"), len, lo, hi)
+}
+
+fn fits(
+    scenario: &str,
+    param: &str,
+    range: &RangeInclusive<i64>,
+    lo: i64,
+    hi: i64,
+) -> Result<(), Error> {
+    if range.is_empty() {
+        return Err(invalid(format!(
+            "strategy for `{scenario}`: the range {range:?} for `{param}` is empty, so no case could be generated"
+        )));
+    }
+    if *range.start() < lo || *range.end() > hi {
+        return Err(invalid(format!(
+            "strategy for `{scenario}`: `{param}` ranges over {range:?}, but the scenario takes {lo}..={hi}"
+        )));
+    }
+    Ok(())
+}
+
+/// A parameter's declared bounds (of its items or, with `len`, its length).
+fn declared(scenario: &str, param: &str, len: bool) -> Result<(i64, i64), Error> {
+    let spec = catalog::find(scenario)?
+        .params()
+        .into_iter()
+        .find(|s| s.name == param)
+        .ok_or_else(|| invalid(format!("`{scenario}` has no parameter `{param}`")))?;
+    Ok(match (spec.kind, len) {
+        (ParamKind::Int { min, max }, _) => (min, max),
+        (ParamKind::List { min, max, .. }, false) => (min, max),
+        (
+            ParamKind::List {
+                min_len, max_len, ..
+            },
+            true,
+        ) => (min_len as i64, max_len as i64),
+    })
+}
+
+/// The case for `name` with these `key=value` settings (all in range: the
+/// strategies check their ranges first).
+fn case(name: &'static str, settings: &[String]) -> Case {
+    let params = catalog::find(name)
+        .and_then(|e| e.params_from(settings))
+        .expect("strategy ranges are checked against the declared parameters");
+    Case { name, params }
+}
+
+fn list_text(items: &[i64]) -> String {
+    let parts: Vec<String> = items.iter().map(|i| i.to_string()).collect();
+    parts.join("+")
+}
+
+/// Which variant of a family to draw: one, or any of them.
+fn variants(
+    family: &str,
+    all: &'static [&'static str],
+    only: Option<&'static str>,
+) -> Result<Vec<&'static str>, Error> {
+    match only {
+        None => Ok(all.to_vec()),
+        Some(name) if all.contains(&name) => Ok(vec![name]),
+        Some(name) => Err(invalid(format!(
+            "`{name}` is not a {family} scenario; pick one of {}",
+            all.join(", ")
+        ))),
+    }
+}
+
+/// Bank cases: incomes added to one balance, with or without the mutex.
+#[derive(Clone, Debug)]
+pub struct BankCases {
+    workers: RangeInclusive<usize>,
+    amounts: RangeInclusive<i64>,
+    weeks: RangeInclusive<i64>,
+    mutex: Option<bool>,
+}
+
+/// Bank cases: 1 to 6 workers, amounts 0 to 1,000, 1 to 52 weeks, with and
+/// without the mutex (narrow them with the builder's methods).
+pub fn bank() -> BankCases {
+    BankCases {
+        workers: 1..=6,
+        amounts: 0..=1000,
+        weeks: 1..=52,
+        mutex: None,
+    }
+}
+
+impl BankCases {
+    /// How many earners (goroutines).
+    pub fn workers(mut self, range: RangeInclusive<usize>) -> Self {
+        self.workers = range;
+        self
+    }
+
+    /// Each earner's weekly amount.
+    pub fn amounts(mut self, range: RangeInclusive<i64>) -> Self {
+        self.amounts = range;
+        self
+    }
+
+    /// Weeks each earner works.
+    pub fn weeks(mut self, range: RangeInclusive<i64>) -> Self {
+        self.weeks = range;
+        self
+    }
+
+    /// Only `bank/mutex` (true) or only `bank/unsync` (false).
+    pub fn mutex(mut self, with_mutex: bool) -> Self {
+        self.mutex = Some(with_mutex);
+        self
+    }
+
+    /// The strategy, or an error naming a range the scenario cannot take.
+    pub fn strategy(&self) -> Result<BoxedStrategy<Case>, Error> {
+        list_ranges("bank/mutex", "incomes", &self.amounts, &self.workers)?;
+        int_range("bank/mutex", "weeks", &self.weeks)?;
+        let mutex = match self.mutex {
+            Some(m) => Just(m).boxed(),
+            None => any::<bool>().boxed(),
+        };
+        Ok((
+            prop::collection::vec(self.amounts.clone(), self.workers.clone()),
+            self.weeks.clone(),
+            mutex,
+        )
+            .prop_map(|(incomes, weeks, mutex)| {
+                let name = if mutex { "bank/mutex" } else { "bank/unsync" };
+                case(
+                    name,
+                    &[
+                        format!("incomes={}", list_text(&incomes)),
+                        format!("weeks={weeks}"),
+                    ],
+                )
+            })
+            .boxed())
+    }
+}
+
+/// Message cases: writers setting one shared message.
+#[derive(Clone, Debug)]
+pub struct MessageCases {
+    writers: RangeInclusive<i64>,
+    only: Option<&'static str>,
+}
+
+const MESSAGE: &[&str] = &["message/unsync", "message/mutex", "message/test"];
+
+/// Message cases: 1 to 4 writers, any of the three variants.
+pub fn message() -> MessageCases {
+    MessageCases {
+        writers: 1..=4,
+        only: None,
+    }
+}
+
+impl MessageCases {
+    /// How many goroutines write the message.
+    pub fn writers(mut self, range: RangeInclusive<i64>) -> Self {
+        self.writers = range;
+        self
+    }
+
+    /// Only this variant (`message/unsync`, `message/mutex`, `message/test`).
+    pub fn only(mut self, name: &'static str) -> Self {
+        self.only = Some(name);
+        self
+    }
+
+    /// The strategy, or an error naming a range the scenario cannot take.
+    pub fn strategy(&self) -> Result<BoxedStrategy<Case>, Error> {
+        let names = variants("message", MESSAGE, self.only)?;
+        int_range("message/mutex", "writers", &self.writers)?;
+        Ok((prop::sample::select(names), self.writers.clone())
+            .prop_map(|(name, writers)| case(name, &[format!("writers={writers}")]))
+            .boxed())
+    }
+}
+
+/// Interest cases: incomes and weekly interest on one balance.
+#[derive(Clone, Debug)]
+pub struct InterestCases {
+    workers: RangeInclusive<usize>,
+    amounts: RangeInclusive<i64>,
+    weeks: RangeInclusive<i64>,
+    rate: RangeInclusive<i64>,
+    only: Option<&'static str>,
+}
+
+const INTEREST: &[&str] = &["interest/mutex", "interest/ordered"];
+
+/// Interest cases: 1 to 4 earners, amounts 0 to 1,000, 1 to 3 weeks, rates
+/// 0 to 100 percent, mutex-only or ordered.
+pub fn interest() -> InterestCases {
+    InterestCases {
+        workers: 1..=4,
+        amounts: 0..=1000,
+        weeks: 1..=3,
+        rate: 0..=100,
+        only: None,
+    }
+}
+
+impl InterestCases {
+    /// How many earners.
+    pub fn workers(mut self, range: RangeInclusive<usize>) -> Self {
+        self.workers = range;
+        self
+    }
+
+    /// Each earner's weekly amount.
+    pub fn amounts(mut self, range: RangeInclusive<i64>) -> Self {
+        self.amounts = range;
+        self
+    }
+
+    /// Weeks.
+    pub fn weeks(mut self, range: RangeInclusive<i64>) -> Self {
+        self.weeks = range;
+        self
+    }
+
+    /// Weekly interest in percent.
+    pub fn rate(mut self, range: RangeInclusive<i64>) -> Self {
+        self.rate = range;
+        self
+    }
+
+    /// Only this variant (`interest/mutex` or `interest/ordered`).
+    pub fn only(mut self, name: &'static str) -> Self {
+        self.only = Some(name);
+        self
+    }
+
+    /// The strategy, or an error naming a range the scenario cannot take.
+    pub fn strategy(&self) -> Result<BoxedStrategy<Case>, Error> {
+        let names = variants("interest", INTEREST, self.only)?;
+        list_ranges("interest/mutex", "incomes", &self.amounts, &self.workers)?;
+        int_range("interest/mutex", "weeks", &self.weeks)?;
+        int_range("interest/mutex", "rate", &self.rate)?;
+        Ok((
+            prop::sample::select(names),
+            prop::collection::vec(self.amounts.clone(), self.workers.clone()),
+            self.weeks.clone(),
+            self.rate.clone(),
+        )
+            .prop_map(|(name, incomes, weeks, rate)| {
+                case(
+                    name,
+                    &[
+                        format!("incomes={}", list_text(&incomes)),
+                        format!("weeks={weeks}"),
+                        format!("rate={rate}"),
+                    ],
+                )
+            })
+            .boxed())
+    }
+}
+
+/// Wait-group cases: `main` reading the balance without `wg.Wait()`.
+#[derive(Clone, Debug)]
+pub struct WaitGroupCases {
+    workers: RangeInclusive<usize>,
+    amounts: RangeInclusive<i64>,
+    weeks: RangeInclusive<i64>,
+}
+
+/// Wait-group cases: 1 to 4 earners, amounts 0 to 1,000, 1 to 3 weeks.
+pub fn waitgroup() -> WaitGroupCases {
+    WaitGroupCases {
+        workers: 1..=4,
+        amounts: 0..=1000,
+        weeks: 1..=3,
+    }
+}
+
+impl WaitGroupCases {
+    /// How many earners.
+    pub fn workers(mut self, range: RangeInclusive<usize>) -> Self {
+        self.workers = range;
+        self
+    }
+
+    /// Each earner's weekly amount.
+    pub fn amounts(mut self, range: RangeInclusive<i64>) -> Self {
+        self.amounts = range;
+        self
+    }
+
+    /// Weeks.
+    pub fn weeks(mut self, range: RangeInclusive<i64>) -> Self {
+        self.weeks = range;
+        self
+    }
+
+    /// The strategy, or an error naming a range the scenario cannot take.
+    pub fn strategy(&self) -> Result<BoxedStrategy<Case>, Error> {
+        let name = "waitgroup/missing-wait";
+        list_ranges(name, "incomes", &self.amounts, &self.workers)?;
+        int_range(name, "weeks", &self.weeks)?;
+        Ok((
+            prop::collection::vec(self.amounts.clone(), self.workers.clone()),
+            self.weeks.clone(),
+        )
+            .prop_map(move |(incomes, weeks)| {
+                case(
+                    name,
+                    &[
+                        format!("incomes={}", list_text(&incomes)),
+                        format!("weeks={weeks}"),
+                    ],
+                )
+            })
+            .boxed())
+    }
+}
+
+/// Preemption choices for [`run_choices`](crate::explore::run_choices): 0
+/// keeps the running thread going, `k` switches to another. proptest
+/// shrinks them towards fewer and smaller, that is, towards fewer
+/// preemptions and a shorter prefix.
+///
+/// ```
+/// use interleave::strategy;
+/// use proptest::strategy::{Strategy, ValueTree};
+/// use proptest::test_runner::TestRunner;
+/// let choices = strategy::choices(10).unwrap();
+/// let value = choices.new_tree(&mut TestRunner::default()).unwrap().current();
+/// assert!(value.len() <= 10);
+/// assert!(strategy::choices(0).is_err());
+/// ```
+pub fn choices(max_len: usize) -> Result<BoxedStrategy<Vec<u8>>, Error> {
+    if max_len == 0 {
+        return Err(invalid(
+            "a schedule strategy of at most 0 choices can only ever run the scenario one way; allow at least 1"
+                .to_string(),
+        ));
+    }
+    Ok(prop::collection::vec(0u8..=3, 0..=max_len).boxed())
+}
