@@ -33,10 +33,11 @@ use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
 use crate::catalog::{self, Entry, ParamKind, Params};
-use crate::check::{Expectation, Report};
+use crate::check::{Expectation, Property, Report, TokenSchedule};
 use crate::error::{Error, ErrorKind};
-use crate::explore::ExploreConfig;
+use crate::explore::{ExploreConfig, GuidedRun, Schedule};
 use crate::model::Scenario;
+use crate::report::trace_table;
 
 /// A generated catalog scenario: its name and parameters.
 #[derive(Clone, PartialEq, Eq)]
@@ -67,6 +68,36 @@ impl Case {
     /// [`Entry::check`] does.
     pub fn check(&self, config: &ExploreConfig) -> Result<Report, Error> {
         self.entry().check(&self.params, config)
+    }
+
+    /// The command that replays `schedule` of this case.
+    pub fn replay_command(&self, schedule: &Schedule) -> String {
+        let token = self
+            .entry()
+            .token(&self.params, TokenSchedule::Threads(schedule.clone()));
+        format!("interleave replay '{token}'")
+    }
+
+    /// A run of this case (from [`run_choices`](crate::explore::run_choices))
+    /// as every counterexample is shown: how `property` broke, the
+    /// per-thread trace cut where it broke, and the command that replays
+    /// exactly that prefix. `None` when the run does not break it.
+    pub fn explain(&self, run: &GuidedRun, property: &Property) -> Option<String> {
+        let finding = run.run.findings.iter().find(|f| &f.property == property)?;
+        let names = self.scenario().ok()?.names().clone();
+        let steps = &run.run.steps[..finding.after_step];
+        let schedule = Schedule::new(run.schedule.steps()[..finding.after_step].to_vec());
+        Some(format!(
+            "{self}\n  ✗ {}: {}\n{}  schedule  {schedule} ({})\n  replay    {}\n",
+            finding.property,
+            finding.message,
+            trace_table(&names, steps, &finding.pending, true, "  "),
+            match run.preemptions(finding.after_step) {
+                1 => "1 preemption".to_string(),
+                n => format!("{n} preemptions"),
+            },
+            self.replay_command(&schedule)
+        ))
     }
 
     /// An integer parameter.

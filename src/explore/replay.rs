@@ -187,10 +187,11 @@ pub(crate) fn examine(
 /// At each step the candidates are the moves that can be taken, the running
 /// thread's first (so 0 means "keep going"; any other `k` switches to the
 /// `k`-th candidate, modulo their number). Once the choices run out, every
-/// further choice is 0. The run ends when no thread can move, at the first
-/// failure, or after `max_steps` steps. Returns the schedule taken, its
-/// replay (trace, findings, outcome) and how many preemptions it made (a
-/// switch away from a thread that could have gone on).
+/// further choice is 0. The run goes on until no thread can move or a
+/// thread fails; more than `max_steps` steps is an error. Returns the
+/// schedule taken, its replay (trace, and each property broken with the
+/// step where it first showed) and how many preemptions it made (a switch
+/// away from a thread that could have gone on).
 ///
 /// ```
 /// use interleave::{ProgramBuilder, ScenarioBuilder, explore::run_choices};
@@ -204,7 +205,7 @@ pub(crate) fn examine(
 /// let scenario = s.build().unwrap();
 /// let run = run_choices(&scenario, &[0, 1], 1_000).unwrap();
 /// assert_eq!(run.schedule.to_string(), "0.1*2.0");
-/// assert_eq!(run.preemptions, 1);
+/// assert_eq!(run.preempted_at, [2]);
 /// ```
 pub fn run_choices(
     scenario: &Scenario,
@@ -213,7 +214,7 @@ pub fn run_choices(
 ) -> Result<GuidedRun, Error> {
     let sim = Sim::new(scenario);
     let mut taken: Vec<Choice> = Vec::new();
-    let mut preemptions = 0;
+    let mut preempted_at = Vec::new();
     if let Ok(mut st) = sim.initial() {
         let mut enabled = Vec::new();
         let mut current: Option<usize> = None;
@@ -238,18 +239,11 @@ pub fn run_choices(
             let k = usize::from(choices.get(taken.len()).copied().unwrap_or(0));
             let c = enabled[k % enabled.len()];
             if current.is_some_and(|t| t != thread_of(c) && thread_of(enabled[0]) == t) {
-                preemptions += 1;
+                preempted_at.push(taken.len() + 1);
             }
             current = Some(thread_of(c));
             taken.push(c);
             if sim.step(&mut st, c).is_err() {
-                break;
-            }
-            let run_so_far = taken.len();
-            // Stop at the first failure: the trace ends where it showed.
-            let mut probe = Replay::default();
-            examine(&sim, &st, run_so_far, &mut probe, &mut Vec::new());
-            if !probe.findings.is_empty() {
                 break;
             }
         }
@@ -259,7 +253,7 @@ pub fn run_choices(
     Ok(GuidedRun {
         schedule,
         run,
-        preemptions,
+        preempted_at,
     })
 }
 
@@ -270,6 +264,14 @@ pub struct GuidedRun {
     pub schedule: Schedule,
     /// Its replay: trace, findings and (if it ran to the end) outcome.
     pub run: Replay,
-    /// How many times it switched away from a thread that could go on.
-    pub preemptions: usize,
+    /// The steps (numbered from 1) that switched away from a thread that
+    /// could have gone on.
+    pub preempted_at: Vec<usize>,
+}
+
+impl GuidedRun {
+    /// How many preemptions the first `steps` steps made.
+    pub fn preemptions(&self, steps: usize) -> usize {
+        self.preempted_at.iter().filter(|&&s| s <= steps).count()
+    }
 }
