@@ -53,8 +53,22 @@ fn pct() -> Backends {
     b
 }
 
+/// `cases` cases, failures saved to `proptest-regressions/mission.txt`
+/// (replayed first on every run; commit the file).
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::Direct(
+                "proptest-regressions/mission.txt",
+            ),
+        )),
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+    #![proptest_config(config(32))]
 
     #[test]
     fn the_balance_is_exact_in_every_interleaving_exactly_when_the_mutex_is_used(
@@ -102,7 +116,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    #![proptest_config(config(12))]
 
     /// loom, exhaustive, confirms both directions at small sizes.
     #[test]
@@ -121,7 +135,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+    #![proptest_config(config(16))]
 
     /// The library's paired property over generated banks: the unsynchronised
     /// bank is falsified and the mutex one holds, under the same budget,
@@ -190,7 +204,7 @@ fn strategy_ranges_outside_the_scenario_are_refused() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(config(24))]
 
     /// Every family's strategy yields cases the catalog builds and that
     /// behave as the catalog expects.
@@ -208,7 +222,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(config(64))]
 
     /// Near the edges where a lesson stops applying (no income to add, an
     /// interest too small to earn a unit), the expectation must follow.

@@ -178,8 +178,22 @@ fn kind(s: &Status) -> &'static str {
     }
 }
 
+/// `cases` cases, failures saved to `proptest-regressions/reduction.txt`
+/// (replayed first on every run; commit the file).
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::Direct(
+                "proptest-regressions/reduction.txt",
+            ),
+        )),
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(config(300))]
 
     #[test]
     fn reduction_keeps_verdicts_and_outcomes(spec in spec()) {
