@@ -68,6 +68,12 @@ pub use model::{
     ThreadMachine, VarId, WaitGroupId,
 };
 
+/// The guide to adding a scenario (`docs/guide.md`), compiled and run as
+/// doctests so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/guide.md")]
+pub struct GuideDoctests;
+
 /// The README's Rust examples, compiled and run as doctests so they cannot rot.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
