@@ -41,11 +41,15 @@
 //!
 //! The [`catalog`] holds the scenarios of a Go concurrency course, each with
 //! the verdict it is meant to teach; the `interleave` binary checks them.
+//! [`strategy`] has proptest strategies over their parameters and over
+//! schedules, and [`check::Pair`] checks a bug and its fix together from a
+//! `#[test]`. `docs/guide.md` walks through adding a scenario.
 //!
 //! Modules: [`model`] (what a scenario is), [`explore`](mod@explore) (the built-in
-//! explorer and replay), [`backend`] (shuttle, loom, OS threads), [`check`]
-//! (properties, expectations, verdicts, replay tokens), [`report`] (text and
-//! JSON), [`catalog`] (the lessons).
+//! explorer, replay, schedules from choices), [`backend`] (shuttle, loom, OS
+//! threads), [`check`] (properties, expectations, verdicts, replay tokens,
+//! pairs, regression files), [`report`] (text and JSON), [`catalog`] (the
+//! lessons), [`strategy`] (proptest).
 
 pub mod backend;
 pub mod catalog;
