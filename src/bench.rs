@@ -210,9 +210,10 @@ pub fn backends(out: &mut impl Write) -> Result<ExitCode, Failure> {
         "backend", "size", "executions", "seconds", "executions/s"
     )?;
     // shuttle, PCT depth 3, seed 0, at the seed's size and a small one.
-    for (incomes, weeks, iterations) in
-        [(vec![500, 10], 2, 2000), (vec![500, 10, 50, 100], 52, 200)]
-    {
+    for (incomes, weeks, iterations) in [
+        (vec![500, 10], 2, 20_000),
+        (vec![500, 10, 50, 100], 52, 2_000),
+    ] {
         let size = format!("{} x {weeks}", incomes.len());
         let params = entry.params_from(&[
             format!(

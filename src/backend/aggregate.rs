@@ -6,12 +6,16 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::world::Execution;
-use crate::check::{Counterexample, Property, PropertyResult, Status};
+use crate::check::{Counterexample, Property, PropertyResult, Status, TraceStep};
+use crate::explore::replay;
 use crate::explore::search::properties_of;
+use crate::explore::sim::Choice;
 use crate::explore::{Completion, Exploration, OutcomeCount, Schedule, Stats};
 use crate::model::{Outcome, Scenario};
 
 pub(crate) struct Aggregate {
+    /// To rebuild the trace of an execution that is kept, by replay.
+    scenario: Scenario,
     deterministic: bool,
     properties: Vec<Property>,
     found: BTreeMap<Property, Counterexample>,
@@ -29,6 +33,7 @@ pub(crate) struct Aggregate {
 impl Aggregate {
     pub fn new(scenario: &Scenario) -> Self {
         Aggregate {
+            scenario: scenario.clone(),
             deterministic: scenario.is_deterministic(),
             properties: properties_of(scenario),
             found: BTreeMap::new(),
@@ -79,7 +84,7 @@ impl Aggregate {
                     property: f.property.clone(),
                     message: f.message.clone(),
                     schedule: Schedule::from_indices(&e.schedule[..f.after_step]),
-                    steps: e.run.steps[..f.after_step].to_vec(),
+                    steps: self.trace(&e.schedule[..f.after_step]),
                     pending: f.pending.clone(),
                     replay: None,
                     backend_schedule: backend_schedule.clone(),
@@ -87,7 +92,7 @@ impl Aggregate {
                 },
             );
         }
-        if let Some(outcome) = e.run.outcome {
+        if let Some(outcome) = e.run.outcome.clone() {
             let new = !self.outcomes.contains_key(&outcome);
             *self.outcomes.entry(outcome.clone()).or_insert(0) += 1;
             match &self.first_outcome {
@@ -96,22 +101,33 @@ impl Aggregate {
                     let message = format!(
                         "more than one final outcome: {outcome} in the interleaving below, {first} in the interleaving {other}"
                     );
-                    self.found
-                        .entry(Property::Deterministic)
-                        .or_insert_with(|| Counterexample {
-                            property: Property::Deterministic,
-                            message,
-                            schedule,
-                            steps: e.run.steps.clone(),
-                            pending: Vec::new(),
-                            replay: None,
-                            backend_schedule: backend_schedule.clone(),
-                            backend_replay: None,
-                        });
+                    if !self.found.contains_key(&Property::Deterministic) {
+                        let steps = self.trace(&e.schedule);
+                        self.found.insert(
+                            Property::Deterministic,
+                            Counterexample {
+                                property: Property::Deterministic,
+                                message,
+                                schedule,
+                                steps,
+                                pending: Vec::new(),
+                                replay: None,
+                                backend_schedule: backend_schedule.clone(),
+                                backend_replay: None,
+                            },
+                        );
+                    }
                 }
                 Some(_) => {}
             }
         }
+    }
+
+    /// The trace of a schedule an execution took, rebuilt by replay.
+    fn trace(&self, schedule: &[Choice]) -> Vec<TraceStep> {
+        replay(&self.scenario, &Schedule::from_indices(schedule))
+            .expect("an execution's own schedule replays")
+            .steps
     }
 
     /// For a backend that does not branch on a select's choice (loom, shuttle

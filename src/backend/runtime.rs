@@ -1,20 +1,20 @@
-//! The seam between the interpreter and a backend: one atomic per shared
+//! The seam between the interpreter and a backend: one lock per shared
 //! resource, threads that park and unpark, a yield and a random choice.
 //!
 //! Every threaded backend runs the same interpreter over its own primitives:
 //! `std`, `shuttle` and `loom` each implement [`Runtime`] with their own
-//! `sync::atomic` and `thread`.
+//! `sync::Mutex` and `thread`.
 
 pub(crate) trait Runtime: 'static {
-    type Atomic: Send + Sync + 'static;
+    type Resource: Send + Sync + 'static;
     type Thread: Send + Sync + 'static;
     type Join;
 
-    fn atomic() -> Self::Atomic;
+    fn resource() -> Self::Resource;
     /// One access to a resource: the backend's scheduling point, in
     /// conflict with every other access to the same resource and with none
-    /// to other resources.
-    fn touch(atomic: &Self::Atomic);
+    /// to other resources (a lock taken and released).
+    fn touch(resource: &Self::Resource);
 
     fn current() -> Self::Thread;
     /// Blocks until unparked (or spuriously: callers re-check).
@@ -25,24 +25,30 @@ pub(crate) trait Runtime: 'static {
     fn yield_now();
     /// Picks one of `n` alternatives (a select with several ready cases).
     fn choose(n: usize) -> usize;
+    /// Whether a step the model forces (one thread, going on alone) may
+    /// skip its scheduling point. Sound for schedulers that try every
+    /// runnable task at each point (random, PCT, DFS, the OS); not for
+    /// loom, whose reduction learns the conflicts it must reorder from the
+    /// accesses it sees.
+    const SKIP_FORCED_STEPS: bool = true;
 }
 
-/// Implements [`Runtime`] for a crate with std-like `sync::atomic` and
-/// `thread` modules.
+/// Implements [`Runtime`] for a crate with std-like `sync` and `thread`
+/// modules. The locks guard no data, so a poisoned one is as good as any.
 macro_rules! runtime {
-    ($name:ident, $root:ident, $choose:expr) => {
+    ($name:ident, $root:ident, $choose:expr, $skip:expr) => {
         pub(crate) struct $name;
 
         impl Runtime for $name {
-            type Atomic = $root::sync::atomic::AtomicUsize;
+            type Resource = $root::sync::Mutex<()>;
             type Thread = $root::thread::Thread;
             type Join = $root::thread::JoinHandle<()>;
 
-            fn atomic() -> Self::Atomic {
-                $root::sync::atomic::AtomicUsize::new(0)
+            fn resource() -> Self::Resource {
+                $root::sync::Mutex::new(())
             }
-            fn touch(atomic: &Self::Atomic) {
-                atomic.fetch_add(1, $root::sync::atomic::Ordering::SeqCst);
+            fn touch(resource: &Self::Resource) {
+                drop(resource.lock().unwrap_or_else(|e| e.into_inner()));
             }
             fn current() -> Self::Thread {
                 $root::thread::current()
@@ -67,6 +73,7 @@ macro_rules! runtime {
                 let pick: fn(usize) -> usize = $choose;
                 pick(n)
             }
+            const SKIP_FORCED_STEPS: bool = $skip;
         }
     };
 }
@@ -89,12 +96,17 @@ fn random_below(n: usize) -> usize {
     })
 }
 
-runtime!(StdRuntime, std, random_below);
+runtime!(StdRuntime, std, random_below, true);
 // shuttle's generator is part of its schedule: random and PCT runs vary the
 // choice, and a replay repeats it.
-runtime!(ShuttleRuntime, shuttle, |n| {
-    use shuttle::rand::RngCore;
-    (shuttle::rand::thread_rng().next_u64() % n as u64) as usize
-});
+runtime!(
+    ShuttleRuntime,
+    shuttle,
+    |n| {
+        use shuttle::rand::RngCore;
+        (shuttle::rand::thread_rng().next_u64() % n as u64) as usize
+    },
+    true
+);
 // loom has no choice primitive: it always takes the first ready case.
-runtime!(LoomRuntime, loom, |_| 0);
+runtime!(LoomRuntime, loom, |_| 0, false);

@@ -329,7 +329,12 @@ pub fn replay_shuttle(scenario: &Scenario, encoded: &str) -> Result<Replay, Erro
             "the shuttle schedule ran no complete execution",
         )
     })?;
-    Ok(execution.run)
+    // The interpreter records choices, not text: the trace of the schedule
+    // shuttle took is rebuilt by the explorer's replay of it.
+    let mut run = execution.run;
+    let ours = crate::explore::Schedule::from_indices(&execution.schedule);
+    run.steps = crate::explore::replay(&scenario, &ours)?.steps;
+    Ok(run)
 }
 
 /// Replays a recorded shuttle schedule step by step. Unlike shuttle's

@@ -2,14 +2,15 @@
 //!
 //! Each scenario thread is a real thread of the backend. Every shared
 //! resource of the scenario (each variable, Go mutex and wait group, and the
-//! channels together) has one atomic *of the backend*; a thread touches its
-//! pending operation's atomic, which is the backend's scheduling point, and
-//! then performs the operation if it is enabled, or parks until a step
-//! enables it. So the backend sees exactly the scenario's dependencies: two
-//! operations on different resources touch different atomics, and loom's
-//! reduction can skip reordering them, as it would in a hand-written test.
-//! (A scenario with a `select` uses one atomic for everything: whether a
-//! select's case is ready can depend on where other threads stand.)
+//! channels together) has one lock *of the backend*; a thread touches its
+//! pending operation's lock (takes and releases it), which is the backend's
+//! scheduling point, and then performs the operation if it is enabled, or
+//! parks until a step enables it. So the backend sees exactly the
+//! scenario's dependencies: two operations on different resources touch
+//! different locks, and loom's reduction can skip reordering them, as it
+//! would in a hand-written test. (A scenario with a `select` uses one lock
+//! for everything: whether a select's case is ready can depend on where
+//! other threads stand.)
 //!
 //! The operation itself is performed on the explorer's own state vector, by
 //! the explorer's own semantics (`Sim`), kept in a plain `std` mutex that is
@@ -26,7 +27,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use super::runtime::Runtime;
 use crate::explore::Replay;
 use crate::explore::replay::{examine, note};
-use crate::explore::sim::{Choice, Sim, SimState, choice};
+use crate::explore::sim::{Choice, Sim, SimState, choice, thread_of};
 use crate::model::{Op, Scenario};
 
 /// The shared state of one execution.
@@ -44,10 +45,13 @@ pub(crate) struct World {
     /// Whether some select had several ready cases and the runtime picked
     /// one: a backend that does not explore its picks is then not exhaustive.
     chose: bool,
+    /// The thread that made the last step.
+    last: Option<usize>,
 }
 
-/// One finished execution: the thread chosen at each step, and what
-/// re-running that schedule shows.
+/// One finished execution: the choice made at each step, and what it
+/// showed (findings and outcome; `run.steps` is left empty; replaying
+/// `schedule` gives the trace).
 pub(crate) struct Execution {
     pub schedule: Vec<Choice>,
     pub run: Replay,
@@ -58,7 +62,7 @@ pub(crate) struct Execution {
 struct Shared<R: Runtime> {
     scenario: Arc<Scenario>,
     world: Mutex<World>,
-    resources: Vec<R::Atomic>,
+    resources: Vec<R::Resource>,
     /// Each thread's handle, set before it first parks.
     threads: Vec<OnceLock<R::Thread>>,
     /// Whether every operation maps to one resource (see the module doc).
@@ -146,8 +150,9 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
             over,
             waiting: vec![None; scenario.thread_count()],
             chose: false,
+            last: None,
         }),
-        resources: (0..resources.max(1)).map(|_| R::atomic()).collect(),
+        resources: (0..resources.max(1)).map(|_| R::resource()).collect(),
         threads: (0..scenario.thread_count())
             .map(|_| OnceLock::new())
             .collect(),
@@ -181,32 +186,51 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
     let mut enabled = Vec::new();
     let mut alternatives = Vec::new();
     let mut wake = Vec::new();
+    // Whether this thread's last backend operation was a park: it had
+    // touched its resource and found its operation blocked, so loom has
+    // seen everything that decided it.
+    let mut parked = false;
     loop {
-        let r = {
-            let world = shared.world();
+        let mut world = shared.world();
+        let Some(r) = shared.resource(world.state.pending[t]) else {
+            return; // exited
+        };
+        // An execution that is over ends this thread; but a thread that has
+        // not yet tried its pending operation must touch it first, or loom
+        // never sees that it could have gone before the step that ended
+        // everything (a parked thread has tried it).
+        if world.over && parked {
+            return;
+        }
+        parked = false;
+        // Going on alone: this thread made the last step and is still the
+        // only one that can move, so the scheduler has no choice to make and
+        // the step needs no scheduling point (the explorer's chain
+        // reduction), on the backends where that is sound.
+        let alone = R::SKIP_FORCED_STEPS && !world.over && world.last == Some(t) && {
+            sim.enabled_up_to(&world.state, 2, &mut enabled);
+            enabled.len() == 1 && thread_of(enabled[0]) == t
+        };
+        if !alone {
+            drop(world);
+            R::touch(&shared.resources[r]);
+            world = shared.world();
             if world.over {
                 return;
             }
-            match shared.resource(world.state.pending[t]) {
-                Some(r) => r,
-                None => return, // exited
+            let op = world.state.pending[t];
+            if shared.resource(op) != Some(r) {
+                continue; // another thread's step moved this one on meanwhile
             }
-        };
-        R::touch(&shared.resources[r]);
-        let mut world = shared.world();
-        if world.over {
-            return;
+            if !sim.enabled(&world.state, t) {
+                world.waiting[t] = Some(op);
+                drop(world);
+                R::park();
+                parked = true;
+                continue;
+            }
         }
         let op = world.state.pending[t];
-        if shared.resource(op) != Some(r) {
-            continue; // another thread's step moved this one on meanwhile
-        }
-        if !sim.enabled(&world.state, t) {
-            world.waiting[t] = Some(op);
-            drop(world);
-            R::park();
-            continue;
-        }
         let w = &mut *world;
         let mut alternative = 0;
         if let Op::Select(_) = op {
@@ -218,7 +242,10 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
             }
         }
         let c = choice(t, alternative);
-        w.run.steps.push(sim.describe_step(&w.state, c));
+        w.last = Some(t);
+        // The trace is not written here: rendering every step is most of an
+        // execution's cost, and replaying the schedule rebuilds it exactly
+        // for the few executions whose trace is shown (see `Execution`).
         w.schedule.push(c);
         let step = w.schedule.len();
         match sim.step(&mut w.state, c) {
@@ -250,7 +277,9 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
         drop(world);
         shared.unpark(&wake);
         if over {
-            return;
+            // Not `return`: this thread's next operation must still be
+            // touched (see the top of the loop).
+            continue;
         }
         if options.yields {
             R::yield_now();
