@@ -135,6 +135,7 @@ impl<'a> Sim<'a> {
     }
 
     /// Whether thread `t` can perform its pending operation now.
+    #[inline]
     pub fn enabled(&self, st: &SimState, t: usize) -> bool {
         let layout = &self.sc.layout;
         let w = &st.words;
@@ -154,17 +155,24 @@ impl<'a> Sim<'a> {
                 }
             }
             Op::Recv(c) => self.can_receive(w, c, t),
-            Op::Select(_) => {
-                let mut alts = self.alternatives.borrow_mut();
-                self.select_alternatives(st, t, &mut alts);
-                !alts.is_empty()
-            }
+            Op::Select(_) => self.select_enabled(st, t),
             Op::Exit => false,
         }
     }
 
+    /// Kept out of line: selects are rare, and `enabled` is on the
+    /// explorer's hottest path.
+    #[cold]
+    #[inline(never)]
+    fn select_enabled(&self, st: &SimState, t: usize) -> bool {
+        let mut alts = self.alternatives.borrow_mut();
+        self.select_alternatives(st, t, &mut alts);
+        !alts.is_empty()
+    }
+
     /// Whether thread `t` can receive on `c` now: a value (or another
     /// thread's offer) is there, or the channel is closed.
+    #[inline]
     fn can_receive(&self, w: &[i64], c: ChanId, t: usize) -> bool {
         let (base, cap) = self.chan(c);
         if cap > 0 {
@@ -287,13 +295,8 @@ impl<'a> Sim<'a> {
         out.clear();
         for t in 0..st.pending.len() {
             if let Op::Select(_) = st.pending[t] {
-                let mut alts = self.alternatives.borrow_mut();
-                self.select_alternatives(st, t, &mut alts);
-                for k in 0..alts.len().min(MAX_ALTERNATIVES) {
-                    out.push(choice(t, k));
-                    if out.len() == limit {
-                        return;
-                    }
+                if self.push_alternatives(st, t, limit, out) {
+                    return;
                 }
             } else if self.enabled(st, t) {
                 out.push(t as Choice);
@@ -302,6 +305,27 @@ impl<'a> Sim<'a> {
                 }
             }
         }
+    }
+
+    /// Pushes thread `t`'s select alternatives; true once `out` has `limit`.
+    #[cold]
+    #[inline(never)]
+    fn push_alternatives(
+        &self,
+        st: &SimState,
+        t: usize,
+        limit: usize,
+        out: &mut Vec<Choice>,
+    ) -> bool {
+        let mut alts = self.alternatives.borrow_mut();
+        self.select_alternatives(st, t, &mut alts);
+        for k in 0..alts.len().min(MAX_ALTERNATIVES) {
+            out.push(choice(t, k));
+            if out.len() == limit {
+                return true;
+            }
+        }
+        false
     }
 
     /// Whether choice `c` can be taken now.
