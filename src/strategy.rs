@@ -218,12 +218,64 @@ fn variants(
     }
 }
 
-/// Bank cases: incomes added to one balance, with or without the mutex.
+/// The earners a bank-like family draws: how many, what each earns a week,
+/// for how many weeks.
 #[derive(Clone, Debug)]
-pub struct BankCases {
+struct Earners {
     workers: RangeInclusive<usize>,
     amounts: RangeInclusive<i64>,
     weeks: RangeInclusive<i64>,
+}
+
+impl Earners {
+    /// Checks the ranges against `scenario`'s declared parameters.
+    fn check(&self, scenario: &str) -> Result<(), Error> {
+        list_ranges(scenario, "incomes", &self.amounts, &self.workers)?;
+        int_range(scenario, "weeks", &self.weeks)
+    }
+
+    /// The incomes and the weeks, as `--set` settings.
+    fn strategy(&self) -> impl Strategy<Value = Vec<String>> + use<> {
+        (
+            prop::collection::vec(self.amounts.clone(), self.workers.clone()),
+            self.weeks.clone(),
+        )
+            .prop_map(|(incomes, weeks)| {
+                vec![
+                    format!("incomes={}", list_text(&incomes)),
+                    format!("weeks={weeks}"),
+                ]
+            })
+    }
+}
+
+/// The builder methods every family with earners shares.
+macro_rules! earner_ranges {
+    () => {
+        /// How many earners (goroutines).
+        pub fn workers(mut self, range: RangeInclusive<usize>) -> Self {
+            self.earners.workers = range;
+            self
+        }
+
+        /// Each earner's weekly amount.
+        pub fn amounts(mut self, range: RangeInclusive<i64>) -> Self {
+            self.earners.amounts = range;
+            self
+        }
+
+        /// Weeks each earner works.
+        pub fn weeks(mut self, range: RangeInclusive<i64>) -> Self {
+            self.earners.weeks = range;
+            self
+        }
+    };
+}
+
+/// Bank cases: incomes added to one balance, with or without the mutex.
+#[derive(Clone, Debug)]
+pub struct BankCases {
+    earners: Earners,
     mutex: Option<bool>,
 }
 
@@ -231,31 +283,17 @@ pub struct BankCases {
 /// without the mutex (narrow them with the builder's methods).
 pub fn bank() -> BankCases {
     BankCases {
-        workers: 1..=6,
-        amounts: 0..=1000,
-        weeks: 1..=52,
+        earners: Earners {
+            workers: 1..=6,
+            amounts: 0..=1000,
+            weeks: 1..=52,
+        },
         mutex: None,
     }
 }
 
 impl BankCases {
-    /// How many earners (goroutines).
-    pub fn workers(mut self, range: RangeInclusive<usize>) -> Self {
-        self.workers = range;
-        self
-    }
-
-    /// Each earner's weekly amount.
-    pub fn amounts(mut self, range: RangeInclusive<i64>) -> Self {
-        self.amounts = range;
-        self
-    }
-
-    /// Weeks each earner works.
-    pub fn weeks(mut self, range: RangeInclusive<i64>) -> Self {
-        self.weeks = range;
-        self
-    }
+    earner_ranges!();
 
     /// Only `bank/mutex` (true) or only `bank/unsync` (false).
     pub fn mutex(mut self, with_mutex: bool) -> Self {
@@ -265,26 +303,14 @@ impl BankCases {
 
     /// The strategy, or an error naming a range the scenario cannot take.
     pub fn strategy(&self) -> Result<BoxedStrategy<Case>, Error> {
-        list_ranges("bank/mutex", "incomes", &self.amounts, &self.workers)?;
-        int_range("bank/mutex", "weeks", &self.weeks)?;
+        self.earners.check("bank/mutex")?;
         let mutex = match self.mutex {
             Some(m) => Just(m).boxed(),
             None => any::<bool>().boxed(),
         };
-        Ok((
-            prop::collection::vec(self.amounts.clone(), self.workers.clone()),
-            self.weeks.clone(),
-            mutex,
-        )
-            .prop_map(|(incomes, weeks, mutex)| {
-                let name = if mutex { "bank/mutex" } else { "bank/unsync" };
-                case(
-                    name,
-                    &[
-                        format!("incomes={}", list_text(&incomes)),
-                        format!("weeks={weeks}"),
-                    ],
-                )
+        Ok((self.earners.strategy(), mutex)
+            .prop_map(|(settings, mutex)| {
+                case(if mutex { "bank/mutex" } else { "bank/unsync" }, &settings)
             })
             .boxed())
     }
@@ -333,9 +359,7 @@ impl MessageCases {
 /// Interest cases: incomes and weekly interest on one balance.
 #[derive(Clone, Debug)]
 pub struct InterestCases {
-    workers: RangeInclusive<usize>,
-    amounts: RangeInclusive<i64>,
-    weeks: RangeInclusive<i64>,
+    earners: Earners,
     rate: RangeInclusive<i64>,
     only: Option<&'static str>,
 }
@@ -346,32 +370,18 @@ const INTEREST: &[&str] = &["interest/mutex", "interest/ordered"];
 /// 0 to 100 percent, mutex-only or ordered.
 pub fn interest() -> InterestCases {
     InterestCases {
-        workers: 1..=4,
-        amounts: 0..=1000,
-        weeks: 1..=3,
+        earners: Earners {
+            workers: 1..=4,
+            amounts: 0..=1000,
+            weeks: 1..=3,
+        },
         rate: 0..=100,
         only: None,
     }
 }
 
 impl InterestCases {
-    /// How many earners.
-    pub fn workers(mut self, range: RangeInclusive<usize>) -> Self {
-        self.workers = range;
-        self
-    }
-
-    /// Each earner's weekly amount.
-    pub fn amounts(mut self, range: RangeInclusive<i64>) -> Self {
-        self.amounts = range;
-        self
-    }
-
-    /// Weeks.
-    pub fn weeks(mut self, range: RangeInclusive<i64>) -> Self {
-        self.weeks = range;
-        self
-    }
+    earner_ranges!();
 
     /// Weekly interest in percent.
     pub fn rate(mut self, range: RangeInclusive<i64>) -> Self {
@@ -388,24 +398,16 @@ impl InterestCases {
     /// The strategy, or an error naming a range the scenario cannot take.
     pub fn strategy(&self) -> Result<BoxedStrategy<Case>, Error> {
         let names = variants("interest", INTEREST, self.only)?;
-        list_ranges("interest/mutex", "incomes", &self.amounts, &self.workers)?;
-        int_range("interest/mutex", "weeks", &self.weeks)?;
+        self.earners.check("interest/mutex")?;
         int_range("interest/mutex", "rate", &self.rate)?;
         Ok((
             prop::sample::select(names),
-            prop::collection::vec(self.amounts.clone(), self.workers.clone()),
-            self.weeks.clone(),
+            self.earners.strategy(),
             self.rate.clone(),
         )
-            .prop_map(|(name, incomes, weeks, rate)| {
-                case(
-                    name,
-                    &[
-                        format!("incomes={}", list_text(&incomes)),
-                        format!("weeks={weeks}"),
-                        format!("rate={rate}"),
-                    ],
-                )
+            .prop_map(|(name, mut settings, rate)| {
+                settings.push(format!("rate={rate}"));
+                case(name, &settings)
             })
             .boxed())
     }
@@ -414,57 +416,31 @@ impl InterestCases {
 /// Wait-group cases: `main` reading the balance without `wg.Wait()`.
 #[derive(Clone, Debug)]
 pub struct WaitGroupCases {
-    workers: RangeInclusive<usize>,
-    amounts: RangeInclusive<i64>,
-    weeks: RangeInclusive<i64>,
+    earners: Earners,
 }
 
 /// Wait-group cases: 1 to 4 earners, amounts 0 to 1,000, 1 to 3 weeks.
 pub fn waitgroup() -> WaitGroupCases {
     WaitGroupCases {
-        workers: 1..=4,
-        amounts: 0..=1000,
-        weeks: 1..=3,
+        earners: Earners {
+            workers: 1..=4,
+            amounts: 0..=1000,
+            weeks: 1..=3,
+        },
     }
 }
 
 impl WaitGroupCases {
-    /// How many earners.
-    pub fn workers(mut self, range: RangeInclusive<usize>) -> Self {
-        self.workers = range;
-        self
-    }
-
-    /// Each earner's weekly amount.
-    pub fn amounts(mut self, range: RangeInclusive<i64>) -> Self {
-        self.amounts = range;
-        self
-    }
-
-    /// Weeks.
-    pub fn weeks(mut self, range: RangeInclusive<i64>) -> Self {
-        self.weeks = range;
-        self
-    }
+    earner_ranges!();
 
     /// The strategy, or an error naming a range the scenario cannot take.
     pub fn strategy(&self) -> Result<BoxedStrategy<Case>, Error> {
         let name = "waitgroup/missing-wait";
-        list_ranges(name, "incomes", &self.amounts, &self.workers)?;
-        int_range(name, "weeks", &self.weeks)?;
-        Ok((
-            prop::collection::vec(self.amounts.clone(), self.workers.clone()),
-            self.weeks.clone(),
-        )
-            .prop_map(move |(incomes, weeks)| {
-                case(
-                    name,
-                    &[
-                        format!("incomes={}", list_text(&incomes)),
-                        format!("weeks={weeks}"),
-                    ],
-                )
-            })
+        self.earners.check(name)?;
+        Ok(self
+            .earners
+            .strategy()
+            .prop_map(move |settings| case(name, &settings))
             .boxed())
     }
 }
