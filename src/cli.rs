@@ -6,11 +6,11 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use interleave::backend::{BackendKind, Backends, ShuttleScheduler, replay_shuttle};
+use interleave::backend::{BackendKind, Backends, ShuttleScheduler};
 use interleave::catalog::{self, Entry, Params};
 use interleave::check::{ReplayToken, TokenSchedule};
 use interleave::report::{human, json};
-use interleave::{Error, ErrorKind, ExploreConfig, replay};
+use interleave::{Error, ErrorKind, ExploreConfig};
 
 /// Exhaustively explores the interleavings of concurrency scenarios: shows
 /// the interleaving that loses an update, proves the fix in every
@@ -514,15 +514,9 @@ fn replay_token(text: &str, format: Format, out: &mut impl Write) -> Result<Exit
     let (entry, params, scenario) = catalog::resolve(&token)?;
     let in_context =
         |e: Error| Error::new(e.kind(), format!("replay token for `{}`: {e}", entry.name));
-    let (run, how) = match &token.schedule {
-        TokenSchedule::Threads(schedule) => {
-            (replay(&scenario, schedule).map_err(in_context)?, None)
-        }
-        TokenSchedule::Shuttle(encoded) => (
-            replay_shuttle(&scenario, encoded).map_err(in_context)?,
-            Some("through shuttle, its scheduler following the recorded schedule"),
-        ),
-    };
+    let run = token.schedule.replay(&scenario).map_err(in_context)?;
+    let how = matches!(token.schedule, TokenSchedule::Shuttle(_))
+        .then_some("through shuttle, its scheduler following the recorded schedule");
     match format {
         Format::Human => {
             if let Some(how) = how {

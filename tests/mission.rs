@@ -53,22 +53,11 @@ fn pct() -> Backends {
     b
 }
 
-/// `cases` cases, failures saved to `proptest-regressions/mission.txt`
-/// (replayed first on every run; commit the file).
+mod common;
+
+/// `cases` cases, failures saved to `proptest-regressions/mission.txt`.
 fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        // PROPTEST_CASES raises (or lowers) every count for a longer run.
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(cases),
-        failure_persistence: Some(Box::new(
-            proptest::test_runner::FileFailurePersistence::Direct(
-                "proptest-regressions/mission.txt",
-            ),
-        )),
-        ..ProptestConfig::default()
-    }
+    common::proptest_config("proptest-regressions/mission.txt", cases)
 }
 
 proptest! {

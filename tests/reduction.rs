@@ -192,21 +192,8 @@ fn kind(s: &Status) -> &'static str {
     }
 }
 
-/// `cases` cases, failures saved to `proptest-regressions/<file>.txt`
-/// (replayed first on every run; commit the file).
-fn config(file: &'static str, cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        // PROPTEST_CASES raises (or lowers) every count for a longer run.
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(cases),
-        failure_persistence: Some(Box::new(
-            proptest::test_runner::FileFailurePersistence::Direct(file),
-        )),
-        ..ProptestConfig::default()
-    }
-}
+mod common;
+use common::proptest_config as config;
 
 proptest! {
     #![proptest_config(config("proptest-regressions/reduction.txt", 300))]

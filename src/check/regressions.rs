@@ -5,11 +5,9 @@
 
 use std::fmt;
 
-use super::token::{ReplayToken, TokenSchedule};
-use crate::backend::replay_shuttle;
+use super::token::ReplayToken;
 use crate::catalog;
 use crate::error::{Error, ErrorKind};
-use crate::explore::replay;
 
 /// One line of a token regression file:
 /// `<replay token> => <property it breaks>`.
@@ -35,11 +33,7 @@ impl Regression {
     pub fn reproduce(&self) -> Result<(), Error> {
         let context = |e: Error| Error::new(e.kind(), format!("{}: {e}", self.at));
         let (_, _, scenario) = catalog::resolve(&self.token).map_err(context)?;
-        let run = match &self.token.schedule {
-            TokenSchedule::Threads(s) => replay(&scenario, s),
-            TokenSchedule::Shuttle(s) => replay_shuttle(&scenario, s),
-        }
-        .map_err(context)?;
+        let run = self.token.schedule.replay(&scenario).map_err(context)?;
         if run
             .findings
             .iter()

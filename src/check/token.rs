@@ -5,7 +5,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::{Error, ErrorKind};
-use crate::explore::Schedule;
+use crate::explore::{Replay, Schedule};
+use crate::model::Scenario;
 
 /// The token format this build writes and reads.
 pub const TOKEN_VERSION: &str = "v1";
@@ -19,6 +20,17 @@ pub enum TokenSchedule {
     /// A shuttle schedule, `shuttle-<seed>-<task steps>`, replayed by
     /// shuttle, its engine following the schedule step by step.
     Shuttle(String),
+}
+
+impl TokenSchedule {
+    /// Re-runs the schedule on `scenario`: thread choices through the
+    /// explorer's replay, a shuttle schedule through shuttle itself.
+    pub fn replay(&self, scenario: &Scenario) -> Result<Replay, Error> {
+        match self {
+            TokenSchedule::Threads(schedule) => crate::explore::replay(scenario, schedule),
+            TokenSchedule::Shuttle(encoded) => crate::backend::replay_shuttle(scenario, encoded),
+        }
+    }
 }
 
 impl fmt::Display for TokenSchedule {
