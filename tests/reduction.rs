@@ -277,3 +277,67 @@ proptest! {
         }
     }
 }
+
+/// The search runs a lone `wg.Done()` early only while no other thread can
+/// still empty the counter. Here `second` can call `Done` twice and then set
+/// `x`; had `first`'s `Done` been run as soon as `second` had called once,
+/// `second`'s next `Done` would always fail, and the state where `x` is 5
+/// (an invariant breaks there) would never be reached.
+#[test]
+fn an_early_done_waits_while_another_thread_could_empty_the_counter() {
+    let mut s = ScenarioBuilder::new("two dones");
+    let x = s.var("x", 0);
+    let wg = s.wait_group("wg", 2);
+    let mut first = ProgramBuilder::new("first");
+    first.done(wg);
+    s.thread(first.build());
+    let mut second = ProgramBuilder::new("second");
+    second.done(wg).done(wg).store(x, 5);
+    s.thread(second.build());
+    s.always("x is never 5", move |v| {
+        if v.var(x) == 5 {
+            Err("x is 5".to_string())
+        } else {
+            Ok(())
+        }
+    });
+    let scenario = s.build().unwrap();
+    let exhaust = ExploreConfig::default().stop(Stop::Exhaust);
+    for reduction in [true, false] {
+        let e = explore(&scenario, &exhaust.clone().reduction(reduction));
+        let broken = violated_set(&e);
+        assert!(
+            broken.contains(&"x is never 5".to_string()),
+            "reduction {reduction}: {broken:?}"
+        );
+    }
+}
+
+/// Where the counter cannot reach zero without it, a `Done` runs as soon as
+/// it is pending: the earner that finishes first leaves the state space, so
+/// only states where both earners wait at the lock are stored.
+#[test]
+fn an_early_done_stores_no_state_where_it_waits() {
+    let mut s = ScenarioBuilder::new("early done");
+    let x = s.var("x", 0);
+    let m = s.mutex("m");
+    let wg = s.wait_group("wg", 2);
+    for name in ["a", "b"] {
+        let mut p = ProgramBuilder::new(name);
+        p.repeat("i", 2, |p, _| {
+            p.lock(m).store(x, 1).unlock(m);
+        });
+        p.done(wg);
+        s.thread(p.build());
+    }
+    let mut main = ProgramBuilder::new("main");
+    main.wait(wg);
+    s.thread(main.build());
+    let scenario = s.build().unwrap();
+    let exhaust = ExploreConfig::default().stop(Stop::Exhaust);
+    let reduced = explore(&scenario, &exhaust.clone().reduction(true));
+    let full = explore(&scenario, &exhaust.reduction(false));
+    assert_eq!(reduced.outcomes, full.outcomes);
+    // Each earner at the lock of round 1 or 2 (2 x 2), and the final state.
+    assert_eq!(reduced.stats.states, 5);
+}

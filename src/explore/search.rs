@@ -8,9 +8,10 @@
 //! The reduction: a state in which exactly one thread can move (every other
 //! thread is blocked, say at a lock someone holds, or has exited) has a single
 //! successor, so the search follows such chains without storing their states,
-//! checking every `Always` invariant on the way. Every reachable state is
-//! still visited, so every verdict and outcome set is the unreduced one; only
-//! fewer states are stored.
+//! checking every `Always` invariant on the way. A chain also takes a quiet
+//! `wg.Done()` as soon as it is pending where that cannot hide a state that
+//! matters ([`Sim::eager_done`]). Every verdict and outcome set is the
+//! unreduced one; only fewer states are stored.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
@@ -20,10 +21,10 @@ use serde::Serialize;
 use super::config::{Bound, Completion, ExploreConfig, Stop};
 use super::replay::replay;
 use super::schedule::Schedule;
-use super::sim::{Sim, SimState, Terminal};
+use super::sim::{Sim, SimState, Terminal, thread_of};
 use super::store::{Insert, StateStore};
 use crate::check::{Counterexample, Property, PropertyResult, Status};
-use crate::model::{Fault, Outcome, Scenario, Scope};
+use crate::model::{Fault, Op, Outcome, Scenario, Scope};
 
 /// Longest chain followed without storing a state: the guard against a
 /// thread that loops alone forever.
@@ -312,13 +313,22 @@ impl<'a> Search<'a> {
         loop {
             // Stored states keep only whether 0, 1 or 2+ threads can move.
             self.sim.enabled_up_to(next, 2, enabled);
-            if !(self.config.reduction && enabled.len() == 1 && chain.len() < CHAIN_CAP) {
+            if chain.len() >= CHAIN_CAP {
                 break;
             }
+            let Some(u) = forced_choice(&self.sim, self.config, next, enabled) else {
+                break;
+            };
             if let Some((i, message)) = self.sim.failing_invariant(next, Scope::Always) {
                 self.record_invariant(i, message, Some(index), chain);
             }
-            let u = enabled[0];
+            if enabled.len() >= 2 && !self.found.contains_key(&Property::NoDataRace) {
+                // An eager `Done` passes over a state where others can move.
+                if let Some((var, a, b)) = self.sim.race(next) {
+                    let (message, _) = self.sim.race_finding(next, var, a, b);
+                    self.record(Property::NoDataRace, message, Some(index), chain);
+                }
+            }
             chain.push(u);
             if let Err((who, fault)) = self.sim.step(next, u) {
                 self.record_fault(who, fault, Some(index), chain);
@@ -441,13 +451,15 @@ impl<'a> Search<'a> {
             sim.step(&mut st, t).expect("a stored path does not fault");
             schedule.push(t);
             loop {
-                sim.enabled_threads(&st, &mut enabled);
-                if !(self.config.reduction && enabled.len() == 1 && len < CHAIN_CAP) {
+                sim.enabled_up_to(&st, 2, &mut enabled);
+                if len >= CHAIN_CAP {
                     break;
                 }
-                sim.step(&mut st, enabled[0])
-                    .expect("a stored path does not fault");
-                schedule.push(enabled[0]);
+                let Some(u) = forced_choice(sim, self.config, &st, &enabled) else {
+                    break;
+                };
+                sim.step(&mut st, u).expect("a stored path does not fault");
+                schedule.push(u);
                 len += 1;
             }
         }
@@ -507,7 +519,57 @@ impl<'a> Search<'a> {
     }
 }
 
-fn counterexample(sc: &Scenario, property: Property, found: Found) -> Counterexample {
+/// The step a chain takes from `st` without storing it, if any: the only
+/// thread that can move, or an eager `wg.Done()` (see [`Sim::eager_done`]).
+/// `enabled` holds the first two choices that can be taken in `st`.
+fn forced_choice(sim: &Sim, config: &ExploreConfig, st: &SimState, enabled: &[u16]) -> Option<u16> {
+    if !config.reduction {
+        return None;
+    }
+    match enabled {
+        [only] => Some(*only),
+        [_, _, ..] => sim.eager_done(st),
+        [] => None,
+    }
+}
+
+/// Drops the `wg.Done()` steps a counterexample does not need. The search
+/// runs a quiet `Done` as soon as it may (see [`Sim::eager_done`]), so a
+/// schedule it finds can carry one that the violation does not depend on;
+/// each is dropped when the schedule without it still replays to the same
+/// property broken, so the trace shown is as short as the unreduced
+/// search's.
+fn without_needless_dones(sc: &Scenario, property: &Property, found: &mut Found) {
+    if *property == Property::Deterministic {
+        return; // shown by two executions, not by one replay
+    }
+    let sim = Sim::new(sc);
+    let Ok(mut st) = sim.initial() else { return };
+    let mut dones = Vec::new();
+    for (i, &c) in found.schedule.iter().enumerate() {
+        if matches!(st.pending[thread_of(c)], Op::WgDone(_)) {
+            dones.push(i);
+        }
+        if sim.step(&mut st, c).is_err() {
+            break;
+        }
+    }
+    for i in dones.into_iter().rev() {
+        let mut shorter = found.schedule.clone();
+        shorter.remove(i);
+        let Ok(run) = replay(sc, &Schedule::from_indices(&shorter)) else {
+            continue;
+        };
+        if let Some(f) = run.findings.iter().find(|f| f.property == *property) {
+            shorter.truncate(f.after_step);
+            found.schedule = shorter;
+            found.message.clone_from(&f.message);
+        }
+    }
+}
+
+fn counterexample(sc: &Scenario, property: Property, mut found: Found) -> Counterexample {
+    without_needless_dones(sc, &property, &mut found);
     let schedule = Schedule::from_indices(&found.schedule);
     let run = replay(sc, &schedule).expect("a schedule the search found replays");
     debug_assert!(

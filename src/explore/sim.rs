@@ -289,6 +289,48 @@ impl<'a> Sim<'a> {
         self.enabled_up_to(st, usize::MAX, out);
     }
 
+    /// A thread whose pending `wg.Done()` may run before anything else
+    /// without losing a reachable state that matters: the one step of a
+    /// persistent set (Godefroid's partial-order reduction).
+    ///
+    /// It holds when the `Done` is quiet (no local statement follows it, so
+    /// it changes only the counter and the thread's position, which no
+    /// invariant can read) and the other threads can call `Done` at most
+    /// `c - 1` more times between them, where `c` is the counter, and nobody
+    /// can still `Add`. Then, until this `Done` runs, the counter stays at 1
+    /// or more, so no `Wait` is released, no `Done` fails (this one
+    /// included), and every other step commutes with it: whatever the other
+    /// threads do first, running the `Done` first reaches the same states
+    /// after.
+    pub fn eager_done(&self, st: &SimState) -> Option<Choice> {
+        let layout = &self.sc.layout;
+        'threads: for t in 0..st.pending.len() {
+            let Op::WgDone(g) = st.pending[t] else {
+                continue;
+            };
+            let slot = &st.words[self.slot_range(t)];
+            if self.sc.threads[t].behaviour.quiet_done(slot) != Some(g) {
+                continue;
+            }
+            let counter = st.words[layout.wg_base + g.index()];
+            let mut others: i64 = 0;
+            for u in (0..st.pending.len()).filter(|&u| u != t) {
+                if st.pending[u] == Op::Exit {
+                    continue;
+                }
+                let slot = &st.words[self.slot_range(u)];
+                match self.sc.threads[u].behaviour.done_budget(slot, g) {
+                    Some(b) => others += i64::from(b),
+                    None => continue 'threads,
+                }
+            }
+            if others < counter {
+                return Some(t as Choice);
+            }
+        }
+        None
+    }
+
     /// The first `limit` choices that can be taken: enough to tell a chain
     /// (exactly one), a branching state (two or more) and an end (none).
     pub fn enabled_up_to(&self, st: &SimState, limit: usize, out: &mut Vec<Choice>) {

@@ -8,7 +8,7 @@ use std::hash::Hash;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Mutex, Once};
 
-use super::ids::ChanId;
+use super::ids::{ChanId, WaitGroupId};
 use super::op::{Op, OpResult};
 use super::scenario::Names;
 
@@ -126,6 +126,17 @@ pub(crate) trait Behaviour: Send + Sync {
     /// The source text of case `case` of the pending select.
     fn case_line(&self, slot: &[i64], _case: Option<u16>, names: &Names) -> String {
         self.code_line(slot, names)
+    }
+    /// The wait group whose `Done` the pending operation is, when nothing
+    /// local runs after it (no register changes, nothing can fail); such a
+    /// step is invisible to invariants, which the explorer exploits.
+    fn quiet_done(&self, _slot: &[i64]) -> Option<WaitGroupId> {
+        None
+    }
+    /// The most `Done` calls on `wg` the thread can still make, or `None`
+    /// when that is unbounded or unknown (hand-written machines).
+    fn done_budget(&self, _slot: &[i64], _wg: WaitGroupId) -> Option<u32> {
+        None
     }
     fn as_any(&self) -> &dyn Any;
 }

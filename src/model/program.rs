@@ -9,6 +9,8 @@ use super::machine::{Behaviour, Fault, FaultKind, SelectCase};
 use super::op::{Op, OpResult, SelectOp};
 use super::scenario::Names;
 
+mod flow;
+
 /// How many local instructions one step may run before the thread is judged
 /// to loop forever without touching shared state.
 const LOCAL_STEP_LIMIT: u32 = 1_000_000;
@@ -567,13 +569,30 @@ impl ProgramBuilder {
             self.name,
             self.regs.len()
         );
-        let live = liveness(&self.instrs, &self.regs);
+        let live = flow::liveness(&self.instrs, &self.regs);
+        let quiet = flow::quiet_after(&self.instrs);
+        let mut groups: Vec<WaitGroupId> = self
+            .instrs
+            .iter()
+            .filter_map(|i| match i {
+                Instr::WgAdd { wg, .. } | Instr::WgDone(wg) => Some(*wg),
+                _ => None,
+            })
+            .collect();
+        groups.sort();
+        groups.dedup();
+        let done_budgets = groups
+            .into_iter()
+            .map(|wg| (wg, flow::done_budget(&self.instrs, wg)))
+            .collect();
         Program {
             name: self.name,
             names: self.regs.iter().map(|r| r.name.clone()).collect(),
             instrs: self.instrs,
             code: self.code,
             live,
+            quiet,
+            done_budgets,
         }
     }
 }
@@ -586,58 +605,6 @@ fn recv_text_named(dst: Option<String>, ok: Option<String>, chan: &str) -> Strin
     }
 }
 
-/// Registers live at each instruction (plus one entry for the exit), as bit
-/// masks; ghosts are live everywhere.
-fn liveness(instrs: &[Instr], regs: &[RegDecl]) -> Vec<u64> {
-    let ghosts = regs
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.ghost)
-        .fold(0u64, |m, (i, _)| m | 1 << i);
-    let n = instrs.len();
-    let mut live = vec![ghosts; n + 1];
-    let mut reads = Vec::new();
-    loop {
-        let mut changed = false;
-        for pc in (0..n).rev() {
-            let out = match &instrs[pc] {
-                Instr::Jump(t) => live[*t],
-                Instr::JumpUnless { target, .. } => live[pc + 1] | live[*target],
-                // Each case writes its own registers, then runs its body.
-                Instr::Select { cases, default } => {
-                    let mut out = default.map_or(0, |d| live[d]);
-                    for case in cases {
-                        let mut m = live[case.target];
-                        for w in case.writes().into_iter().flatten() {
-                            m &= !(1 << w.index());
-                        }
-                        out |= m;
-                    }
-                    out
-                }
-                _ => live[pc + 1],
-            };
-            let mut mask = out;
-            for w in instrs[pc].writes().into_iter().flatten() {
-                mask &= !(1 << w.index());
-            }
-            reads.clear();
-            instrs[pc].reads(&mut reads);
-            for r in &reads {
-                mask |= 1 << r.index();
-            }
-            mask |= ghosts;
-            if mask != live[pc] {
-                live[pc] = mask;
-                changed = true;
-            }
-        }
-        if !changed {
-            return live;
-        }
-    }
-}
-
 /// A compiled thread program: straight-line Go-like code with loops and
 /// conditions, run as a state machine of a program counter and registers.
 #[derive(Clone, Debug)]
@@ -647,6 +614,11 @@ pub struct Program {
     instrs: Vec<Instr>,
     code: Vec<Option<String>>,
     live: Vec<u64>,
+    /// Per instruction: no local statement runs after it.
+    quiet: Vec<bool>,
+    /// Per wait group the program signals: the most `Done` calls left, per
+    /// instruction.
+    done_budgets: Vec<(WaitGroupId, Vec<u32>)>,
 }
 
 impl Program {
@@ -791,6 +763,22 @@ impl Program {
 impl Behaviour for Program {
     fn width(&self) -> usize {
         1 + self.names.len()
+    }
+
+    fn quiet_done(&self, slot: &[i64]) -> Option<WaitGroupId> {
+        let pc = slot[0] as usize;
+        match self.instrs.get(pc) {
+            Some(Instr::WgDone(wg)) if self.quiet[pc] => Some(*wg),
+            _ => None,
+        }
+    }
+
+    fn done_budget(&self, slot: &[i64], wg: WaitGroupId) -> Option<u32> {
+        let pc = (slot[0] as usize).min(self.instrs.len());
+        match self.done_budgets.iter().find(|(g, _)| *g == wg) {
+            None => Some(0),
+            Some((_, budget)) => Some(budget[pc]).filter(|&b| b != flow::UNBOUNDED),
+        }
     }
 
     fn start(&self, slot: &mut [i64]) -> Result<(), Fault> {

@@ -1,0 +1,202 @@
+//! Control-flow facts about a program, computed once when it is built: which
+//! registers are live where, which instructions run no local statement after
+//! them, and how often a wait group can still be signalled.
+
+use super::{Instr, RegDecl};
+use crate::model::ids::WaitGroupId;
+
+/// A budget without a bound: a loop may call `Done` again and again, or an
+/// `Add` (whose delta may be anything) is still reachable.
+pub(super) const UNBOUNDED: u32 = u32::MAX;
+
+/// Where control can go after instruction `pc`; `instrs.len()` is the exit.
+fn successors(instrs: &[Instr], pc: usize, out: &mut Vec<usize>) {
+    out.clear();
+    match &instrs[pc] {
+        Instr::Jump(t) => out.push(*t),
+        Instr::JumpUnless { target, .. } => out.extend([pc + 1, *target]),
+        Instr::Select { cases, default } => {
+            out.extend(cases.iter().map(|c| c.target));
+            out.extend(*default);
+        }
+        _ => out.push(pc + 1),
+    }
+}
+
+/// Registers live at each instruction (plus one entry for the exit), as bit
+/// masks; ghosts are live everywhere.
+pub(super) fn liveness(instrs: &[Instr], regs: &[RegDecl]) -> Vec<u64> {
+    let ghosts = regs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.ghost)
+        .fold(0u64, |m, (i, _)| m | 1 << i);
+    let n = instrs.len();
+    let mut live = vec![ghosts; n + 1];
+    let mut reads = Vec::new();
+    loop {
+        let mut changed = false;
+        for pc in (0..n).rev() {
+            let out = match &instrs[pc] {
+                Instr::Jump(t) => live[*t],
+                Instr::JumpUnless { target, .. } => live[pc + 1] | live[*target],
+                // Each case writes its own registers, then runs its body.
+                Instr::Select { cases, default } => {
+                    let mut out = default.map_or(0, |d| live[d]);
+                    for case in cases {
+                        let mut m = live[case.target];
+                        for w in case.writes().into_iter().flatten() {
+                            m &= !(1 << w.index());
+                        }
+                        out |= m;
+                    }
+                    out
+                }
+                _ => live[pc + 1],
+            };
+            let mut mask = out;
+            for w in instrs[pc].writes().into_iter().flatten() {
+                mask &= !(1 << w.index());
+            }
+            reads.clear();
+            instrs[pc].reads(&mut reads);
+            for r in &reads {
+                mask |= 1 << r.index();
+            }
+            mask |= ghosts;
+            if mask != live[pc] {
+                live[pc] = mask;
+                changed = true;
+            }
+        }
+        if !changed {
+            return live;
+        }
+    }
+}
+
+/// Per instruction: whether, once it has run, the thread rests at its next
+/// shared instruction (or its end) without running a local statement, which
+/// could write a register or fail.
+pub(super) fn quiet_after(instrs: &[Instr]) -> Vec<bool> {
+    (0..instrs.len())
+        .map(|pc| {
+            let mut next = pc + 1;
+            // At most one visit per instruction: more is a loop of jumps.
+            for _ in 0..=instrs.len() {
+                match instrs.get(next) {
+                    Some(Instr::Jump(t)) => next = *t,
+                    Some(instr) => return instr.is_shared(),
+                    None => return true,
+                }
+            }
+            false
+        })
+        .collect()
+}
+
+/// Per instruction (plus the exit): the most `wg.Done()` calls the thread
+/// can still make from there, the instruction itself included, or
+/// [`UNBOUNDED`].
+pub(super) fn done_budget(instrs: &[Instr], wg: WaitGroupId) -> Vec<u32> {
+    let is_done = |i: &Instr| matches!(i, Instr::WgDone(g) if *g == wg);
+    let dones = instrs.iter().filter(|i| is_done(i)).count() as u32;
+    let n = instrs.len();
+    let mut budget = vec![0u32; n + 1];
+    for (pc, instr) in instrs.iter().enumerate() {
+        if matches!(instr, Instr::WgAdd { wg: g, .. } if *g == wg) {
+            budget[pc] = UNBOUNDED;
+        }
+    }
+    let mut next = Vec::new();
+    // The least fixed point of "own call + the most after it", found by
+    // raising the counts until nothing changes; a count above the number of
+    // `Done` statements means a path repeats one, so it can repeat forever.
+    loop {
+        let mut changed = false;
+        for pc in (0..n).rev() {
+            successors(instrs, pc, &mut next);
+            let after = next.iter().map(|&s| budget[s]).max().unwrap_or(0);
+            let mut b = after.saturating_add(u32::from(is_done(&instrs[pc])));
+            if b > dones {
+                b = UNBOUNDED;
+            }
+            if b > budget[pc] {
+                budget[pc] = b;
+                changed = true;
+            }
+        }
+        if !changed {
+            return budget;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::machine::Behaviour;
+    use crate::model::{ProgramBuilder, VarId};
+
+    const WG: WaitGroupId = WaitGroupId(0);
+
+    fn budget_at_start(p: &crate::model::Program) -> Option<u32> {
+        let mut slot = vec![0; p.width()];
+        p.start(&mut slot).unwrap();
+        p.done_budget(&slot, WG)
+    }
+
+    #[test]
+    fn a_done_budget_counts_the_most_calls_on_any_path() {
+        let mut b = ProgramBuilder::new("w");
+        let r = b.local("r");
+        b.load(r, VarId(0));
+        b.if_else(
+            r,
+            |b| {
+                b.done(WG).done(WG);
+            },
+            |b| {
+                b.done(WG);
+            },
+        );
+        b.done(WG);
+        assert_eq!(budget_at_start(&b.build()), Some(3));
+    }
+
+    #[test]
+    fn a_done_in_a_loop_or_a_reachable_add_has_no_budget() {
+        let mut looping = ProgramBuilder::new("w");
+        looping.repeat("i", 2, |b, _| {
+            b.done(WG);
+        });
+        assert_eq!(budget_at_start(&looping.build()), None);
+
+        let mut adding = ProgramBuilder::new("w");
+        adding.done(WG).add(WG, 1);
+        assert_eq!(budget_at_start(&adding.build()), None);
+
+        // A loop without a `Done` in it is bounded.
+        let mut quiet_loop = ProgramBuilder::new("w");
+        quiet_loop.repeat("i", 3, |b, _| {
+            b.store(VarId(0), 1);
+        });
+        quiet_loop.done(WG);
+        assert_eq!(budget_at_start(&quiet_loop.build()), Some(1));
+    }
+
+    #[test]
+    fn a_done_followed_by_local_code_is_not_quiet() {
+        let mut b = ProgramBuilder::new("w");
+        let g = b.ghost("g");
+        b.done(WG);
+        b.set(g, 1);
+        b.done(WG);
+        let p = b.build();
+        let mut slot = vec![0; p.width()];
+        p.start(&mut slot).unwrap();
+        assert_eq!(p.quiet_done(&slot), None, "a ghost is written after it");
+        p.resume(&mut slot, crate::model::OpResult::Done).unwrap();
+        assert_eq!(p.quiet_done(&slot), Some(WG), "the last statement");
+    }
+}
