@@ -192,12 +192,37 @@ macro_rules! hand_written_bank {
 hand_written_bank!(hand_written_shuttle, shuttle);
 hand_written_bank!(hand_written_loom, loom);
 
+/// Rounds of each side of a comparison.
+const ROUNDS: usize = 5;
+
+/// Times `ours` and `theirs` in turns, `ROUNDS` times each, and returns the
+/// median seconds of each: on a shared machine a single timing moves by
+/// tens of percent, and taking turns exposes both sides to the same load.
+fn alternating_medians(
+    mut ours: impl FnMut() -> Result<(), Failure>,
+    mut theirs: impl FnMut(),
+) -> Result<(f64, f64), Failure> {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let started = std::time::Instant::now();
+        ours()?;
+        a.push(started.elapsed().as_secs_f64());
+        let started = std::time::Instant::now();
+        theirs();
+        b.push(started.elapsed().as_secs_f64());
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    Ok((median(a), median(b)))
+}
+
 /// `interleave bench --backends`: the interpreter on shuttle and loom
 /// against hand-written tests of the same bank, in one run.
 pub fn backends(out: &mut impl Write) -> Result<ExitCode, Failure> {
     use interleave::backend::{self, BackendKind, Backends, ShuttleScheduler};
     use shuttle::scheduler::PctScheduler;
-    use std::time::Instant;
 
     let entry = catalog::find("bank/mutex")?;
     writeln!(
@@ -208,6 +233,10 @@ pub fn backends(out: &mut impl Write) -> Result<ExitCode, Failure> {
         out,
         "{:<8} {:<26} {:>11} {:>12} {:>14}  ratio",
         "backend", "size", "executions", "seconds", "executions/s"
+    )?;
+    writeln!(
+        out,
+        "(seconds: the median of {ROUNDS} rounds, the two sides taking turns)"
     )?;
     // shuttle, PCT depth 3, seed 0, at the seed's size and a small one.
     for (incomes, weeks, iterations) in [
@@ -230,17 +259,22 @@ pub fn backends(out: &mut impl Write) -> Result<ExitCode, Failure> {
         let mut b = Backends::default();
         b.shuttle.scheduler = ShuttleScheduler::Pct { depth: 3 };
         b.shuttle.iterations = iterations;
-        let started = Instant::now();
-        let e = backend::run(BackendKind::Shuttle, &scenario, &b)?;
-        let ours = started.elapsed().as_secs_f64();
-        let started = Instant::now();
-        let (inc, w) = (incomes.clone(), weeks);
-        let mut config = shuttle::Config::new();
-        config.silence_warnings = true;
-        shuttle::Runner::new(PctScheduler::new_from_seed(0, 3, iterations), config)
-            .run(move || hand_written_shuttle(&inc, w));
-        let hand = started.elapsed().as_secs_f64();
-        let n = e.stats.executions as f64;
+        let mut executions = 0;
+        let (ours, hand) = alternating_medians(
+            || {
+                let e = backend::run(BackendKind::Shuttle, &scenario, &b)?;
+                executions = e.stats.executions;
+                Ok(())
+            },
+            || {
+                let (inc, w) = (incomes.clone(), weeks);
+                let mut config = shuttle::Config::new();
+                config.silence_warnings = true;
+                shuttle::Runner::new(PctScheduler::new_from_seed(0, 3, iterations), config)
+                    .run(move || hand_written_shuttle(&inc, w));
+            },
+        )?;
+        let n = executions as f64;
         writeln!(
             out,
             "{:<8} {:<26} {:>11} {:>12.3} {:>14.0}",
@@ -267,35 +301,40 @@ pub fn backends(out: &mut impl Write) -> Result<ExitCode, Failure> {
     let scenario = entry.build(&params)?;
     let mut b = Backends::default();
     b.loom.max_duration = Some(Duration::from_secs(600));
-    let started = Instant::now();
-    let e = backend::run(BackendKind::Loom, &scenario, &b)?;
-    let ours = started.elapsed().as_secs_f64();
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let started = Instant::now();
-    {
-        let counter = counter.clone();
-        let mut builder = loom::model::Builder::new();
-        builder.max_duration = None;
-        builder.max_permutations = None;
-        builder.preemption_bound = None;
-        builder.checkpoint_file = None;
-        builder.log = false;
-        builder.location = false;
-        builder.check(move || {
-            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            hand_written_loom(&incomes, weeks);
-        });
-    }
-    let hand = started.elapsed().as_secs_f64();
+    let mut executions = 0;
+    let (ours, hand) = alternating_medians(
+        || {
+            let e = backend::run(BackendKind::Loom, &scenario, &b)?;
+            executions = e.stats.executions;
+            Ok(())
+        },
+        || {
+            let counter = counter.clone();
+            counter.store(0, std::sync::atomic::Ordering::Relaxed);
+            let incomes = incomes.clone();
+            let mut builder = loom::model::Builder::new();
+            builder.max_duration = None;
+            builder.max_permutations = None;
+            builder.preemption_bound = None;
+            builder.checkpoint_file = None;
+            builder.log = false;
+            builder.location = false;
+            builder.check(move || {
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                hand_written_loom(&incomes, weeks);
+            });
+        },
+    )?;
     let hand_n = counter.load(std::sync::atomic::Ordering::Relaxed);
     writeln!(
         out,
         "{:<8} {:<26} {:>11} {:>12.3} {:>14.0}",
         "loom",
         "2 x 1 interpreter",
-        e.stats.executions,
+        executions,
         ours,
-        e.stats.executions as f64 / ours
+        executions as f64 / ours
     )?;
     writeln!(
         out,

@@ -58,16 +58,19 @@ impl Aggregate {
     }
 
     pub fn add(&mut self, e: Execution) {
-        self.add_with(e, None);
+        self.add_with(e, || None);
     }
 
     /// Adds an execution with the backend's own replayable schedule of it.
-    pub fn add_with(&mut self, e: Execution, backend_schedule: Option<String>) {
+    ///
+    /// `backend_schedule` renders the backend's own form of the schedule; it
+    /// is called only when the execution is kept as a counterexample, since
+    /// most executions are not and rendering every one is costly.
+    pub fn add_with(&mut self, e: Execution, backend_schedule: impl Fn() -> Option<String>) {
         self.executions += 1;
         self.chose += u64::from(e.chose);
         self.steps += e.schedule.len() as u64;
         self.max_depth = self.max_depth.max(e.schedule.len() as u64);
-        let schedule = Schedule::from_indices(&e.schedule);
         for f in &e.run.findings {
             *self.frequency.entry(f.property.clone()).or_insert(0) += 1;
             // Keep the shortest counterexample any execution gave.
@@ -87,7 +90,7 @@ impl Aggregate {
                     steps: self.trace(&e.schedule[..f.after_step]),
                     pending: f.pending.clone(),
                     replay: None,
-                    backend_schedule: backend_schedule.clone(),
+                    backend_schedule: backend_schedule(),
                     backend_replay: None,
                 },
             );
@@ -96,7 +99,9 @@ impl Aggregate {
             let new = !self.outcomes.contains_key(&outcome);
             *self.outcomes.entry(outcome.clone()).or_insert(0) += 1;
             match &self.first_outcome {
-                None => self.first_outcome = Some((outcome, schedule)),
+                None => {
+                    self.first_outcome = Some((outcome, Schedule::from_indices(&e.schedule)));
+                }
                 Some((first, other)) if new && self.deterministic => {
                     let message = format!(
                         "more than one final outcome: {outcome} in the interleaving below, {first} in the interleaving {other}"
@@ -108,11 +113,11 @@ impl Aggregate {
                             Counterexample {
                                 property: Property::Deterministic,
                                 message,
-                                schedule,
+                                schedule: Schedule::from_indices(&e.schedule),
                                 steps,
                                 pending: Vec::new(),
                                 replay: None,
-                                backend_schedule: backend_schedule.clone(),
+                                backend_schedule: backend_schedule(),
                                 backend_replay: None,
                             },
                         );

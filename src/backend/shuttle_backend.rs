@@ -192,8 +192,12 @@ struct Recording {
 impl Recording {
     /// Adds the last execution, now that its schedule is complete.
     fn flush(&mut self) {
+        let mut longest = lock(&self.longest);
+        *longest = (*longest).max(self.current.len());
+        drop(longest);
         if let Some(execution) = lock(&self.finished).take() {
-            lock(&self.aggregate).add_with(execution, Some(encode(&self.current)));
+            let current = &self.current;
+            lock(&self.aggregate).add_with(execution, || Some(encode(current)));
         }
     }
 }
@@ -220,8 +224,6 @@ impl Scheduler for Recording {
     ) -> Option<TaskId> {
         let choice = self.inner.next_task(runnable, current, is_yielding)?;
         self.current.push_task(choice);
-        let mut longest = lock(&self.longest);
-        *longest = (*longest).max(self.current.len());
         Some(choice)
     }
 

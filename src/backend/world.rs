@@ -47,6 +47,8 @@ pub(crate) struct World {
     chose: bool,
     /// The thread that made the last step.
     last: Option<usize>,
+    /// The one thread that can move after the last step, if only one can.
+    only: Option<usize>,
 }
 
 /// One finished execution: the choice made at each step, and what it
@@ -151,6 +153,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
             waiting: vec![None; scenario.thread_count()],
             chose: false,
             last: None,
+            only: None,
         }),
         resources: (0..resources.max(1)).map(|_| R::resource()).collect(),
         threads: (0..scenario.thread_count())
@@ -207,10 +210,8 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
         // only one that can move, so the scheduler has no choice to make and
         // the step needs no scheduling point (the explorer's chain
         // reduction), on the backends where that is sound.
-        let alone = R::SKIP_FORCED_STEPS && !world.over && world.last == Some(t) && {
-            sim.enabled_up_to(&world.state, 2, &mut enabled);
-            enabled.len() == 1 && thread_of(enabled[0]) == t
-        };
+        let alone =
+            R::SKIP_FORCED_STEPS && !world.over && world.last == Some(t) && world.only == Some(t);
         if !alone {
             drop(world);
             R::touch(&shared.resources[r]);
@@ -257,13 +258,20 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
             Ok(()) => {
                 examine(&sim, &w.state, step, &mut w.run, &mut enabled);
                 w.over = enabled.is_empty();
+                w.only = match enabled[..] {
+                    [only] => Some(thread_of(only)),
+                    _ => None,
+                };
             }
         }
         // Wake the parked threads that can now move, or whose operation
         // changed under them (an unbuffered sender whose value was taken);
-        // all of them once the execution is over.
+        // all of them once the execution is over. A load, a store or a lock
+        // cannot do either: parked threads wait on mutexes, wait groups and
+        // channels, and taking a lock only ever blocks others.
         wake.clear();
-        for u in 0..w.waiting.len() {
+        let may_wake = w.over || !matches!(op, Op::Load(_) | Op::Store(..) | Op::Lock(_));
+        for u in (0..w.waiting.len()).filter(|_| may_wake) {
             if let Some(waited) = w.waiting[u]
                 && (w.over || w.state.pending[u] != waited || sim.enabled(&w.state, u))
             {
