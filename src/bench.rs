@@ -1,5 +1,5 @@
 //! `interleave bench`: exhaustive verification of bank/mutex at the seed's
-//! size, with the chain reduction on and off, each run in a child process
+//! size, with the reduction on and off, each run in a child process
 //! so that its peak memory is its own.
 
 use std::io::Write;

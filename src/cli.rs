@@ -66,7 +66,7 @@ struct CheckArgs {
     /// (none by default, except loom: 30s).
     #[arg(long, value_name = "DURATION")]
     timeout: Option<String>,
-    /// Store every state (no chain reduction); counterexamples are then
+    /// Store every state (no chains, no early `wg.Done()`); counterexamples are then
     /// shortest in steps.
     #[arg(long)]
     no_reduction: bool,
@@ -395,7 +395,7 @@ fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, Failure> {
             .iter()
             .map(|k| match k {
                 BackendKind::Explore if config.reduction => {
-                    "the explorer (breadth-first, chain reduction on)".to_string()
+                    "the explorer (breadth-first, reduction on)".to_string()
                 }
                 BackendKind::Explore => {
                     "the explorer (breadth-first, every state stored)".to_string()

@@ -1,4 +1,4 @@
-//! The chain reduction must not change any verdict or outcome: on many
+//! The reduction (chains and early `wg.Done()`) must not change any verdict or outcome: on many
 //! randomly generated small scenarios, the reduced and the unreduced search
 //! decide every property the same way and reach the same final outcomes,
 //! with the same number of distinct final states each.

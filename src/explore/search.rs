@@ -55,7 +55,7 @@ pub struct Stats {
     /// Wall-clock time.
     #[serde(rename = "elapsed_ms", serialize_with = "millis")]
     pub elapsed: Duration,
-    /// Whether the chain reduction was on.
+    /// Whether the reduction (chains, early `wg.Done()`) was on.
     pub reduction: bool,
     /// Executions run (threaded backends; 0 for the explorer).
     pub executions: u64,
