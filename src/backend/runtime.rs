@@ -25,18 +25,19 @@ pub(crate) trait Runtime: 'static {
     fn yield_now();
     /// Picks one of `n` alternatives (a select with several ready cases).
     fn choose(n: usize) -> usize;
-    /// Whether a step the model forces (one thread, going on alone) may
-    /// skip its scheduling point. Sound for schedulers that try every
-    /// runnable task at each point (random, PCT, DFS, the OS); not for
-    /// loom, whose reduction learns the conflicts it must reorder from the
-    /// accesses it sees.
-    const SKIP_FORCED_STEPS: bool = true;
+    /// Whether the scheduler learns which orders to try from the conflicting
+    /// accesses it sees (loom's reduction), rather than trying every
+    /// runnable task at each point (random, PCT, DFS, the OS). Such a
+    /// scheduler must see an access wherever an order matters, so a step
+    /// the model forces keeps its scheduling point, and a step that ends
+    /// the execution by a failure first touches every resource.
+    const LEARNS_FROM_CONFLICTS: bool = false;
 }
 
 /// Implements [`Runtime`] for a crate with std-like `sync` and `thread`
 /// modules. The locks guard no data, so a poisoned one is as good as any.
 macro_rules! runtime {
-    ($name:ident, $root:ident, $choose:expr, $skip:expr) => {
+    ($name:ident, $root:ident, $choose:expr, $learns:expr) => {
         pub(crate) struct $name;
 
         impl Runtime for $name {
@@ -73,7 +74,7 @@ macro_rules! runtime {
                 let pick: fn(usize) -> usize = $choose;
                 pick(n)
             }
-            const SKIP_FORCED_STEPS: bool = $skip;
+            const LEARNS_FROM_CONFLICTS: bool = $learns;
         }
     };
 }
@@ -96,7 +97,7 @@ fn random_below(n: usize) -> usize {
     })
 }
 
-runtime!(StdRuntime, std, random_below, true);
+runtime!(StdRuntime, std, random_below, false);
 // shuttle's generator is part of its schedule: random and PCT runs vary the
 // choice, and a replay repeats it.
 runtime!(
@@ -106,7 +107,7 @@ runtime!(
         use shuttle::rand::RngCore;
         (shuttle::rand::thread_rng().next_u64() % n as u64) as usize
     },
-    true
+    false
 );
 // loom has no choice primitive: it always takes the first ready case.
-runtime!(LoomRuntime, loom, |_| 0, false);
+runtime!(LoomRuntime, loom, |_| 0, true);

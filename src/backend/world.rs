@@ -193,6 +193,9 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
     // touched its resource and found its operation blocked, so loom has
     // seen everything that decided it.
     let mut parked = false;
+    // Whether this thread has touched every resource ahead of a step that
+    // fails (see below); cleared once it steps.
+    let mut announced = false;
     loop {
         let mut world = shared.world();
         let Some(r) = shared.resource(world.state.pending[t]) else {
@@ -210,8 +213,10 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
         // only one that can move, so the scheduler has no choice to make and
         // the step needs no scheduling point (the explorer's chain
         // reduction), on the backends where that is sound.
-        let alone =
-            R::SKIP_FORCED_STEPS && !world.over && world.last == Some(t) && world.only == Some(t);
+        let alone = !R::LEARNS_FROM_CONFLICTS
+            && !world.over
+            && world.last == Some(t)
+            && world.only == Some(t);
         if !alone {
             drop(world);
             R::touch(&shared.resources[r]);
@@ -232,6 +237,23 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
             }
         }
         let op = world.state.pending[t];
+        if R::LEARNS_FROM_CONFLICTS && !announced && !matches!(op, Op::Select(_)) {
+            // A failure ends the execution, and with it every other
+            // thread's chance to go first; loom must see that as a conflict
+            // with each of their pending operations, or it never tries those
+            // orders (their own failures among them). So a step that will
+            // fail first touches every resource, then decides afresh.
+            let mut trial = world.state.clone();
+            if sim.step(&mut trial, choice(t, 0)).is_err() {
+                drop(world);
+                for resource in &shared.resources {
+                    R::touch(resource);
+                }
+                announced = true;
+                continue;
+            }
+        }
+        announced = false;
         let w = &mut *world;
         let mut alternative = 0;
         if let Op::Select(_) = op {
