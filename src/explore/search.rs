@@ -319,16 +319,9 @@ impl<'a> Search<'a> {
             let Some(u) = forced_choice(&self.sim, self.config, next, enabled) else {
                 break;
             };
-            if let Some((i, message)) = self.sim.failing_invariant(next, Scope::Always) {
-                self.record_invariant(i, message, Some(index), chain);
-            }
-            if enabled.len() >= 2 && !self.found.contains_key(&Property::NoDataRace) {
-                // An eager `Done` passes over a state where others can move.
-                if let Some((var, a, b)) = self.sim.race(next) {
-                    let (message, _) = self.sim.race_finding(next, var, a, b);
-                    self.record(Property::NoDataRace, message, Some(index), chain);
-                }
-            }
+            // (Races too: an early `Done` passes over a state where others
+            // can move.)
+            self.check_state(next, enabled, Some(index), chain);
             chain.push(u);
             if let Err((who, fault)) = self.sim.step(next, u) {
                 self.record_fault(who, fault, Some(index), chain);
@@ -344,9 +337,9 @@ impl<'a> Search<'a> {
         true
     }
 
-    /// Checks a newly stored state: invariants, races, deadlock, and the
-    /// final-state invariants.
-    fn examine(&mut self, st: &SimState, enabled: &[u16], parent: Option<u32>, chain: &[u16]) {
+    /// Checks what every visited state must satisfy: the `Always`
+    /// invariants, and no race where two or more threads can move.
+    fn check_state(&mut self, st: &SimState, enabled: &[u16], parent: Option<u32>, chain: &[u16]) {
         if let Some((i, message)) = self.sim.failing_invariant(st, Scope::Always) {
             self.record_invariant(i, message, parent, chain);
         }
@@ -357,6 +350,12 @@ impl<'a> Search<'a> {
             let (message, _) = self.sim.race_finding(st, var, a, b);
             self.record(Property::NoDataRace, message, parent, chain);
         }
+    }
+
+    /// Checks a newly stored state: as every visited state, plus deadlock
+    /// and the final-state invariants.
+    fn examine(&mut self, st: &SimState, enabled: &[u16], parent: Option<u32>, chain: &[u16]) {
+        self.check_state(st, enabled, parent, chain);
         if enabled.is_empty() {
             match self.sim.terminal(st) {
                 Terminal::Final => {
