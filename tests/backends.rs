@@ -318,3 +318,50 @@ fn a_single_thread_runs_on_every_backend() {
         assert_eq!(outcomes(&e), BTreeSet::from(["x=2".to_string()]), "{kind}");
     }
 }
+
+/// Two threads each set their own variable to 1 and back to 0; the state
+/// where both are 1 is reachable only in some orders of two independent
+/// stores. loom must still visit it: an `Always` invariant sees both
+/// variables at once. The second invariant reads `y` only where `x` is 1,
+/// so loom learns what it reads as it runs.
+#[test]
+fn loom_visits_every_state_an_always_invariant_can_see() {
+    for value_dependent in [false, true] {
+        let mut s = ScenarioBuilder::new("both set");
+        let x = s.var("x", 0);
+        let y = s.var("y", 0);
+        for (name, v) in [("a", x), ("b", y)] {
+            let mut p = ProgramBuilder::new(name);
+            p.store(v, 1);
+            p.store(v, 0);
+            s.thread(p.build());
+        }
+        s.always("x and y are never both 1", move |w| {
+            let both = if value_dependent {
+                w.var(x) == 1 && w.var(y) == 1
+            } else {
+                (w.var(x), w.var(y)) == (1, 1)
+            };
+            if both {
+                Err("both are 1".into())
+            } else {
+                Ok(())
+            }
+        });
+        let scenario = s.build().unwrap();
+        let truth = explore(&scenario, &ExploreConfig::default().stop(Stop::Exhaust));
+        let e = backend::run(BackendKind::Loom, &scenario, &Backends::default()).unwrap();
+        assert_eq!(e.completion, Completion::Exhaustive);
+        assert_eq!(
+            violated(&e),
+            violated(&truth),
+            "value dependent: {value_dependent}"
+        );
+        assert!(
+            violated(&e).contains(&Property::Invariant("x and y are never both 1".into())),
+            "{:?}",
+            violated(&e)
+        );
+        check_replays(&scenario, &e, "loom");
+    }
+}

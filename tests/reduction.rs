@@ -173,6 +173,15 @@ fn build(spec: &Spec) -> interleave::Scenario {
             Err(format!("x0 is {}", v.var(x0)))
         }
     });
+    // Reads x1 only where x0 is 2: what an invariant reads depends on the
+    // state, which loom must learn as it runs (see `backend::world`).
+    s.always("x1 is not 1 while x0 is 2", move |v| {
+        if v.var(x0) == 2 && v.var(x1) == 1 {
+            Err("x0 is 2 and x1 is 1".into())
+        } else {
+            Ok(())
+        }
+    });
     s.at_end("x1 does not end at 2", move |v| {
         if v.var(x1) != 2 {
             Ok(())

@@ -8,9 +8,10 @@ use super::aggregate::Aggregate;
 use super::runtime::LoomRuntime;
 use super::world::{Options, execute};
 use crate::error::{Error, ErrorKind};
+use crate::explore::sim::Sim;
 use crate::explore::{Bound, Completion, Exploration};
-use crate::model::Scenario;
 use crate::model::machine::guarded;
+use crate::model::{Scenario, Scope};
 
 /// The most scenario threads loom can run (its own limit, main thread included).
 pub const LOOM_MAX_THREADS: usize = 5;
@@ -79,22 +80,102 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
     }
     let started = Instant::now();
     let scenario = Arc::new(scenario.clone());
-    let aggregate = Arc::new(Mutex::new(Aggregate::new(&scenario)));
-    let body = {
-        let scenario = scenario.clone();
-        let aggregate = aggregate.clone();
-        move || {
-            let execution = execute::<LoomRuntime>(&scenario, &Options::default());
-            aggregate
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .add(execution);
+    // Which words the `Always` invariants read is learnt by running them:
+    // start from what they read in the initial state, and run loom again
+    // whenever an execution shows them reading more (see `Options::observed`).
+    // Only the last run, in which they read nothing new, counts.
+    let mut observed = scenario
+        .has_always_invariant()
+        .then(|| initial_reads(&scenario));
+    let mut runs = 0;
+    let aggregate = loop {
+        runs += 1;
+        let remaining = config
+            .max_duration
+            .map(|limit| limit.saturating_sub(started.elapsed()));
+        let aggregate = Arc::new(Mutex::new(Aggregate::new(&scenario)));
+        let unobserved = Arc::new(Mutex::new(Vec::<u32>::new()));
+        let options = Options {
+            observed: observed.clone().map(Arc::new),
+            ..Options::default()
+        };
+        let body = {
+            let scenario = scenario.clone();
+            let aggregate = aggregate.clone();
+            let unobserved = unobserved.clone();
+            move || {
+                let execution = execute::<LoomRuntime>(&scenario, &options);
+                if !execution.unobserved.is_empty() {
+                    let mut words = unobserved.lock().unwrap_or_else(|e| e.into_inner());
+                    words.extend_from_slice(&execution.unobserved);
+                }
+                aggregate
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .add(execution);
+            }
+        };
+        check(body, config, remaining)?;
+        let mut unobserved =
+            std::mem::take(&mut *unobserved.lock().unwrap_or_else(|e| e.into_inner()));
+        let timed_out = config
+            .max_duration
+            .is_some_and(|limit| started.elapsed() >= limit);
+        match &mut observed {
+            Some(words) if !unobserved.is_empty() && !timed_out => {
+                words.append(&mut unobserved);
+                words.sort_unstable();
+                words.dedup();
+            }
+            _ => break Aggregate::take(aggregate),
         }
     };
+    // loom ends early only at its time limit, and does not say so: judge by
+    // the clock (a run that finished just at the limit is reported bounded).
+    let timed_out = config
+        .max_duration
+        .is_some_and(|limit| started.elapsed() >= limit);
+    let completion = match (timed_out, config.preemption_bound) {
+        (true, _) => Completion::Bounded(Bound::Time),
+        (false, None) => Completion::Exhaustive,
+        (false, Some(_)) => Completion::Bounded(Bound::Preemptions),
+    };
+    let mut notes = vec![match config.preemption_bound {
+        None => "loom: every execution of the operations (no preemption bound)".to_string(),
+        Some(b) => format!("loom: every execution with at most {b} preemptions"),
+    }];
+    if runs > 1 {
+        notes.push(format!(
+            "loom: ran {runs} times, learning on each run more of what the invariants read; the last run counts"
+        ));
+    }
+    let completion = aggregate.unexplored_choices(completion, &mut notes);
+    Ok(aggregate.finish(completion, started.elapsed(), notes))
+}
+
+/// The words the scenario's `Always` invariants read in its initial state.
+fn initial_reads(scenario: &Scenario) -> Vec<u32> {
+    let sim = Sim::tracking_reads(scenario);
+    let mut words = Vec::new();
+    if let Ok(state) = sim.initial() {
+        let _ = sim.failing_invariant(&state, Scope::Always);
+        sim.take_always_reads(&mut words);
+    }
+    words.sort_unstable();
+    words.dedup();
+    words
+}
+
+/// Runs `body` under loom's exhaustive checker, for at most `max_duration`.
+fn check(
+    body: impl Fn() + Send + Sync + 'static,
+    config: &LoomConfig,
+    max_duration: Option<Duration>,
+) -> Result<(), Error> {
     let mut builder = loom::model::Builder::new();
     builder.max_threads = LOOM_MAX_THREADS;
     builder.max_branches = 1_000_000;
-    builder.max_duration = config.max_duration;
+    builder.max_duration = max_duration;
     builder.max_permutations = None;
     builder.preemption_bound = config.preemption_bound;
     builder.checkpoint_file = None;
@@ -111,22 +192,5 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
                 fault.message
             ),
         )
-    })?;
-    let aggregate = Aggregate::take(aggregate);
-    // loom ends early only at its time limit, and does not say so: judge by
-    // the clock (a run that finished just at the limit is reported bounded).
-    let timed_out = config
-        .max_duration
-        .is_some_and(|limit| started.elapsed() >= limit);
-    let completion = match (timed_out, config.preemption_bound) {
-        (true, _) => Completion::Bounded(Bound::Time),
-        (false, None) => Completion::Exhaustive,
-        (false, Some(_)) => Completion::Bounded(Bound::Preemptions),
-    };
-    let mut notes = vec![match config.preemption_bound {
-        None => "loom: every execution of the operations (no preemption bound)".to_string(),
-        Some(b) => format!("loom: every execution with at most {b} preemptions"),
-    }];
-    let completion = aggregate.unexplored_choices(completion, &mut notes);
-    Ok(aggregate.finish(completion, started.elapsed(), notes))
+    })
 }

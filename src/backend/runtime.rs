@@ -7,14 +7,17 @@
 
 pub(crate) trait Runtime: 'static {
     type Resource: Send + Sync + 'static;
+    /// A resource held: taking it is the backend's scheduling point, in
+    /// conflict with every other hold of the same resource and with none of
+    /// other resources; a step performed while holding it is ordered with
+    /// every other step that holds it exactly as the backend ordered the
+    /// holds.
+    type Guard<'a>;
     type Thread: Send + Sync + 'static;
     type Join;
 
     fn resource() -> Self::Resource;
-    /// One access to a resource: the backend's scheduling point, in
-    /// conflict with every other access to the same resource and with none
-    /// to other resources (a lock taken and released).
-    fn touch(resource: &Self::Resource);
+    fn hold(resource: &Self::Resource) -> Self::Guard<'_>;
 
     fn current() -> Self::Thread;
     /// Blocks until unparked (or spuriously: callers re-check).
@@ -30,7 +33,8 @@ pub(crate) trait Runtime: 'static {
     /// runnable task at each point (random, PCT, DFS, the OS). Such a
     /// scheduler must see an access wherever an order matters, so a step
     /// the model forces keeps its scheduling point, and a step that ends
-    /// the execution by a failure first touches every resource.
+    /// the execution by a failure holds every resource, and a step that an
+    /// `Always` invariant can see holds the observer's resource too.
     const LEARNS_FROM_CONFLICTS: bool = false;
 }
 
@@ -42,14 +46,15 @@ macro_rules! runtime {
 
         impl Runtime for $name {
             type Resource = $root::sync::Mutex<()>;
+            type Guard<'a> = $root::sync::MutexGuard<'a, ()>;
             type Thread = $root::thread::Thread;
             type Join = $root::thread::JoinHandle<()>;
 
             fn resource() -> Self::Resource {
                 $root::sync::Mutex::new(())
             }
-            fn touch(resource: &Self::Resource) {
-                drop(resource.lock().unwrap_or_else(|e| e.into_inner()));
+            fn hold(resource: &Self::Resource) -> Self::Guard<'_> {
+                resource.lock().unwrap_or_else(|e| e.into_inner())
             }
             fn current() -> Self::Thread {
                 $root::thread::current()

@@ -2,15 +2,25 @@
 //!
 //! Each scenario thread is a real thread of the backend. Every shared
 //! resource of the scenario (each variable, Go mutex and wait group, and the
-//! channels together) has one lock *of the backend*; a thread touches its
-//! pending operation's lock (takes and releases it), which is the backend's
-//! scheduling point, and then performs the operation if it is enabled, or
-//! parks until a step enables it. So the backend sees exactly the
-//! scenario's dependencies: two operations on different resources touch
+//! channels together) has one lock *of the backend*; a thread performs its
+//! pending operation while holding that operation's lock (taking it is the
+//! backend's scheduling point), or, if the operation is blocked, releases it
+//! and parks until a step enables it. So the backend sees exactly the
+//! scenario's dependencies: two operations on different resources hold
 //! different locks, and loom's reduction can skip reordering them, as it
-//! would in a hand-written test. (A scenario with a `select` uses one lock
-//! for everything: whether a select's case is ready can depend on where
+//! would in a hand-written test; two on one resource are performed in the
+//! order the backend granted the lock. (A scenario with a `select` uses one
+//! lock for everything: whether a select's case is ready can depend on where
 //! other threads stand.)
+//!
+//! `Always` invariants see more than one resource at a time, so on loom a
+//! step that changes a word such an invariant reads also holds an
+//! *observer* lock: every two such steps are then ordered both ways, and no
+//! state the invariant would reject is left out (two stores to different
+//! variables would otherwise run in one order only). Which words an
+//! invariant reads can depend on the values it reads, so it is learnt by
+//! running: a loom run in which an invariant read a word not yet known is
+//! repeated knowing it ([`Options::observed`]).
 //!
 //! The operation itself is performed on the explorer's own state vector, by
 //! the explorer's own semantics (`Sim`), kept in a plain `std` mutex that is
@@ -49,6 +59,9 @@ pub(crate) struct World {
     last: Option<usize>,
     /// The one thread that can move after the last step, if only one can.
     only: Option<usize>,
+    /// Words an `Always` invariant read that were not in
+    /// [`Options::observed`]: the run must be repeated knowing them.
+    unobserved: Vec<u32>,
 }
 
 /// One finished execution: the choice made at each step, and what it
@@ -59,6 +72,9 @@ pub(crate) struct Execution {
     pub run: Replay,
     /// A select had several ready cases here (see [`World`]).
     pub chose: bool,
+    /// Words an `Always` invariant read beyond [`Options::observed`]
+    /// (sorted, without repeats).
+    pub unobserved: Vec<u32>,
 }
 
 struct Shared<R: Runtime> {
@@ -69,6 +85,12 @@ struct Shared<R: Runtime> {
     threads: Vec<OnceLock<R::Thread>>,
     /// Whether every operation maps to one resource (see the module doc).
     one_resource: bool,
+    /// The observer's resource (the last one), when steps that `Always`
+    /// invariants can see must conflict (see [`Options::observed`]).
+    observer: Option<usize>,
+    /// Per word of the state: whether an `Always` invariant is known to
+    /// read it.
+    observed: Vec<bool>,
 }
 
 impl<R: Runtime> Shared<R> {
@@ -100,6 +122,50 @@ impl<R: Runtime> Shared<R> {
         })
     }
 
+    /// A `Sim` for one thread; it notes what invariants read when the
+    /// run has an observer.
+    fn sim(&self) -> Sim<'_> {
+        if self.observer.is_some() {
+            Sim::tracking_reads(&self.scenario)
+        } else {
+            Sim::new(&self.scenario)
+        }
+    }
+
+    /// Takes resource `r`, and what `hold` adds to it, in increasing order
+    /// of resource (so two threads never wait for each other's).
+    fn hold<'s>(&'s self, r: usize, hold: Hold, guards: &mut Vec<R::Guard<'s>>) {
+        match (hold, self.observer) {
+            (Hold::All, _) => guards.extend(self.resources.iter().map(R::hold)),
+            (Hold::Observer, Some(o)) if o != r => {
+                guards.push(R::hold(&self.resources[r]));
+                guards.push(R::hold(&self.resources[o]));
+            }
+            _ => guards.push(R::hold(&self.resources[r])),
+        }
+    }
+
+    /// Whether a step from `before` to `after` changes a word an `Always`
+    /// invariant reads.
+    fn visible(&self, before: &SimState, after: &SimState) -> bool {
+        before
+            .words
+            .iter()
+            .zip(&after.words)
+            .zip(&self.observed)
+            .any(|((a, b), &seen)| seen && a != b)
+    }
+
+    /// Moves the words in `noted` that are not known to be observed into
+    /// `unobserved`.
+    fn note_unobserved(&self, noted: &mut Vec<u32>, unobserved: &mut Vec<u32>) {
+        for w in noted.drain(..) {
+            if self.observer.is_some() && !self.observed[w as usize] && !unobserved.contains(&w) {
+                unobserved.push(w);
+            }
+        }
+    }
+
     fn unpark(&self, threads: &[usize]) {
         for &u in threads {
             if let Some(handle) = self.threads[u].get() {
@@ -116,12 +182,24 @@ pub(crate) struct Options {
     pub yields: bool,
     /// Make every thread wait here before its first step (OS threads only).
     pub start: Option<Arc<std::sync::Barrier>>,
+    /// For loom, in a scenario with `Always` invariants: the words those
+    /// invariants are known to read. A step that changes one of them also
+    /// holds an *observer* resource, so loom orders every two such steps
+    /// both ways and no state an invariant would reject is skipped. An
+    /// execution reports the words read beyond these
+    /// ([`Execution::unobserved`]); a run that saw any must be repeated
+    /// with them added.
+    pub observed: Option<Arc<Vec<u32>>>,
 }
 
 /// Runs one execution of `scenario` on runtime `R`. Thread 0 runs on the
 /// calling thread (so loom's limit of 5 threads fits 5 scenario threads).
 pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -> Execution {
-    let sim = Sim::new(scenario);
+    let sim = if options.observed.is_some() {
+        Sim::tracking_reads(scenario)
+    } else {
+        Sim::new(scenario)
+    };
     let mut run = Replay::default();
     let state = match sim.initial() {
         Ok(state) => state,
@@ -132,6 +210,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
                 schedule: Vec::new(),
                 run,
                 chose: false,
+                unobserved: Vec::new(),
             };
         }
     };
@@ -139,10 +218,24 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
     examine(&sim, &state, 0, &mut run, &mut enabled);
     let over = enabled.is_empty();
     let names = scenario.names();
-    let resources = names.vars.len()
+    let resources = (names.vars.len()
         + names.mutexes.len()
         + names.wait_groups.len()
-        + usize::from(!names.channels.is_empty());
+        + usize::from(!names.channels.is_empty()))
+    .max(1);
+    let mut observed = vec![false; scenario.layout.width];
+    for &w in options.observed.iter().flat_map(|o| o.iter()) {
+        observed[w as usize] = true;
+    }
+    let observer = options.observed.as_ref().map(|_| resources);
+    let mut unobserved = Vec::new();
+    let mut noted = Vec::new();
+    sim.take_always_reads(&mut noted);
+    for w in noted {
+        if !observed[w as usize] && !unobserved.contains(&w) {
+            unobserved.push(w);
+        }
+    }
     let shared = Arc::new(Shared::<R> {
         scenario: scenario.clone(),
         world: Mutex::new(World {
@@ -154,12 +247,17 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
             chose: false,
             last: None,
             only: None,
+            unobserved,
         }),
-        resources: (0..resources.max(1)).map(|_| R::resource()).collect(),
+        resources: (0..resources + usize::from(observer.is_some()))
+            .map(|_| R::resource())
+            .collect(),
         threads: (0..scenario.thread_count())
             .map(|_| OnceLock::new())
             .collect(),
         one_resource: scenario.has_select(),
+        observer,
+        observed,
     });
     let handles: Vec<R::Join> = (1..scenario.thread_count())
         .map(|t| {
@@ -173,11 +271,28 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
         R::join(h);
     }
     let mut world = shared.world();
+    let mut unobserved = std::mem::take(&mut world.unobserved);
+    unobserved.sort_unstable();
     Execution {
         schedule: std::mem::take(&mut world.schedule),
         run: std::mem::take(&mut world.run),
         chose: world.chose,
+        unobserved,
     }
+}
+
+/// What a step must hold beyond its own resource, on a backend that learns
+/// from conflicts (loom), in increasing order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Hold {
+    Own,
+    /// The observer too: the step changes a word an `Always` invariant
+    /// reads, so every two such steps must conflict, or loom would try one
+    /// order of them and the invariant would miss the states of the other.
+    Observer,
+    /// Every resource: the step fails, which ends the execution and with it
+    /// every other thread's chance to go first.
+    All,
 }
 
 fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
@@ -185,26 +300,33 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
         start.wait();
     }
     let _ = shared.threads[t].set(R::current());
-    let sim = Sim::new(&shared.scenario);
+    let sim = shared.sim();
     let mut enabled = Vec::new();
     let mut alternatives = Vec::new();
     let mut wake = Vec::new();
+    let mut noted = Vec::new();
     // Whether this thread's last backend operation was a park: it had
-    // touched its resource and found its operation blocked, so loom has
-    // seen everything that decided it.
+    // held its resource and found its operation blocked, so loom has seen
+    // everything that decided it.
     let mut parked = false;
-    // Whether this thread has touched every resource ahead of a step that
-    // fails (see below); cleared once it steps.
-    let mut announced = false;
+    // What the next step holds; raised (and the step decided afresh) when
+    // trying it on a copy shows it needs more, reset once it steps.
+    let mut hold = Hold::Own;
     loop {
+        // Declared before the world's guard, so that on every way out of
+        // this iteration the world's std lock is released first: releasing
+        // a backend lock is a switch point, and a thread switched to must
+        // not find the world locked (shuttle and loom run one thread at a
+        // time, and it would wait forever).
+        let mut guards = Vec::new();
         let mut world = shared.world();
         let Some(r) = shared.resource(world.state.pending[t]) else {
             return; // exited
         };
         // An execution that is over ends this thread; but a thread that has
-        // not yet tried its pending operation must touch it first, or loom
-        // never sees that it could have gone before the step that ended
-        // everything (a parked thread has tried it).
+        // not yet tried its pending operation must hold its resource first,
+        // or loom never sees that it could have gone before the step that
+        // ended everything (a parked thread has tried it).
         if world.over && parked {
             return;
         }
@@ -219,7 +341,7 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
             && world.only == Some(t);
         if !alone {
             drop(world);
-            R::touch(&shared.resources[r]);
+            shared.hold(r, hold, &mut guards);
             world = shared.world();
             if world.over {
                 return;
@@ -231,29 +353,28 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
             if !sim.enabled(&world.state, t) {
                 world.waiting[t] = Some(op);
                 drop(world);
+                drop(guards);
                 R::park();
                 parked = true;
                 continue;
             }
         }
         let op = world.state.pending[t];
-        if R::LEARNS_FROM_CONFLICTS && !announced && !matches!(op, Op::Select(_)) {
-            // A failure ends the execution, and with it every other
-            // thread's chance to go first; loom must see that as a conflict
-            // with each of their pending operations, or it never tries those
-            // orders (their own failures among them). So a step that will
-            // fail first touches every resource, then decides afresh.
+        if R::LEARNS_FROM_CONFLICTS && hold < Hold::All && !matches!(op, Op::Select(_)) {
             let mut trial = world.state.clone();
-            if sim.step(&mut trial, choice(t, 0)).is_err() {
-                drop(world);
-                for resource in &shared.resources {
-                    R::touch(resource);
-                }
-                announced = true;
-                continue;
+            let needed = if sim.step(&mut trial, choice(t, 0)).is_err() {
+                Hold::All
+            } else if shared.observer.is_some() && shared.visible(&world.state, &trial) {
+                Hold::Observer
+            } else {
+                Hold::Own
+            };
+            if needed > hold {
+                hold = needed;
+                continue; // the world may change while this thread takes more
             }
         }
-        announced = false;
+        hold = Hold::Own;
         let w = &mut *world;
         let mut alternative = 0;
         if let Op::Select(_) = op {
@@ -284,6 +405,8 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
                     [only] => Some(thread_of(only)),
                     _ => None,
                 };
+                sim.take_always_reads(&mut noted);
+                shared.note_unobserved(&mut noted, &mut w.unobserved);
             }
         }
         // Wake the parked threads that can now move, or whose operation
@@ -305,10 +428,11 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
         // No backend operation while the world's std lock is held: under
         // shuttle and loom it would be a switch point.
         drop(world);
+        drop(guards);
         shared.unpark(&wake);
         if over {
             // Not `return`: this thread's next operation must still be
-            // touched (see the top of the loop).
+            // held (see the top of the loop).
             continue;
         }
         if options.yields {

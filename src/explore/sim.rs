@@ -87,6 +87,10 @@ pub(crate) struct Sim<'a> {
     memo: RefCell<Vec<Option<Reads>>>,
     reads: RefCell<Vec<u32>>,
     alternatives: RefCell<Vec<Alternative>>,
+    /// When set (see [`Sim::tracking_reads`]), every word an `Always`
+    /// invariant read in a full evaluation, for the threaded backends to
+    /// learn which steps an invariant can see.
+    always_reads: Option<RefCell<Vec<u32>>>,
 }
 
 impl<'a> Sim<'a> {
@@ -96,6 +100,25 @@ impl<'a> Sim<'a> {
             memo: RefCell::new(vec![None; sc.invariants.len()]),
             reads: RefCell::new(Vec::new()),
             alternatives: RefCell::new(Vec::new()),
+            always_reads: None,
+        }
+    }
+
+    /// A `Sim` that also notes the words its `Always` invariants read
+    /// (collected by [`Sim::take_always_reads`]).
+    pub fn tracking_reads(sc: &'a Scenario) -> Self {
+        Sim {
+            always_reads: Some(RefCell::new(Vec::new())),
+            ..Sim::new(sc)
+        }
+    }
+
+    /// Moves the words noted since the last call into `out` (nothing unless
+    /// built by [`Sim::tracking_reads`]). A memoised pass reads nothing new:
+    /// its words were noted when it was evaluated.
+    pub fn take_always_reads(&self, out: &mut Vec<u32>) {
+        if let Some(reads) = &self.always_reads {
+            out.append(&mut reads.borrow_mut());
         }
     }
 
@@ -595,6 +618,11 @@ impl<'a> Sim<'a> {
             Ok(result) => result,
             Err(fault) => Err(format!("the invariant itself panicked: {}", fault.message)),
         };
+        if let Some(noted) = &self.always_reads
+            && self.sc.invariants[i].scope == Scope::Always
+        {
+            noted.borrow_mut().extend_from_slice(&self.reads.borrow());
+        }
         let mut memo = self.memo.borrow_mut();
         if result.is_ok() {
             let saved = memo[i].get_or_insert_with(Vec::new);

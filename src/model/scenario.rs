@@ -232,6 +232,11 @@ impl Scenario {
     }
 
     /// Whether some thread has a `select`.
+    /// Whether some invariant must hold in every state.
+    pub(crate) fn has_always_invariant(&self) -> bool {
+        self.invariants.iter().any(|i| i.scope == Scope::Always)
+    }
+
     pub(crate) fn has_select(&self) -> bool {
         self.threads.iter().any(|t| t.behaviour.has_select())
     }
