@@ -339,6 +339,27 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
             && !world.over
             && world.last == Some(t)
             && world.only == Some(t);
+        // A `Wait` that once released stays released (nobody can `Add` any
+        // more) may wait without a scheduling point: where its thread
+        // finds it blocked cannot change what happens, since it is woken
+        // once the counter is 0 and then takes its step as usual. (This
+        // keeps loom from trying every position of the failed attempt of
+        // a `main` that waits: 791 executions of bank/mutex 2 x 1 become
+        // 185.) A blocked lock or receive is different: another thread may
+        // take the mutex or the value first, so that attempt must be seen.
+        if !alone
+            && !world.over
+            && let Op::WgWait(g) = world.state.pending[t]
+            && !sim.enabled(&world.state, t)
+            && sim.wait_stays_released(&world.state, t, g)
+        {
+            let op = world.state.pending[t];
+            world.waiting[t] = Some(op);
+            drop(world);
+            R::park();
+            parked = true;
+            continue;
+        }
         if !alone {
             drop(world);
             shared.hold(r, hold, &mut guards);

@@ -6,7 +6,8 @@ use std::cell::RefCell;
 
 use crate::model::machine::guarded;
 use crate::model::{
-    ChanId, Fault, FaultKind, Op, OpResult, Scenario, Scope, SelectCase, StateView, ThreadId, VarId,
+    ChanId, Fault, FaultKind, Op, OpResult, Scenario, Scope, SelectCase, StateView, ThreadId,
+    VarId, WaitGroupId,
 };
 
 /// The most threads a scenario may have: a scheduling choice packs the
@@ -352,6 +353,18 @@ impl<'a> Sim<'a> {
             }
         }
         None
+    }
+
+    /// Whether thread `t`'s `wg.Wait()` on `g`, once released, stays
+    /// released: no other thread can still `Add` to `g` (known only for
+    /// programs), so the counter, once 0, stays 0.
+    pub fn wait_stays_released(&self, st: &SimState, t: usize, g: WaitGroupId) -> bool {
+        (0..st.pending.len())
+            .filter(|&u| u != t && st.pending[u] != Op::Exit)
+            .all(|u| {
+                let slot = &st.words[self.slot_range(u)];
+                self.sc.threads[u].behaviour.done_budget(slot, g).is_some()
+            })
     }
 
     /// The first `limit` choices that can be taken: enough to tell a chain
