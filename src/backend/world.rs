@@ -335,10 +335,12 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
         // only one that can move, so the scheduler has no choice to make and
         // the step needs no scheduling point (the explorer's chain
         // reduction), on the backends where that is sound.
-        let alone = !R::LEARNS_FROM_CONFLICTS
-            && !world.over
-            && world.last == Some(t)
-            && world.only == Some(t);
+        let forced = !R::LEARNS_FROM_CONFLICTS && world.last == Some(t) && world.only == Some(t);
+        // A `wg.Done()` that the explorer may run before anything else
+        // (`Sim::eager_done`) commutes with every step that can come before
+        // it, so where it runs changes nothing either: no scheduling point.
+        let eager = sim.done_is_eager(&world.state, t);
+        let alone = !world.over && (forced || eager);
         // A `Wait` that once released stays released (nobody can `Add` any
         // more) may wait without a scheduling point: where its thread
         // finds it blocked cannot change what happens, since it is woken

@@ -327,32 +327,34 @@ impl<'a> Sim<'a> {
     /// threads do first, running the `Done` first reaches the same states
     /// after.
     pub fn eager_done(&self, st: &SimState) -> Option<Choice> {
-        let layout = &self.sc.layout;
-        'threads: for t in 0..st.pending.len() {
-            let Op::WgDone(g) = st.pending[t] else {
-                continue;
-            };
-            let slot = &st.words[self.slot_range(t)];
-            if self.sc.threads[t].behaviour.quiet_done(slot) != Some(g) {
+        (0..st.pending.len())
+            .find(|&t| self.done_is_eager(st, t))
+            .map(|t| t as Choice)
+    }
+
+    /// Whether thread `t`'s pending operation is a `wg.Done()` that may run
+    /// before anything else (see [`Sim::eager_done`]).
+    pub fn done_is_eager(&self, st: &SimState, t: usize) -> bool {
+        let Op::WgDone(g) = st.pending[t] else {
+            return false;
+        };
+        let slot = &st.words[self.slot_range(t)];
+        if self.sc.threads[t].behaviour.quiet_done(slot) != Some(g) {
+            return false;
+        }
+        let counter = st.words[self.sc.layout.wg_base + g.index()];
+        let mut others: i64 = 0;
+        for u in (0..st.pending.len()).filter(|&u| u != t) {
+            if st.pending[u] == Op::Exit {
                 continue;
             }
-            let counter = st.words[layout.wg_base + g.index()];
-            let mut others: i64 = 0;
-            for u in (0..st.pending.len()).filter(|&u| u != t) {
-                if st.pending[u] == Op::Exit {
-                    continue;
-                }
-                let slot = &st.words[self.slot_range(u)];
-                match self.sc.threads[u].behaviour.done_budget(slot, g) {
-                    Some(b) => others += i64::from(b),
-                    None => continue 'threads,
-                }
-            }
-            if others < counter {
-                return Some(t as Choice);
+            let slot = &st.words[self.slot_range(u)];
+            match self.sc.threads[u].behaviour.done_budget(slot, g) {
+                Some(b) => others += i64::from(b),
+                None => return false,
             }
         }
-        None
+        others < counter
     }
 
     /// Whether thread `t`'s `wg.Wait()` on `g`, once released, stays
