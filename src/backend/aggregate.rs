@@ -57,6 +57,11 @@ impl Aggregate {
             .unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Whether some execution broke `property`.
+    pub fn has_finding(&self, property: &Property) -> bool {
+        self.found.contains_key(property)
+    }
+
     pub fn add(&mut self, e: Execution) {
         self.add_with(e, || None);
     }

@@ -1,12 +1,14 @@
 //! loom: exhaustive exploration of the scenario's threads as loom threads,
 //! optionally bounded in preemptions.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::aggregate::Aggregate;
 use super::runtime::LoomRuntime;
 use super::world::{Options, execute};
+use crate::check::Property;
 use crate::error::{Error, ErrorKind};
 use crate::explore::sim::Sim;
 use crate::explore::{Bound, Completion, Exploration};
@@ -80,13 +82,16 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
     }
     let started = Instant::now();
     let scenario = Arc::new(scenario.clone());
-    // Which words the `Always` invariants read is learnt by running them:
-    // start from what they read in the initial state, and run loom again
-    // whenever an execution shows them reading more (see `Options::observed`).
-    // Only the last run, in which they read nothing new, counts.
+    // Two things are learnt by running, each time starting loom again:
+    // which words the `Always` invariants read (start from what they read
+    // in the initial state; see `Options::observed`), and whether loads and
+    // stores may skip their scheduling points (yes until a run shows a data
+    // race; see `Options::free_accesses`). Only the last run, which learnt
+    // nothing, counts.
     let mut observed = scenario
         .has_always_invariant()
         .then(|| initial_reads(&scenario));
+    let mut free_accesses = true;
     let mut runs = 0;
     let aggregate = loop {
         runs += 1;
@@ -95,8 +100,10 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
             .map(|limit| limit.saturating_sub(started.elapsed()));
         let aggregate = Arc::new(Mutex::new(Aggregate::new(&scenario)));
         let unobserved = Arc::new(Mutex::new(Vec::<u32>::new()));
+        let racy = free_accesses.then(|| Arc::new(AtomicBool::new(false)));
         let options = Options {
             observed: observed.clone().map(Arc::new),
+            free_accesses: racy.clone(),
             ..Options::default()
         };
         let body = {
@@ -116,18 +123,25 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
             }
         };
         check(body, config, remaining)?;
+        let aggregate = Aggregate::take(aggregate);
         let mut unobserved =
             std::mem::take(&mut *unobserved.lock().unwrap_or_else(|e| e.into_inner()));
         let timed_out = config
             .max_duration
             .is_some_and(|limit| started.elapsed() >= limit);
+        let racy = racy.is_some_and(|a| a.load(Ordering::Relaxed))
+            || aggregate.has_finding(&Property::NoDataRace);
+        if free_accesses && racy && !timed_out {
+            free_accesses = false;
+            continue;
+        }
         match &mut observed {
             Some(words) if !unobserved.is_empty() && !timed_out => {
                 words.append(&mut unobserved);
                 words.sort_unstable();
                 words.dedup();
             }
-            _ => break Aggregate::take(aggregate),
+            _ => break aggregate,
         }
     };
     // loom ends early only at its time limit, and does not say so: judge by
@@ -144,9 +158,17 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
         None => "loom: every execution of the operations (no preemption bound)".to_string(),
         Some(b) => format!("loom: every execution with at most {b} preemptions"),
     }];
+    notes.push(
+        if free_accesses {
+            "loom: loads and stores were not scheduling points (no data race: every two conflicting accesses are ordered by a mutex or a wait group)"
+        } else {
+            "loom: every load and store was a scheduling point"
+        }
+        .to_string(),
+    );
     if runs > 1 {
         notes.push(format!(
-            "loom: ran {runs} times, learning on each run more of what the invariants read; the last run counts"
+            "loom: ran {runs} times, learning what the invariants read and whether accesses race; the last run counts"
         ));
     }
     let completion = aggregate.unexplored_choices(completion, &mut notes);

@@ -16,6 +16,7 @@
 //! so the backends agree with the explorer instead.)
 
 mod aggregate;
+mod clocks;
 mod loom_backend;
 mod runtime;
 mod shuttle_backend;

@@ -59,7 +59,7 @@ pub fn run_threads(scenario: &Scenario, config: &ThreadsConfig) -> Result<Explor
             start: config
                 .barrier
                 .then(|| Arc::new(Barrier::new(scenario.thread_count()))),
-            observed: None,
+            ..Options::default()
         };
         aggregate.add(execute::<StdRuntime>(&scenario, &options));
     }

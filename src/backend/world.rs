@@ -34,6 +34,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
+use super::clocks::Clocks;
 use super::runtime::Runtime;
 use crate::explore::Replay;
 use crate::explore::replay::{examine, note};
@@ -62,6 +63,9 @@ pub(crate) struct World {
     /// Words an `Always` invariant read that were not in
     /// [`Options::observed`]: the run must be repeated knowing them.
     unobserved: Vec<u32>,
+    /// With [`Options::free_accesses`]: the happens-before clocks that
+    /// tell whether that was sound.
+    clocks: Option<Clocks>,
 }
 
 /// One finished execution: the choice made at each step, and what it
@@ -91,6 +95,9 @@ struct Shared<R: Runtime> {
     /// Per word of the state: whether an `Always` invariant is known to
     /// read it.
     observed: Vec<bool>,
+    /// Present when loads and stores are not scheduling points
+    /// ([`Options::free_accesses`]); set when that turned out unsound.
+    racy: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl<R: Runtime> Shared<R> {
@@ -190,6 +197,12 @@ pub(crate) struct Options {
     /// ([`Execution::unobserved`]); a run that saw any must be repeated
     /// with them added.
     pub observed: Option<Arc<Vec<u32>>>,
+    /// For loom: loads and stores are not scheduling points, which is sound
+    /// when the scenario has no data race ([`super::clocks`]). Once an
+    /// execution shows a race (or an operation the clocks do not order),
+    /// the flag is set: the run must then be repeated with every access a
+    /// scheduling point.
+    pub free_accesses: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// Runs one execution of `scenario` on runtime `R`. Thread 0 runs on the
@@ -248,6 +261,10 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
             last: None,
             only: None,
             unobserved,
+            clocks: options
+                .free_accesses
+                .as_ref()
+                .map(|_| Clocks::new(scenario)),
         }),
         resources: (0..resources + usize::from(observer.is_some()))
             .map(|_| R::resource())
@@ -258,6 +275,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
         one_resource: scenario.has_select(),
         observer,
         observed,
+        racy: options.free_accesses.clone(),
     });
     let handles: Vec<R::Join> = (1..scenario.thread_count())
         .map(|t| {
@@ -340,7 +358,14 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
         // (`Sim::eager_done`) commutes with every step that can come before
         // it, so where it runs changes nothing either: no scheduling point.
         let eager = sim.done_is_eager(&world.state, t);
-        let alone = !world.over && (forced || eager);
+        // A load or store in a race-free run needs no scheduling point
+        // either: its order with every conflicting access is fixed by the
+        // synchronising operations around it (see `clocks`). Unless it must
+        // hold more (it fails, or an invariant sees it).
+        let free = shared.racy.is_some()
+            && hold == Hold::Own
+            && matches!(world.state.pending[t], Op::Load(_) | Op::Store(..));
+        let alone = !world.over && (forced || eager || free);
         // A `Wait` that once released stays released (nobody can `Add` any
         // more) may wait without a scheduling point: where its thread
         // finds it blocked cannot change what happens, since it is woken
@@ -406,6 +431,14 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
                 // Not a scheduling point: shuttle's generator is not one.
                 alternative = R::choose(alternatives.len().min(256));
                 w.chose = true;
+            }
+        }
+        if let Some(clocks) = &mut w.clocks {
+            clocks.step(t, op);
+            if clocks.racy()
+                && let Some(racy) = &shared.racy
+            {
+                racy.store(true, std::sync::atomic::Ordering::Relaxed);
             }
         }
         let c = choice(t, alternative);

@@ -1,0 +1,195 @@
+//! Happens-before clocks over one execution: the data-race check that lets
+//! loom run shared-variable accesses without a scheduling point.
+//!
+//! In a program without data races, every two conflicting accesses to a
+//! variable are ordered by synchronisation, so exploring every order of the
+//! synchronising operations explores every order of the accesses; and a
+//! program that has a race shows one, to a happens-before check, in some
+//! execution that switches threads only at synchronising operations. So
+//! loom first runs with accesses that are not scheduling points while these
+//! clocks look for a race; a run that finds one (or anything the clocks do
+//! not model) is discarded and repeated with every access a scheduling
+//! point.
+//!
+//! The clocks know mutexes (an unlock happens before the next lock) and
+//! wait groups without `Add` (every `Done` happens before a `Wait` that
+//! returns). Channels and `wg.Add` add no order here: they can only make a
+//! race-free run look racy, which costs a repeated run, never a wrong
+//! verdict.
+
+use crate::model::{Op, Scenario};
+
+/// A vector clock: one counter per thread.
+type Clock = Vec<u32>;
+
+fn join(into: &mut Clock, other: &Clock) {
+    for (a, &b) in into.iter_mut().zip(other) {
+        *a = (*a).max(b);
+    }
+}
+
+/// The last accesses to one variable.
+#[derive(Clone)]
+struct Accesses {
+    /// The last write: its thread and that thread's clock then.
+    write: Option<(usize, u32)>,
+    /// Per thread, its clock at its last read since that write (0: none).
+    reads: Clock,
+}
+
+pub(crate) struct Clocks {
+    threads: Vec<Clock>,
+    mutexes: Vec<Clock>,
+    wait_groups: Vec<Clock>,
+    vars: Vec<Accesses>,
+    /// Set once a race (or an operation the clocks do not model) is seen.
+    racy: bool,
+}
+
+impl Clocks {
+    pub fn new(sc: &Scenario) -> Self {
+        let n = sc.thread_count();
+        let names = sc.names();
+        // Each thread starts at 1, so a read clock of 0 means "no read".
+        let threads = (0..n)
+            .map(|t| {
+                let mut c = vec![0; n];
+                c[t] = 1;
+                c
+            })
+            .collect();
+        Clocks {
+            threads,
+            mutexes: vec![vec![0; n]; names.mutexes.len()],
+            wait_groups: vec![vec![0; n]; names.wait_groups.len()],
+            vars: vec![
+                Accesses {
+                    write: None,
+                    reads: vec![0; n],
+                };
+                names.vars.len()
+            ],
+            racy: false,
+        }
+    }
+
+    /// Whether a race, or an operation the clocks do not order, was seen.
+    pub fn racy(&self) -> bool {
+        self.racy
+    }
+
+    /// Whether thread `u`'s moment `c` happens before thread `t`'s present.
+    fn ordered(&self, t: usize, u: usize, c: u32) -> bool {
+        u == t || c <= self.threads[t][u]
+    }
+
+    /// Records thread `t` performing `op` (which must be enabled).
+    pub fn step(&mut self, t: usize, op: Op) {
+        match op {
+            Op::Load(v) => {
+                let v = v.index();
+                if let Some((u, c)) = self.vars[v].write
+                    && !self.ordered(t, u, c)
+                {
+                    self.racy = true;
+                }
+                self.vars[v].reads[t] = self.threads[t][t];
+            }
+            Op::Store(v, _) => {
+                let v = v.index();
+                if let Some((u, c)) = self.vars[v].write
+                    && !self.ordered(t, u, c)
+                {
+                    self.racy = true;
+                }
+                let unordered_read = (0..self.threads.len()).any(|u| {
+                    let c = self.vars[v].reads[u];
+                    c != 0 && !self.ordered(t, u, c)
+                });
+                self.racy |= unordered_read;
+                // Every later access is ordered after this write or races
+                // with it, so the reads before it need not be kept.
+                let accesses = &mut self.vars[v];
+                accesses.write = Some((t, self.threads[t][t]));
+                accesses.reads.fill(0);
+            }
+            Op::Lock(m) => join(&mut self.threads[t], &self.mutexes[m.index()]),
+            Op::Unlock(m) => {
+                self.mutexes[m.index()].clone_from(&self.threads[t]);
+                self.threads[t][t] += 1;
+            }
+            Op::WgDone(g) => {
+                join(&mut self.wait_groups[g.index()], &self.threads[t]);
+                self.threads[t][t] += 1;
+            }
+            Op::WgWait(g) => join(&mut self.threads[t], &self.wait_groups[g.index()]),
+            // With `Add`, a `Done` before the counter last reached zero
+            // need not happen before a later `Wait`: not modelled.
+            Op::WgAdd(..) => self.racy = true,
+            Op::Send(..) | Op::Recv(_) | Op::Close(_) | Op::Select(_) | Op::Exit => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ProgramBuilder, ScenarioBuilder};
+
+    struct Ops {
+        load: Op,
+        store: Op,
+        lock: Op,
+        unlock: Op,
+        done: Op,
+        wait: Op,
+    }
+
+    fn two_threads() -> (Scenario, Ops) {
+        let mut s = ScenarioBuilder::new("two");
+        let x = s.var("x", 0);
+        let m = s.mutex("m");
+        let g = s.wait_group("wg", 1);
+        for name in ["a", "b"] {
+            let mut p = ProgramBuilder::new(name);
+            p.store(x, 1);
+            s.thread(p.build());
+        }
+        let ops = Ops {
+            load: Op::Load(x),
+            store: Op::Store(x, 1),
+            lock: Op::Lock(m),
+            unlock: Op::Unlock(m),
+            done: Op::WgDone(g),
+            wait: Op::WgWait(g),
+        };
+        (s.build().unwrap(), ops)
+    }
+
+    fn racy(sc: &Scenario, steps: &[(usize, Op)]) -> bool {
+        let mut c = Clocks::new(sc);
+        for &(t, op) in steps {
+            c.step(t, op);
+        }
+        c.racy()
+    }
+
+    #[test]
+    fn unordered_conflicting_accesses_race_and_ordered_ones_do_not() {
+        let (sc, o) = two_threads();
+        assert!(!racy(&sc, &[(0, o.load), (1, o.load)]), "two reads");
+        assert!(racy(&sc, &[(0, o.store), (1, o.load)]), "write, read");
+        assert!(racy(&sc, &[(0, o.load), (1, o.store)]), "read, write");
+        let critical = |t| [(t, o.lock), (t, o.load), (t, o.store), (t, o.unlock)];
+        let both: Vec<_> = critical(0).into_iter().chain(critical(1)).collect();
+        assert!(!racy(&sc, &both), "one mutex orders them");
+        assert!(
+            !racy(&sc, &[(0, o.store), (0, o.done), (1, o.wait), (1, o.load)]),
+            "Done, then Wait orders them"
+        );
+        assert!(
+            racy(&sc, &[(0, o.lock), (0, o.store), (1, o.load)]),
+            "a lock the reader does not take orders nothing"
+        );
+    }
+}
