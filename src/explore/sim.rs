@@ -83,9 +83,13 @@ type Reads = Vec<(u32, i64)>;
 
 pub(crate) struct Sim<'a> {
     pub sc: &'a Scenario,
-    /// Per invariant: the words its last passing evaluation read, with their
-    /// values; while they are unchanged, it passes again.
-    memo: RefCell<Vec<Option<Reads>>>,
+    /// Per invariant: the words its last two passing evaluations read, with
+    /// their values, most recently used first; while either's words are
+    /// unchanged, it passes again. Two, because the search runs a chain
+    /// from each successor of one state in turn: the chain's first states
+    /// match that state (one entry), its later ones the chain's own
+    /// changes (the other).
+    memo: RefCell<Vec<[Option<Reads>; 2]>>,
     reads: RefCell<Vec<u32>>,
     alternatives: RefCell<Vec<Alternative>>,
     /// When set (see [`Sim::tracking_reads`]), every word an `Always`
@@ -98,7 +102,7 @@ impl<'a> Sim<'a> {
     pub fn new(sc: &'a Scenario) -> Self {
         Sim {
             sc,
-            memo: RefCell::new(vec![None; sc.invariants.len()]),
+            memo: RefCell::new(vec![[None, None]; sc.invariants.len()]),
             reads: RefCell::new(Vec::new()),
             alternatives: RefCell::new(Vec::new()),
             always_reads: None,
@@ -617,10 +621,20 @@ impl<'a> Sim<'a> {
     }
 
     fn run_invariant(&self, st: &SimState, i: usize) -> Result<(), String> {
-        if let Some(reads) = &self.memo.borrow()[i]
-            && reads.iter().all(|&(w, v)| st.words[w as usize] == v)
         {
-            return Ok(());
+            let mut memo = self.memo.borrow_mut();
+            let unchanged = |entry: &Option<Reads>| {
+                entry
+                    .as_ref()
+                    .is_some_and(|reads| reads.iter().all(|&(w, v)| st.words[w as usize] == v))
+            };
+            if unchanged(&memo[i][0]) {
+                return Ok(());
+            }
+            if unchanged(&memo[i][1]) {
+                memo[i].swap(0, 1);
+                return Ok(());
+            }
         }
         self.reads.borrow_mut().clear();
         let view = StateView {
@@ -640,7 +654,9 @@ impl<'a> Sim<'a> {
         }
         let mut memo = self.memo.borrow_mut();
         if result.is_ok() {
-            let saved = memo[i].get_or_insert_with(Vec::new);
+            // The least recently used entry makes way.
+            memo[i].swap(0, 1);
+            let saved = memo[i][0].get_or_insert_with(Vec::new);
             saved.clear();
             saved.extend(
                 self.reads
@@ -648,8 +664,6 @@ impl<'a> Sim<'a> {
                     .iter()
                     .map(|&w| (w, st.words[w as usize])),
             );
-        } else {
-            memo[i] = None;
         }
         result
     }
