@@ -31,10 +31,11 @@ pub(crate) trait Runtime: 'static {
     /// Whether the scheduler learns which orders to try from the conflicting
     /// accesses it sees (loom's reduction), rather than trying every
     /// runnable task at each point (random, PCT, DFS, the OS). Such a
-    /// scheduler must see an access wherever an order matters, so a step
-    /// the model forces keeps its scheduling point, and a step that ends
-    /// the execution by a failure holds every resource, and a step that an
-    /// `Always` invariant can see holds the observer's resource too.
+    /// scheduler must see an access wherever an order matters: a step the
+    /// model forces keeps its scheduling point, a step performs inside its
+    /// hold, a step that ends the execution by a failure holds every
+    /// resource, and a step that an `Always` invariant can see holds the
+    /// observer's resource too (see `world.rs`).
     const LEARNS_FROM_CONFLICTS: bool = false;
 }
 
