@@ -129,16 +129,6 @@ impl<R: Runtime> Shared<R> {
         })
     }
 
-    /// A `Sim` for one thread; it notes what invariants read when the
-    /// run has an observer.
-    fn sim(&self) -> Sim<'_> {
-        if self.observer.is_some() {
-            Sim::tracking_reads(&self.scenario)
-        } else {
-            Sim::new(&self.scenario)
-        }
-    }
-
     /// Takes resource `r`, and what `hold` adds to it, in increasing order
     /// of resource (so two threads never wait for each other's).
     fn hold<'s>(&'s self, r: usize, hold: Hold, guards: &mut Vec<R::Guard<'s>>) {
@@ -208,11 +198,7 @@ pub(crate) struct Options {
 /// Runs one execution of `scenario` on runtime `R`. Thread 0 runs on the
 /// calling thread (so loom's limit of 5 threads fits 5 scenario threads).
 pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -> Execution {
-    let sim = if options.observed.is_some() {
-        Sim::tracking_reads(scenario)
-    } else {
-        Sim::new(scenario)
-    };
+    let sim = sim_for(scenario, options);
     let mut run = Replay::default();
     let state = match sim.initial() {
         Ok(state) => state,
@@ -241,14 +227,6 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
         observed[w as usize] = true;
     }
     let observer = options.observed.as_ref().map(|_| resources);
-    let mut unobserved = Vec::new();
-    let mut noted = Vec::new();
-    sim.take_always_reads(&mut noted);
-    for w in noted {
-        if !observed[w as usize] && !unobserved.contains(&w) {
-            unobserved.push(w);
-        }
-    }
     let shared = Arc::new(Shared::<R> {
         scenario: scenario.clone(),
         world: Mutex::new(World {
@@ -260,7 +238,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
             chose: false,
             last: None,
             only: None,
-            unobserved,
+            unobserved: Vec::new(),
             clocks: options
                 .free_accesses
                 .as_ref()
@@ -277,6 +255,12 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
         observed,
         racy: options.free_accesses.clone(),
     });
+    {
+        let mut noted = Vec::new();
+        sim.take_always_reads(&mut noted);
+        let mut world = shared.world();
+        shared.note_unobserved(&mut noted, &mut world.unobserved);
+    }
     let handles: Vec<R::Join> = (1..scenario.thread_count())
         .map(|t| {
             let shared = shared.clone();
@@ -299,6 +283,16 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
     }
 }
 
+/// A `Sim` for one thread of an execution; it notes what the invariants
+/// read when the run learns that ([`Options::observed`]).
+fn sim_for<'s>(scenario: &'s Scenario, options: &Options) -> Sim<'s> {
+    if options.observed.is_some() {
+        Sim::tracking_reads(scenario)
+    } else {
+        Sim::new(scenario)
+    }
+}
+
 /// What a step must hold beyond its own resource, on a backend that learns
 /// from conflicts (loom), in increasing order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -318,7 +312,7 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
         start.wait();
     }
     let _ = shared.threads[t].set(R::current());
-    let sim = shared.sim();
+    let sim = sim_for(&shared.scenario, options);
     let mut enabled = Vec::new();
     let mut alternatives = Vec::new();
     let mut wake = Vec::new();
@@ -396,9 +390,8 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
                 // A scheduler that tries every runnable task at each point
                 // orders the steps by its own choices; holding the lock
                 // through the step would only make other threads block on
-                // it (measured: bank/mutex 4 x 52 on shuttle ran 1.5x
-                // slower). loom learns the order of steps from the order
-                // of the holds, so there the step happens inside the hold.
+                // it. loom learns the order of steps from the order of the
+                // holds, so there the step happens inside the hold.
                 guards.clear();
             }
             world = shared.world();
