@@ -365,3 +365,34 @@ fn loom_visits_every_state_an_always_invariant_can_see() {
         check_replays(&scenario, &e, "loom");
     }
 }
+
+/// loom first runs loads and stores without scheduling points and repeats
+/// the run if a race shows; when time runs out before the repeat, the
+/// result is bounded and its notes say a race showed, never that there was
+/// none.
+#[test]
+fn loom_out_of_time_after_a_race_does_not_claim_race_freedom() {
+    let entry = catalog::find("bank/unsync").unwrap();
+    let scenario = entry
+        .build(&entry.params_from(&["incomes=500+10", "weeks=1"]).unwrap())
+        .unwrap();
+    let mut b = Backends::default();
+    b.loom.max_duration = Some(Duration::from_nanos(1));
+    let e = backend::run(BackendKind::Loom, &scenario, &b).unwrap();
+    assert_eq!(
+        e.completion,
+        Completion::Bounded(interleave::Bound::Time),
+        "{:?}",
+        e.notes
+    );
+    assert!(
+        e.notes.iter().all(|n| !n.contains("(no data race:")),
+        "{:?}",
+        e.notes
+    );
+    assert!(
+        e.notes.iter().any(|n| n.contains("a data race showed")),
+        "{:?}",
+        e.notes
+    );
+}

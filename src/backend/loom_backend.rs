@@ -93,17 +93,26 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
         .then(|| initial_reads(&scenario));
     let mut free_accesses = true;
     let mut runs = 0;
-    let aggregate = loop {
+    // loom ends early only at its time limit, and does not say so: judge by
+    // the clock (a run that finished just at the limit is reported bounded).
+    let out_of_time = || {
+        config
+            .max_duration
+            .is_some_and(|limit| started.elapsed() >= limit)
+    };
+    // The last run, whether it saw a race, and whether its invariants read
+    // words it did not know (both only possible when time ran out).
+    let (aggregate, racy, unlearnt) = loop {
         runs += 1;
         let remaining = config
             .max_duration
             .map(|limit| limit.saturating_sub(started.elapsed()));
         let aggregate = Arc::new(Mutex::new(Aggregate::new(&scenario)));
         let unobserved = Arc::new(Mutex::new(Vec::<u32>::new()));
-        let racy = free_accesses.then(|| Arc::new(AtomicBool::new(false)));
+        let race_seen = free_accesses.then(|| Arc::new(AtomicBool::new(false)));
         let options = Options {
             observed: observed.clone().map(Arc::new),
-            free_accesses: racy.clone(),
+            free_accesses: race_seen.clone(),
             ..Options::default()
         };
         let body = {
@@ -126,29 +135,26 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
         let aggregate = Aggregate::take(aggregate);
         let mut unobserved =
             std::mem::take(&mut *unobserved.lock().unwrap_or_else(|e| e.into_inner()));
-        let timed_out = config
-            .max_duration
-            .is_some_and(|limit| started.elapsed() >= limit);
-        let racy = racy.is_some_and(|a| a.load(Ordering::Relaxed))
+        let timed_out = out_of_time();
+        let racy = race_seen.is_some_and(|a| a.load(Ordering::Relaxed))
             || aggregate.has_finding(&Property::NoDataRace);
-        if free_accesses && racy && !timed_out {
+        if timed_out {
+            break (aggregate, racy, !unobserved.is_empty());
+        }
+        if free_accesses && racy {
             free_accesses = false;
             continue;
         }
         match &mut observed {
-            Some(words) if !unobserved.is_empty() && !timed_out => {
+            Some(words) if !unobserved.is_empty() => {
                 words.append(&mut unobserved);
                 words.sort_unstable();
                 words.dedup();
             }
-            _ => break aggregate,
+            _ => break (aggregate, racy, false),
         }
     };
-    // loom ends early only at its time limit, and does not say so: judge by
-    // the clock (a run that finished just at the limit is reported bounded).
-    let timed_out = config
-        .max_duration
-        .is_some_and(|limit| started.elapsed() >= limit);
+    let timed_out = out_of_time();
     let completion = match (timed_out, config.preemption_bound) {
         (true, _) => Completion::Bounded(Bound::Time),
         (false, None) => Completion::Exhaustive,
@@ -159,13 +165,23 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
         Some(b) => format!("loom: every execution with at most {b} preemptions"),
     }];
     notes.push(
-        if free_accesses {
-            "loom: loads and stores were not scheduling points (no data race: every two conflicting accesses are ordered by a mutex or a wait group)"
-        } else {
-            "loom: every load and store was a scheduling point"
+        match (free_accesses, racy) {
+            (true, false) => {
+                "loom: loads and stores were not scheduling points (no data race: every two conflicting accesses are ordered by a mutex or a wait group)"
+            }
+            (true, true) => {
+                "loom: loads and stores were not scheduling points, and a data race showed; time ran out before a run with every access a scheduling point, so orders of the racing accesses may be missing"
+            }
+            (false, _) => "loom: every load and store was a scheduling point",
         }
         .to_string(),
     );
+    if unlearnt {
+        notes.push(
+            "loom: the invariants read words the last run did not yet order; time ran out before a run that knew them, so states between such steps may be missing"
+                .to_string(),
+        );
+    }
     if runs > 1 {
         notes.push(format!(
             "loom: ran {runs} times, learning what the invariants read and whether accesses race; the last run counts"
