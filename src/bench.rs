@@ -22,6 +22,10 @@ pub struct BenchArgs {
     /// Which modes to run.
     #[arg(long, value_enum, default_value = "both")]
     reduction: Mode,
+    /// Threads that expand states, besides the one that stores them
+    /// (default: one per core).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
     /// Wall-clock limit for each run.
     #[arg(long, default_value = "10m")]
     timeout: String,
@@ -53,10 +57,13 @@ fn run_here(args: &BenchArgs, reduction: bool, timeout: Duration) -> Result<Valu
     let entry = catalog::find("bank/mutex")?;
     let params = entry.params_from(&args.set)?;
     let scenario = entry.build(&params)?;
-    let config = ExploreConfig::default()
+    let mut config = ExploreConfig::default()
         .reduction(reduction)
         .timeout(timeout)
         .stop(Stop::Exhaust);
+    if let Some(n) = args.threads {
+        config = config.threads(crate::cli::checked_threads(n)?);
+    }
     let e = explore(&scenario, &config);
     let secs = e.stats.elapsed.as_secs_f64();
     Ok(json!({
@@ -65,6 +72,7 @@ fn run_here(args: &BenchArgs, reduction: bool, timeout: Duration) -> Result<Valu
         "exhaustive": e.is_exhaustive(),
         "violated": e.is_violated(),
         "completion": e.completion,
+        "threads": config.threads,
         "states": e.stats.states,
         "steps": e.stats.steps,
         "seconds": secs,
@@ -91,7 +99,8 @@ pub fn run(args: &BenchArgs, out: &mut impl Write) -> Result<ExitCode, Failure> 
     let params = entry.params_from(&args.set)?;
     writeln!(
         out,
-        "bench: exhaustive check of bank/mutex ({params}), each mode in its own process"
+        "bench: exhaustive check of bank/mutex ({params}), each mode in its own process, {} expanding thread(s)",
+        args.threads.unwrap_or(ExploreConfig::default().threads)
     )?;
     writeln!(
         out,
@@ -117,6 +126,9 @@ pub fn run(args: &BenchArgs, out: &mut impl Write) -> Result<ExitCode, Failure> 
         ]);
         for s in &args.set {
             cmd.args(["--set", s]);
+        }
+        if let Some(n) = args.threads {
+            cmd.args(["--threads", &n.to_string()]);
         }
         let output = cmd.output()?;
         if !output.status.success() {

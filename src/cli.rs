@@ -70,6 +70,11 @@ struct CheckArgs {
     /// shortest in steps.
     #[arg(long)]
     no_reduction: bool,
+    /// explore: threads that expand states, besides the one that stores
+    /// them (default: one per core; 0: that one does everything). The
+    /// result does not depend on it.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
     /// Only the status lines, no traces or outcomes.
     #[arg(long)]
     brief: bool,
@@ -212,6 +217,22 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, Failure> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// A `--threads` value, or an error for an absurd one.
+pub(crate) fn checked_threads(n: usize) -> Result<usize, Failure> {
+    if n > MAX_THREADS {
+        return Err(limit_error(
+            "threads",
+            &format!(
+                "{n} is more than {MAX_THREADS}; the explorer gains nothing past the machine's cores"
+            ),
+        ));
+    }
+    Ok(n)
+}
+
+/// Most `--threads`.
+const MAX_THREADS: usize = 256;
+
 fn config(args: &CheckArgs) -> Result<ExploreConfig, Failure> {
     let mut config = ExploreConfig::default().reduction(!args.no_reduction);
     if let Some(n) = args.max_states {
@@ -240,6 +261,9 @@ fn config(args: &CheckArgs) -> Result<ExploreConfig, Failure> {
     }
     if let Some(t) = &args.timeout {
         config = config.timeout(parse_duration(t)?);
+    }
+    if let Some(n) = args.threads {
+        config = config.threads(checked_threads(n)?);
     }
     Ok(config)
 }
@@ -282,6 +306,7 @@ fn backends(
         BackendKind::Loom,
     )?;
     only("runs", args.runs.is_some(), BackendKind::Threads)?;
+    only("threads", args.threads.is_some(), BackendKind::Explore)?;
     only("no-barrier", args.no_barrier, BackendKind::Threads)?;
     only("no-yields", args.no_yields, BackendKind::Threads)?;
     if args.pct_depth.is_some() && args.scheduler.is_some_and(|s| s != SchedulerArg::Pct) {

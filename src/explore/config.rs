@@ -45,6 +45,14 @@ pub struct ExploreConfig {
     pub reduction: bool,
     /// When to stop early; default at the first violation.
     pub stop: Stop,
+    /// Threads that expand states, besides the one that stores them;
+    /// default: one per core the machine reports (0 means none beyond
+    /// it). The result is the same for every number of threads: states
+    /// are numbered, checked and recorded in the same order.
+    pub threads: usize,
+    /// States waiting to be expanded before the threads are started;
+    /// default 4,096, below which starting them costs more than it saves.
+    pub parallel_from: usize,
 }
 
 impl Default for ExploreConfig {
@@ -55,6 +63,8 @@ impl Default for ExploreConfig {
             timeout: None,
             reduction: true,
             stop: Stop::FirstViolation,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            parallel_from: 4096,
         }
     }
 }
@@ -83,6 +93,16 @@ impl ExploreConfig {
     /// Sets [`stop`](Self::stop).
     pub fn stop(mut self, stop: Stop) -> Self {
         self.stop = stop;
+        self
+    }
+    /// Sets [`threads`](Self::threads).
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = n;
+        self
+    }
+    /// Sets [`parallel_from`](Self::parallel_from).
+    pub fn parallel_from(mut self, n: usize) -> Self {
+        self.parallel_from = n;
         self
     }
 }

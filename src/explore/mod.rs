@@ -2,6 +2,7 @@
 //! global states, and replay of single schedules.
 
 mod config;
+mod expand;
 pub(crate) mod replay;
 mod schedule;
 pub(crate) mod search;

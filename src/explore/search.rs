@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::config::{Bound, Completion, ExploreConfig, Stop};
+use super::expand::{Block, CHAIN_CAP, Checks, End, Expander, forced_choice};
 use super::replay::replay;
 use super::schedule::Schedule;
 use super::sim::{Sim, SimState, Terminal, thread_of};
@@ -26,9 +27,10 @@ use super::store::{Insert, StateStore};
 use crate::check::{Counterexample, Property, PropertyResult, Status};
 use crate::model::{Fault, Op, Outcome, Scenario, Scope};
 
-/// Longest chain followed without storing a state: the guard against a
-/// thread that loops alone forever.
-const CHAIN_CAP: usize = 10_000;
+/// Most states in one [`Block`]: enough to make handing it to a thread
+/// cheap (it takes a millisecond or so to expand), few enough that the
+/// threads share the work evenly.
+const BLOCK: u32 = 1024;
 
 /// A final outcome and how often it was reached.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -130,15 +132,6 @@ pub(crate) fn properties_of(sc: &Scenario) -> Vec<Property> {
     props
 }
 
-/// One successor of the state being expanded: where it ends up, the steps
-/// that got it there, and which threads can move there.
-struct Successor {
-    choice: u16,
-    state: SimState,
-    chain: Vec<u16>,
-    enabled: Vec<u16>,
-}
-
 struct Found {
     message: String,
     schedule: Vec<u16>,
@@ -220,121 +213,183 @@ impl<'a> Search<'a> {
             self.outcomes.insert(key, (1, 0));
             self.first_final = Some(0);
         }
+        let sc = self.sim.sc;
+        let config = self.config;
+        std::thread::scope(|scope| {
+            let mut workers: Option<Workers> = None;
+            let mut here = Expander::new(sc, config);
+            let mut spare: Vec<Block> = Vec::new();
+            // States below `merged` are expanded and their successors
+            // stored; those below `handed` are expanded or being expanded.
+            let mut merged: u32 = 0;
+            let mut handed: u32 = 0;
+            let mut in_flight = 0;
+            let mut done: BTreeMap<u32, Block> = BTreeMap::new();
+            while !self.stop {
+                let stored = self.store.len() as u32;
+                if workers.is_none()
+                    && config.threads > 0
+                    && (stored - merged) as usize >= config.parallel_from
+                {
+                    workers = Some(Workers::start(scope, sc, config));
+                    handed = merged;
+                }
+                let block = match &workers {
+                    None => {
+                        if merged == stored {
+                            break;
+                        }
+                        let mut block = spare.pop().unwrap_or_default();
+                        self.fill(&mut block, merged, stored);
+                        here.expand(&mut block);
+                        block
+                    }
+                    Some(w) => {
+                        let most = 2 * config.threads + 1;
+                        while in_flight < most && handed < stored {
+                            // Small blocks while few states wait, so that
+                            // every thread gets some.
+                            let size = ((stored - handed) / most as u32).clamp(1, BLOCK);
+                            let mut block = spare.pop().unwrap_or_default();
+                            self.fill(&mut block, handed, handed + size);
+                            handed = block.end();
+                            w.hand(block);
+                            in_flight += 1;
+                        }
+                        if in_flight == 0 {
+                            break;
+                        }
+                        let block = loop {
+                            if let Some(block) = done.remove(&merged) {
+                                break block;
+                            }
+                            let block = w.take();
+                            done.insert(block.start, block);
+                        };
+                        in_flight -= 1;
+                        block
+                    }
+                };
+                let go_on = self.merge(&block, started);
+                merged = block.end();
+                spare.push(block);
+                if !go_on {
+                    break;
+                }
+            }
+            if let Some(w) = workers {
+                w.stop();
+            }
+        });
+    }
 
-        let mut current = init.clone();
-        let mut successors = Vec::with_capacity(n);
-        // One buffer per successor of the state being expanded, reused.
-        let mut batch: Vec<Successor> = Vec::new();
+    /// Fills `block` with the stored states from `from` up to `to` (at
+    /// most [`BLOCK`] of them).
+    fn fill(&self, block: &mut Block, from: u32, to: u32) {
+        block.reset(from, self.found.contains_key(&Property::NoDataRace));
+        for i in from..to.min(from + BLOCK) {
+            block.push(self.store.bytes(i as usize), self.depths[i as usize]);
+        }
+    }
+
+    /// Records what expanding `block` found and stores its successors,
+    /// state by state, exactly as a search on one thread would; false once
+    /// the search must end.
+    fn merge(&mut self, block: &Block, started: Instant) -> bool {
         let mut results: Vec<Insert> = Vec::new();
-        let mut index: u32 = 0;
-        while (index as usize) < self.store.len() && !self.stop {
+        let mut spans: Vec<(usize, usize, u32)> = Vec::new();
+        let (mut successors_from, mut findings_from) = (0, 0);
+        for e in &block.expanded {
+            let index = e.index;
             if index % 1024 == 0
                 && let Some(limit) = self.config.timeout
                 && started.elapsed() >= limit
             {
                 self.bound = Some(Bound::Time);
-                break;
+                return false;
             }
-            self.store.get(index, &mut current.words);
-            for t in 0..n {
-                let slot = &current.words[self.sim.sc.layout.slot(t)];
-                current.pending[t] = self.sim.sc.threads[t].pending(slot);
-            }
-            self.sim.enabled_threads(&current, &mut successors);
-            let mut used = 0;
-            for &t in &successors {
-                if batch.len() == used {
-                    batch.push(Successor {
-                        choice: 0,
-                        state: current.clone(),
-                        chain: Vec::new(),
-                        enabled: Vec::new(),
-                    });
-                }
-                let succ = &mut batch[used];
-                succ.choice = t;
-                if self.follow(index, &current, succ) {
-                    used += 1;
+            self.steps += e.steps;
+            for f in &block.findings[findings_from..e.findings_end] {
+                // Once a race is known no other is looked for.
+                if f.property != Property::NoDataRace
+                    || !self.found.contains_key(&Property::NoDataRace)
+                {
+                    self.record(f.property.clone(), f.message.clone(), Some(index), &f.chain);
                 }
             }
-            results.resize(used, Insert::Seen);
+            findings_from = e.findings_end;
+            if e.depth_bound {
+                self.bound = Some(Bound::Depth);
+            }
+            let successors = &block.successors[successors_from..e.successors_end];
+            successors_from = e.successors_end;
+            results.clear();
+            results.resize(successors.len(), Insert::Seen);
             let room = self.config.max_states.saturating_sub(self.store.len());
-            if used <= room {
-                self.store.insert_batch(
-                    batch[..used].iter().map(|s| &s.state.words[..]),
-                    &mut results,
-                );
+            if successors.len() <= room {
+                spans.clear();
+                spans.extend(successors.iter().map(|s| s.bytes));
+                self.store
+                    .insert_encoded_batch(&block.bytes, &spans, &mut results);
             } else {
                 // Near the state limit: one at a time until the store is
                 // full; a successor that then cannot be stored ends the
                 // search as bounded (it might be new).
-                for (k, succ) in batch[..used].iter().enumerate() {
+                for (k, succ) in successors.iter().enumerate() {
                     if self.store.len() < self.config.max_states {
-                        results[k] = self.store.insert(&succ.state.words);
+                        let one = [succ.bytes];
+                        self.store
+                            .insert_encoded_batch(&block.bytes, &one, &mut results[k..=k]);
                     } else {
-                        results[k] = Insert::Seen;
                         self.bound = Some(Bound::States);
                         self.stop = true;
                     }
                 }
             }
-            for (succ, result) in batch[..used].iter().zip(&results) {
+            for (succ, result) in successors.iter().zip(&results) {
                 if let Insert::New(j) = *result {
-                    let depth = self.depths[index as usize] as u64 + succ.chain.len() as u64;
+                    let chain = block.chain(succ);
+                    let depth = self.depths[index as usize] as u64 + chain.len() as u64;
                     self.parents.push(index);
                     self.choices.push(succ.choice);
                     self.depths.push(depth as u32);
                     self.max_depth = self.max_depth.max(depth);
-                    self.examine(&succ.state, &succ.enabled, Some(index), &succ.chain);
-                    if let Some(key) = self.final_outcome(&succ.state, &succ.enabled) {
-                        self.count_outcome(key, j, index, &succ.chain);
+                    if let Some(checks) = &succ.checks {
+                        self.report(checks, j, index, chain);
                     }
                 }
             }
-            index += 1;
-        }
-    }
-
-    /// Moves `succ.state` (a copy of `current`) by `succ.choice`, then along
-    /// its chain of single-successor states, checking them on the way.
-    /// False when the path ends in a failure or past the depth limit.
-    fn follow(&mut self, index: u32, current: &SimState, succ: &mut Successor) -> bool {
-        let next = &mut succ.state;
-        let chain = &mut succ.chain;
-        let enabled = &mut succ.enabled;
-        next.clone_from(current);
-        chain.clear();
-        chain.push(succ.choice);
-        if let Err((who, fault)) = self.sim.step(next, succ.choice) {
-            self.record_fault(who, fault, Some(index), chain);
-            return false;
-        }
-        self.steps += 1;
-        loop {
-            // Stored states keep only whether 0, 1 or 2+ threads can move.
-            self.sim.enabled_up_to(next, 2, enabled);
-            if chain.len() >= CHAIN_CAP {
-                break;
-            }
-            let Some(u) = forced_choice(&self.sim, self.config, next, enabled) else {
-                break;
-            };
-            // (Races too: an early `Done` passes over a state where others
-            // can move.)
-            self.check_state(next, enabled, Some(index), chain);
-            chain.push(u);
-            if let Err((who, fault)) = self.sim.step(next, u) {
-                self.record_fault(who, fault, Some(index), chain);
+            if self.stop {
                 return false;
             }
-            self.steps += 1;
-        }
-        let depth = self.depths[index as usize] as u64 + chain.len() as u64;
-        if depth > self.config.max_depth as u64 {
-            self.bound = Some(Bound::Depth);
-            return false;
         }
         true
+    }
+
+    /// Records what a newly stored state reports (as [`Search::examine`]
+    /// would find it).
+    fn report(&mut self, checks: &Checks, state: u32, from: u32, chain: &[u16]) {
+        let parent = Some(from);
+        if let Some((property, message)) = &checks.invariant {
+            self.record(property.clone(), message.clone(), parent, chain);
+        }
+        if let Some(message) = &checks.race
+            && !self.found.contains_key(&Property::NoDataRace)
+        {
+            self.record(Property::NoDataRace, message.clone(), parent, chain);
+        }
+        match &checks.end {
+            None => {}
+            Some(End::Final { invariant, key }) => {
+                if let Some((property, message)) = invariant {
+                    self.record(property.clone(), message.clone(), parent, chain);
+                }
+                self.count_outcome(key.clone(), state, from, chain);
+            }
+            Some(End::Deadlock(message)) => {
+                self.record(Property::NoDeadlock, message.clone(), parent, chain);
+            }
+        }
     }
 
     /// Checks what every visited state must satisfy: the `Always`
@@ -518,20 +573,6 @@ impl<'a> Search<'a> {
     }
 }
 
-/// The step a chain takes from `st` without storing it, if any: the only
-/// thread that can move, or an eager `wg.Done()` (see [`Sim::eager_done`]).
-/// `enabled` holds the first two choices that can be taken in `st`.
-fn forced_choice(sim: &Sim, config: &ExploreConfig, st: &SimState, enabled: &[u16]) -> Option<u16> {
-    if !config.reduction {
-        return None;
-    }
-    match enabled {
-        [only] => Some(*only),
-        [_, _, ..] => sim.eager_done(st),
-        [] => None,
-    }
-}
-
 /// Drops the `wg.Done()` steps a counterexample does not need. The search
 /// runs a quiet `Done` as soon as it may (see [`Sim::eager_done`]), so a
 /// schedule it finds can carry one that the violation does not depend on;
@@ -590,5 +631,83 @@ fn counterexample(sc: &Scenario, property: Property, mut found: Found) -> Counte
         replay: None,
         backend_schedule: None,
         backend_replay: None,
+    }
+}
+
+/// Threads that expand the blocks handed to them, finishing in any order.
+struct Workers<'scope> {
+    jobs: std::sync::mpsc::Sender<Block>,
+    results: std::sync::mpsc::Receiver<Block>,
+    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handles: Vec<std::thread::ScopedJoinHandle<'scope, ()>>,
+}
+
+impl<'scope> Workers<'scope> {
+    fn start<'env>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        sc: &'env Scenario,
+        config: &'env ExploreConfig,
+    ) -> Self {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex, mpsc};
+        let (jobs, queue) = mpsc::channel::<Block>();
+        let (done, results) = mpsc::channel();
+        let queue = Arc::new(Mutex::new(queue));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let handles = (0..config.threads)
+            .map(|_| {
+                let (queue, done, cancel) = (queue.clone(), done.clone(), cancel.clone());
+                scope.spawn(move || {
+                    let mut expander = Expander::new(sc, config);
+                    loop {
+                        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        let Ok(mut block) = next else { break };
+                        if cancel.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        expander.expand(&mut block);
+                        if done.send(block).is_err() {
+                            break;
+                        }
+                    }
+                })
+            })
+            .collect();
+        Workers {
+            jobs,
+            results,
+            cancel,
+            handles,
+        }
+    }
+
+    fn hand(&self, block: Block) {
+        self.jobs
+            .send(block)
+            .expect("the explorer's threads run until they are stopped");
+    }
+
+    /// The next block expanded, in whatever order they finish.
+    fn take(&self) -> Block {
+        loop {
+            match self
+                .results
+                .recv_timeout(std::time::Duration::from_millis(100))
+            {
+                Ok(block) => return block,
+                // A thread that ended before being stopped panicked: a bug
+                // of the explorer (scenario code runs guarded), not a hang.
+                Err(_) if self.handles.iter().any(|h| h.is_finished()) => {
+                    panic!("one of the explorer's threads panicked")
+                }
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// Tells the threads to finish; the blocks they still hold are dropped.
+    fn stop(self) {
+        self.cancel
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 }

@@ -44,6 +44,33 @@ fn encode(words: &[i64], out: &mut Vec<u8>) {
     }
 }
 
+/// Appends the encoding of `words` to `out` and returns its hash: the key
+/// [`StateStore::insert_encoded_batch`] takes.
+pub(crate) fn encode_key(words: &[i64], out: &mut Vec<u8>) -> u32 {
+    let start = out.len();
+    encode(words, out);
+    hash(&out[start..])
+}
+
+/// Decodes an encoded state into `out` (which must have the state's width).
+pub(crate) fn decode(bytes: &[u8], out: &mut [i64]) {
+    let mut i = 0;
+    for w in out.iter_mut() {
+        let mut z: u64 = 0;
+        let mut shift = 0;
+        loop {
+            let b = bytes[i];
+            i += 1;
+            z |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                break;
+            }
+            shift += 7;
+        }
+        *w = ((z >> 1) as i64) ^ -((z & 1) as i64);
+    }
+}
+
 fn hash(bytes: &[u8]) -> u32 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut h: u64 = bytes.len() as u64;
@@ -76,7 +103,8 @@ impl StateStore {
         self.locs.len()
     }
 
-    fn bytes(&self, index: usize) -> &[u8] {
+    /// State `index` as encoded (see [`decode`]).
+    pub fn bytes(&self, index: usize) -> &[u8] {
         let loc = self.locs[index];
         let start = (loc >> 16) as usize;
         let len = (loc & 0xffff) as usize;
@@ -105,23 +133,34 @@ impl StateStore {
         spans.clear();
         for words in states {
             let start = scratch.len();
-            encode(words, &mut scratch);
-            let h = hash(&scratch[start..]);
+            let h = encode_key(words, &mut scratch);
             spans.push((start, scratch.len(), h));
         }
+        self.insert_encoded_batch(&scratch, &spans, out);
+        self.scratch = scratch;
+        self.spans = spans;
+    }
+
+    /// [`StateStore::insert_batch`] for states already encoded by
+    /// [`encode_key`]: `spans` holds each one's byte range in `bytes` and
+    /// its hash (worker threads encode; only the inserting is sequential).
+    pub fn insert_encoded_batch(
+        &mut self,
+        bytes: &[u8],
+        spans: &[(usize, usize, u32)],
+        out: &mut [Insert],
+    ) {
         if (self.locs.len() + spans.len()) * 2 > self.table.len() {
             self.grow(self.locs.len() + spans.len());
         }
         let mask = self.table.len() - 1;
         // Touch every first probe before resolving any, so the misses overlap.
-        for &(_, _, h) in &spans {
+        for &(_, _, h) in spans {
             black_box(self.table[h as usize & mask]);
         }
         for (k, &(start, end, h)) in spans.iter().enumerate() {
-            out[k] = self.insert_encoded(&scratch[start..end], h);
+            out[k] = self.insert_encoded(&bytes[start..end], h);
         }
-        self.scratch = scratch;
-        self.spans = spans;
     }
 
     fn insert_encoded(&mut self, bytes: &[u8], h: u32) -> Insert {
@@ -181,22 +220,7 @@ impl StateStore {
 
     /// Decodes state `index` into `out` (which must have the state's width).
     pub fn get(&self, index: u32, out: &mut [i64]) {
-        let bytes = self.bytes(index as usize);
-        let mut i = 0;
-        for w in out.iter_mut() {
-            let mut z: u64 = 0;
-            let mut shift = 0;
-            loop {
-                let b = bytes[i];
-                i += 1;
-                z |= u64::from(b & 0x7f) << shift;
-                if b < 0x80 {
-                    break;
-                }
-                shift += 7;
-            }
-            *w = ((z >> 1) as i64) ^ -((z & 1) as i64);
-        }
+        decode(self.bytes(index as usize), out);
     }
 
     /// Bytes held by the arena, the index and the table.

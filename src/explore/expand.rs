@@ -1,0 +1,321 @@
+//! Expanding stored states: the half of the search that can run on several
+//! threads at once.
+//!
+//! A [`Block`] is a run of consecutive stored states. An [`Expander`] takes
+//! each one's successors (following chains of single-successor states, see
+//! [`super::search`]) and writes down, in the order the one-thread search
+//! would meet them, everything the search must then record: findings on the
+//! way, the successors to store (already encoded and hashed), and what each
+//! successor will report if it turns out to be new. Storing, numbering and
+//! recording stay on one thread and go block by block, state by state, so
+//! the result is the same whatever the number of threads.
+
+use super::config::ExploreConfig;
+use super::sim::{Sim, SimState, Terminal};
+use super::store::{decode, encode_key};
+use crate::check::Property;
+use crate::model::{Scenario, Scope};
+
+/// Longest chain followed without storing a state: the guard against a
+/// thread that loops alone forever.
+pub(crate) const CHAIN_CAP: usize = 10_000;
+
+/// Something to record, found on the way from an expanded state.
+pub(crate) struct Finding {
+    pub property: Property,
+    pub message: String,
+    /// The steps from the expanded state to the state that shows it.
+    pub chain: Vec<u16>,
+}
+
+impl Finding {
+    fn new((property, message): (Property, String), chain: &[u16]) -> Self {
+        Finding {
+            property,
+            message,
+            chain: chain.to_vec(),
+        }
+    }
+}
+
+/// What a successor reports when it is stored for the first time.
+#[derive(Default)]
+pub(crate) struct Checks {
+    /// A broken `Always` invariant, and the message.
+    pub invariant: Option<(Property, String)>,
+    /// A race between two pending accesses.
+    pub race: Option<String>,
+    /// How the execution ends there, if no thread can move.
+    pub end: Option<End>,
+}
+
+pub(crate) enum End {
+    /// Every thread exited: the first broken final-state invariant, and the
+    /// observed values.
+    Final {
+        invariant: Option<(Property, String)>,
+        key: Vec<i64>,
+    },
+    /// A deadlock, described.
+    Deadlock(String),
+}
+
+/// One successor of an expanded state.
+pub(crate) struct Successor {
+    pub choice: u16,
+    /// Its encoding in [`Block::bytes`], and the hash of that.
+    pub bytes: (usize, usize, u32),
+    /// The steps that reach it, in [`Block::chains`].
+    pub chain: (u32, u32),
+    /// What it reports if new; `None` when nothing (the common case).
+    pub checks: Option<Box<Checks>>,
+}
+
+/// What expanding one stored state produced; its successors and findings
+/// are the ones in the block up to these ends.
+pub(crate) struct Expanded {
+    pub index: u32,
+    pub steps: u64,
+    /// A path from it went past [`ExploreConfig::max_depth`].
+    pub depth_bound: bool,
+    pub successors_end: usize,
+    pub findings_end: usize,
+}
+
+/// A run of stored states to expand, and what expanding them produced.
+/// Its buffers are reused from block to block.
+#[derive(Default)]
+pub(crate) struct Block {
+    /// The first state's number.
+    pub start: u32,
+    /// The states, encoded, one after another; each one's end in `ends`.
+    pub input: Vec<u8>,
+    pub ends: Vec<usize>,
+    /// Each state's depth.
+    pub depths: Vec<u32>,
+    /// Whether a race was known when the block was handed out: then no
+    /// race is looked for (the search keeps its first).
+    pub race_known: bool,
+    pub expanded: Vec<Expanded>,
+    pub successors: Vec<Successor>,
+    pub bytes: Vec<u8>,
+    pub chains: Vec<u16>,
+    pub findings: Vec<Finding>,
+}
+
+impl Block {
+    /// The number one past the block's last state.
+    pub fn end(&self) -> u32 {
+        self.start + self.depths.len() as u32
+    }
+
+    /// Empties it, to be filled with states from `start` on.
+    pub fn reset(&mut self, start: u32, race_known: bool) {
+        self.start = start;
+        self.race_known = race_known;
+        self.input.clear();
+        self.ends.clear();
+        self.depths.clear();
+        self.expanded.clear();
+        self.successors.clear();
+        self.bytes.clear();
+        self.chains.clear();
+        self.findings.clear();
+    }
+
+    /// Adds the next state.
+    pub fn push(&mut self, encoded: &[u8], depth: u32) {
+        self.input.extend_from_slice(encoded);
+        self.ends.push(self.input.len());
+        self.depths.push(depth);
+    }
+
+    pub fn chain(&self, s: &Successor) -> &[u16] {
+        &self.chains[s.chain.0 as usize..s.chain.1 as usize]
+    }
+}
+
+/// Expands blocks; one per thread, since its `Sim` memoises.
+pub(crate) struct Expander<'a> {
+    sim: Sim<'a>,
+    config: &'a ExploreConfig,
+    current: SimState,
+    next: SimState,
+    choices: Vec<u16>,
+    enabled: Vec<u16>,
+    chain: Vec<u16>,
+}
+
+impl<'a> Expander<'a> {
+    pub fn new(sc: &'a Scenario, config: &'a ExploreConfig) -> Self {
+        let empty = || SimState {
+            words: vec![0; sc.layout.width],
+            pending: vec![crate::model::Op::Exit; sc.threads.len()],
+        };
+        Expander {
+            sim: Sim::new(sc),
+            config,
+            current: empty(),
+            next: empty(),
+            choices: Vec::new(),
+            enabled: Vec::new(),
+            chain: Vec::new(),
+        }
+    }
+
+    /// Expands every state of `block`, writing the results into it.
+    pub fn expand(&mut self, block: &mut Block) {
+        let sc = self.sim.sc;
+        let mut from = 0;
+        for k in 0..block.depths.len() {
+            let to = block.ends[k];
+            decode(&block.input[from..to], &mut self.current.words);
+            from = to;
+            for t in 0..self.current.pending.len() {
+                let slot = &self.current.words[sc.layout.slot(t)];
+                self.current.pending[t] = sc.threads[t].pending(slot);
+            }
+            let mut choices = std::mem::take(&mut self.choices);
+            self.sim.enabled_threads(&self.current, &mut choices);
+            let mut expanded = Expanded {
+                index: block.start + k as u32,
+                steps: 0,
+                depth_bound: false,
+                successors_end: 0,
+                findings_end: 0,
+            };
+            for &c in &choices {
+                self.follow(c, block.depths[k], block, &mut expanded);
+            }
+            self.choices = choices;
+            expanded.successors_end = block.successors.len();
+            expanded.findings_end = block.findings.len();
+            block.expanded.push(expanded);
+        }
+    }
+
+    /// Takes `choice` from the current state, then follows the chain of
+    /// single-successor states, checking them on the way; adds the state it
+    /// ends in to the block's successors unless the path fails or goes past
+    /// the depth limit.
+    fn follow(&mut self, choice: u16, depth: u32, block: &mut Block, out: &mut Expanded) {
+        let sim = &self.sim;
+        let next = &mut self.next;
+        let chain = &mut self.chain;
+        let enabled = &mut self.enabled;
+        next.clone_from(&self.current);
+        chain.clear();
+        chain.push(choice);
+        if let Err((who, fault)) = sim.step(next, choice) {
+            let (property, message) = sim.fault_finding(who, &fault);
+            block.findings.push(Finding {
+                property,
+                message,
+                chain: chain.clone(),
+            });
+            return;
+        }
+        out.steps += 1;
+        loop {
+            // Stored states keep only whether 0, 1 or 2+ threads can move.
+            sim.enabled_up_to(next, 2, enabled);
+            if chain.len() >= CHAIN_CAP {
+                break;
+            }
+            let Some(u) = forced_choice(sim, self.config, next, enabled) else {
+                break;
+            };
+            // (Races too: an early `Done` passes over a state where others
+            // can move.)
+            if let Some(invariant) = failing_invariant(sim, next) {
+                block.findings.push(Finding::new(invariant, chain));
+            }
+            if let Some(race) = race(sim, next, enabled, block.race_known) {
+                block.findings.push(Finding::new(race, chain));
+            }
+            chain.push(u);
+            if let Err((who, fault)) = sim.step(next, u) {
+                let (property, message) = sim.fault_finding(who, &fault);
+                block.findings.push(Finding {
+                    property,
+                    message,
+                    chain: chain.clone(),
+                });
+                return;
+            }
+            out.steps += 1;
+        }
+        if u64::from(depth) + chain.len() as u64 > self.config.max_depth as u64 {
+            out.depth_bound = true;
+            return;
+        }
+        let start = block.bytes.len();
+        let hash = encode_key(&next.words, &mut block.bytes);
+        let chain_start = block.chains.len() as u32;
+        block.chains.extend_from_slice(chain);
+        let invariant = failing_invariant(sim, next);
+        let race = race(sim, next, enabled, block.race_known);
+        let end = enabled.is_empty().then(|| match sim.terminal(next) {
+            Terminal::Final => End::Final {
+                invariant: sim
+                    .failing_invariant(next, Scope::AtEnd)
+                    .map(|(i, message)| (invariant_property(sim, i), message)),
+                key: sim.sc.outcome_key(&next.words),
+            },
+            Terminal::Deadlock => End::Deadlock(sim.deadlock_finding(next).0),
+        });
+        let checks = (invariant.is_some() || race.is_some() || end.is_some()).then(|| {
+            Box::new(Checks {
+                invariant,
+                race: race.map(|(_, message)| message),
+                end,
+            })
+        });
+        block.successors.push(Successor {
+            choice,
+            bytes: (start, block.bytes.len(), hash),
+            chain: (chain_start, block.chains.len() as u32),
+            checks,
+        });
+    }
+}
+
+/// The first `Always` invariant `st` breaks: every visited state must
+/// satisfy them.
+fn failing_invariant(sim: &Sim, st: &SimState) -> Option<(Property, String)> {
+    sim.failing_invariant(st, Scope::Always)
+        .map(|(i, message)| (invariant_property(sim, i), message))
+}
+
+/// A race in `st`, where two or more threads can move (looked for only
+/// while no race is known).
+fn race(sim: &Sim, st: &SimState, enabled: &[u16], race_known: bool) -> Option<(Property, String)> {
+    if enabled.len() < 2 || race_known {
+        return None;
+    }
+    let (var, a, b) = sim.race(st)?;
+    Some((Property::NoDataRace, sim.race_finding(st, var, a, b).0))
+}
+
+fn invariant_property(sim: &Sim, i: usize) -> Property {
+    Property::Invariant(sim.sc.invariants[i].name.clone())
+}
+
+/// The step a chain takes from `st` without storing it, if any: the only
+/// thread that can move, or an eager `wg.Done()` (see [`Sim::eager_done`]).
+/// `enabled` holds the first two choices that can be taken in `st`.
+pub(crate) fn forced_choice(
+    sim: &Sim,
+    config: &ExploreConfig,
+    st: &SimState,
+    enabled: &[u16],
+) -> Option<u16> {
+    if !config.reduction {
+        return None;
+    }
+    match enabled {
+        [only] => Some(*only),
+        [_, _, ..] => sim.eager_done(st),
+        [] => None,
+    }
+}
