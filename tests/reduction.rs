@@ -288,23 +288,54 @@ proptest! {
     /// panic from loom (kept in `proptest-regressions/loom.txt`).
     #[test]
     fn loom_reaches_exactly_what_the_explorer_reaches(spec in spec_with(stmt_with(false))) {
-        use interleave::backend::{self, BackendKind, Backends};
-        let scenario = build(&spec);
-        let truth = explore(&scenario, &ExploreConfig::default().stop(Stop::Exhaust));
-        let mut b = Backends::default();
-        b.loom.max_duration = Some(std::time::Duration::from_secs(2));
-        let loom = backend::run(BackendKind::Loom, &scenario, &b).unwrap();
-        let outcomes = |e: &interleave::Exploration| {
-            e.outcomes.iter().map(|o| o.outcome.to_string()).collect::<Vec<_>>()
-        };
-        // A case loom cannot finish in 2 s proves nothing either way.
-        prop_assume!(
-            loom.completion != interleave::Completion::Bounded(interleave::Bound::Time)
-        );
-        prop_assert_eq!(loom.completion, interleave::Completion::Exhaustive);
-        prop_assert_eq!(outcomes(&loom), outcomes(&truth));
-        prop_assert_eq!(violated_set(&loom), violated_set(&truth));
+        loom_agrees_with_the_explorer(&build(&spec))?;
     }
+
+    /// A `main` that waits for all the others, each of which ends with
+    /// `Done`, is run by the threaded backends after joining them (when
+    /// nothing shared follows any thread's last `Done` and the counter
+    /// needs every one of them); loom must still reach exactly what the
+    /// explorer reaches.
+    #[test]
+    fn loom_agrees_when_main_waits_for_all(
+        spec in spec_with(stmt_with(false)),
+        main in prop::collection::vec(stmt_with(false), 0..3),
+    ) {
+        loom_agrees_with_the_explorer(&build(&with_waiting_main(spec, main)))?;
+    }
+}
+
+/// `spec`'s first two threads, each ending with `Done`, and a `main` that
+/// waits for them and then runs `main`.
+fn with_waiting_main(mut spec: Spec, main: Vec<Stmt>) -> Spec {
+    spec.threads.truncate(2);
+    for t in &mut spec.threads {
+        t.push(Stmt::Done);
+    }
+    spec.wg_count = spec.threads.len() as i64;
+    spec.threads
+        .push(std::iter::once(Stmt::Wait).chain(main).collect());
+    spec
+}
+
+fn loom_agrees_with_the_explorer(scenario: &interleave::Scenario) -> Result<(), TestCaseError> {
+    use interleave::backend::{self, BackendKind, Backends};
+    let truth = explore(scenario, &ExploreConfig::default().stop(Stop::Exhaust));
+    let mut b = Backends::default();
+    b.loom.max_duration = Some(std::time::Duration::from_secs(2));
+    let loom = backend::run(BackendKind::Loom, scenario, &b).unwrap();
+    let outcomes = |e: &interleave::Exploration| {
+        e.outcomes
+            .iter()
+            .map(|o| o.outcome.to_string())
+            .collect::<Vec<_>>()
+    };
+    // A case loom cannot finish in 2 s proves nothing either way.
+    prop_assume!(loom.completion != interleave::Completion::Bounded(interleave::Bound::Time));
+    prop_assert_eq!(loom.completion, interleave::Completion::Exhaustive);
+    prop_assert_eq!(outcomes(&loom), outcomes(&truth));
+    prop_assert_eq!(violated_set(&loom), violated_set(&truth));
+    Ok(())
 }
 
 /// The search runs a lone `wg.Done()` early only while no other thread can

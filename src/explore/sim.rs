@@ -373,6 +373,32 @@ impl<'a> Sim<'a> {
             })
     }
 
+    /// A thread that, from `st`, can only move once every other thread has
+    /// ended: it waits on a wait group whose counter only the others'
+    /// remaining `Done` calls, all of them, bring to 0, and each of them
+    /// does nothing shared after its last `Done` (known only for
+    /// programs). A threaded backend may run it after joining the others,
+    /// as a hand-written test's `main` joins its threads (see
+    /// `backend::world`).
+    pub fn waits_for_all(&self, st: &SimState) -> Option<usize> {
+        (0..st.pending.len()).find(|&w| {
+            let Op::WgWait(g) = st.pending[w] else {
+                return false;
+            };
+            let counter = st.words[self.sc.layout.wg_base + g.index()];
+            let mut dones: i64 = 0;
+            for u in (0..st.pending.len()).filter(|&u| u != w) {
+                let behaviour = &self.sc.threads[u].behaviour;
+                let slot = &st.words[self.slot_range(u)];
+                match behaviour.done_budget(slot, g) {
+                    Some(b) if behaviour.exits_after_last_done(g) => dones += i64::from(b),
+                    _ => return false,
+                }
+            }
+            counter > 0 && dones == counter
+        })
+    }
+
     /// The first `limit` choices that can be taken: enough to tell a chain
     /// (exactly one), a branching state (two or more) and an end (none).
     pub fn enabled_up_to(&self, st: &SimState, limit: usize, out: &mut Vec<Choice>) {
@@ -878,5 +904,54 @@ impl Sim<'_> {
             format!("deadlock: no thread can move; blocked: {}", list.join(", ")),
             blocked,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ProgramBuilder, ScenarioBuilder};
+
+    fn waiter_of(sc: &Scenario) -> Option<usize> {
+        let sim = Sim::new(sc);
+        sim.waits_for_all(&sim.initial().unwrap())
+    }
+
+    #[test]
+    fn the_banks_main_waits_for_all_the_earners() {
+        let entry = crate::catalog::find("bank/mutex").unwrap();
+        let sc = entry
+            .build(&entry.params_from(&[] as &[String]).unwrap())
+            .unwrap();
+        assert_eq!(waiter_of(&sc), Some(4), "main, after the four earners");
+    }
+
+    /// Each earner, optionally doing something shared after its `Done`,
+    /// and a `main` that waits for `count` calls.
+    fn workers(count: i64, after_done: bool) -> Scenario {
+        let mut s = ScenarioBuilder::new("w");
+        let x = s.var("x", 0);
+        let wg = s.wait_group("wg", count);
+        for value in [1, 2] {
+            let mut p = ProgramBuilder::new(format!("w{value}"));
+            p.store(x, value).done(wg);
+            if after_done {
+                p.store(x, 0);
+            }
+            s.thread(p.build());
+        }
+        let mut main = ProgramBuilder::new("main");
+        let seen = main.local("seen");
+        main.wait(wg).load(seen, x);
+        s.thread(main.build());
+        s.build().unwrap()
+    }
+
+    #[test]
+    fn a_waiter_needs_every_done_and_nothing_shared_after_them() {
+        assert_eq!(waiter_of(&workers(2, false)), Some(2));
+        assert_eq!(waiter_of(&workers(2, true)), None, "a store follows a Done");
+        assert_eq!(waiter_of(&workers(1, false)), None, "one Done releases it");
+        assert_eq!(waiter_of(&workers(0, false)), None, "not blocked at all");
     }
 }

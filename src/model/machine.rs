@@ -138,6 +138,11 @@ pub(crate) trait Behaviour: Send + Sync {
     fn done_budget(&self, _slot: &[i64], _wg: WaitGroupId) -> Option<u32> {
         None
     }
+    /// Whether the thread does nothing shared after its last `Done` on
+    /// `wg` (it only exits); false when unknown.
+    fn exits_after_last_done(&self, _wg: WaitGroupId) -> bool {
+        false
+    }
     fn as_any(&self) -> &dyn Any;
 }
 

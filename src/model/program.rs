@@ -581,9 +581,15 @@ impl ProgramBuilder {
             .collect();
         groups.sort();
         groups.dedup();
-        let done_budgets = groups
+        let done_budgets: Vec<(WaitGroupId, Vec<u32>)> = groups
             .into_iter()
             .map(|wg| (wg, flow::done_budget(&self.instrs, wg)))
+            .collect();
+        let ahead = flow::shared_ahead(&self.instrs);
+        let exits_after_done = done_budgets
+            .iter()
+            .filter(|(_, budget)| flow::exits_after_last_done(budget, &ahead))
+            .map(|(wg, _)| *wg)
             .collect();
         Program {
             name: self.name,
@@ -593,6 +599,8 @@ impl ProgramBuilder {
             live,
             quiet,
             done_budgets,
+            silent: !ahead[0],
+            exits_after_done,
         }
     }
 }
@@ -619,6 +627,10 @@ pub struct Program {
     /// Per wait group the program signals: the most `Done` calls left, per
     /// instruction.
     done_budgets: Vec<(WaitGroupId, Vec<u32>)>,
+    /// No shared instruction at all.
+    silent: bool,
+    /// The wait groups after whose last `Done` the program only exits.
+    exits_after_done: Vec<WaitGroupId>,
 }
 
 impl Program {
@@ -779,6 +791,10 @@ impl Behaviour for Program {
             None => Some(0),
             Some((_, budget)) => Some(budget[pc]).filter(|&b| b != flow::UNBOUNDED),
         }
+    }
+
+    fn exits_after_last_done(&self, wg: WaitGroupId) -> bool {
+        self.exits_after_done.contains(&wg) || self.silent
     }
 
     fn start(&self, slot: &mut [i64]) -> Result<(), Fault> {

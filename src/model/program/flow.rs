@@ -95,6 +95,35 @@ pub(super) fn quiet_after(instrs: &[Instr]) -> Vec<bool> {
         .collect()
 }
 
+/// Per instruction (plus the exit): whether a shared instruction (this one
+/// included) can still run from there.
+pub(super) fn shared_ahead(instrs: &[Instr]) -> Vec<bool> {
+    let n = instrs.len();
+    let mut ahead = vec![false; n + 1];
+    let mut next = Vec::new();
+    loop {
+        let mut changed = false;
+        for pc in (0..n).rev() {
+            successors(instrs, pc, &mut next);
+            let a = instrs[pc].is_shared() || next.iter().any(|&s| ahead[s]);
+            if a && !ahead[pc] {
+                ahead[pc] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return ahead;
+        }
+    }
+}
+
+/// Whether the thread does nothing shared once it can call `Done` on the
+/// wait group no more: wherever its `budget` is 0, no shared instruction
+/// is ahead, so once it has made its last call it only exits.
+pub(super) fn exits_after_last_done(budget: &[u32], ahead: &[bool]) -> bool {
+    budget.iter().zip(ahead).all(|(&b, &a)| b != 0 || !a)
+}
+
 /// Per instruction (plus the exit): the most `wg.Done()` calls the thread
 /// can still make from there, the instruction itself included, or
 /// [`UNBOUNDED`].
@@ -183,6 +212,44 @@ mod tests {
         });
         quiet_loop.done(WG);
         assert_eq!(budget_at_start(&quiet_loop.build()), Some(1));
+    }
+
+    #[test]
+    fn a_thread_exits_after_its_last_done_only_if_nothing_shared_follows() {
+        let facts = |b: ProgramBuilder| {
+            let p = b.build();
+            let ahead = shared_ahead(&p.instrs);
+            exits_after_last_done(&done_budget(&p.instrs, WG), &ahead)
+        };
+        let mut last = ProgramBuilder::new("w");
+        let g = last.ghost("g");
+        last.store(VarId(0), 1).done(WG).set(g, 1);
+        assert!(facts(last), "only local code after the Done");
+
+        let mut more = ProgramBuilder::new("w");
+        more.done(WG).store(VarId(0), 1);
+        assert!(!facts(more), "a store after the last Done");
+
+        let mut none = ProgramBuilder::new("w");
+        none.store(VarId(0), 1);
+        assert!(!facts(none), "shared code and no Done at all");
+
+        let mut branch = ProgramBuilder::new("w");
+        let r = branch.local("r");
+        branch.load(r, VarId(0));
+        branch.if_else(
+            r,
+            |b| {
+                b.done(WG);
+            },
+            |b| {
+                b.store(VarId(0), 2);
+            },
+        );
+        assert!(
+            !facts(branch),
+            "a path without a Done goes on after it could have"
+        );
     }
 
     #[test]
