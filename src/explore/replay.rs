@@ -148,6 +148,9 @@ pub(crate) fn note(
     }
 }
 
+/// Checks a state reached by a step, noting what it breaks, and puts the
+/// first two choices that can be taken into `enabled` (enough to tell an
+/// end, a forced step and a choice).
 pub(crate) fn examine(
     sim: &Sim<'_>,
     st: &super::sim::SimState,
@@ -163,7 +166,7 @@ pub(crate) fn examine(
         let (message, pending) = sim.race_finding(st, var, a, b);
         note(run, step, Property::NoDataRace, message, pending);
     }
-    sim.enabled_threads(st, enabled);
+    sim.enabled_up_to(st, 2, enabled);
     if enabled.is_empty() {
         match sim.terminal(st) {
             Terminal::Final => {
