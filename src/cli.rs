@@ -404,11 +404,70 @@ fn selection(args: &CheckArgs) -> Result<Vec<(&'static Entry, Params)>, Failure>
     Ok(selected)
 }
 
+/// A spinner on stderr for each long exploration, when stderr is a
+/// terminal: a search of millions of states takes seconds, and silence
+/// then looks like a hang. It never touches stdout, so piped output stays
+/// clean.
+#[derive(Clone, Default)]
+struct Spinner(std::sync::Arc<std::sync::Mutex<Option<indicatif::ProgressBar>>>);
+
+impl Spinner {
+    /// A hook that shows a search's progress on the current spinner.
+    fn hook(&self) -> interleave::ProgressHook {
+        let current = self.clone();
+        interleave::ProgressHook::new(move |p| {
+            use indicatif::HumanCount;
+            if p.done {
+                return;
+            }
+            if let Some(bar) = &*current.slot() {
+                let per_second = p.states as f64 / p.elapsed.as_secs_f64().max(1e-3);
+                bar.set_message(format!(
+                    "{} states ({}/s), {} steps, {} waiting, depth {}",
+                    HumanCount(p.states),
+                    HumanCount(per_second as u64),
+                    HumanCount(p.steps),
+                    HumanCount(p.waiting),
+                    p.depth
+                ));
+            }
+        })
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<indicatif::ProgressBar>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Starts a spinner for `name`.
+    fn start(&self, name: &str) {
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {prefix}: {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.set_prefix(name.to_string());
+        *self.slot() = Some(bar);
+    }
+
+    /// Removes the spinner, before the result is printed.
+    fn clear(&self) {
+        if let Some(bar) = self.slot().take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, Failure> {
+    use std::io::IsTerminal;
     let config = config(args)?;
-    let (kinds, backends) = backends(args, config.clone())?;
-    let selected = selection(args)?;
+    let (kinds, mut backends) = backends(args, config.clone())?;
     let format = args.format.unwrap_or(Format::Human);
+    let spinner = (format == Format::Human && io::stderr().is_terminal()).then(Spinner::default);
+    if let Some(s) = &spinner {
+        backends.explore.progress = Some(s.hook());
+    }
+    let selected = selection(args)?;
     let started = Instant::now();
     let width = selected
         .iter()
@@ -441,7 +500,14 @@ fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, Failure> {
     for (entry, params) in &selected {
         let scenario = entry.build(params)?;
         for &kind in &kinds {
-            let report = match entry.check_on(kind, params, &backends) {
+            if let Some(s) = spinner.as_ref().filter(|_| kind == BackendKind::Explore) {
+                s.start(entry.name);
+            }
+            let result = entry.check_on(kind, params, &backends);
+            if let Some(s) = &spinner {
+                s.clear();
+            }
+            let report = match result {
                 Ok(report) => report,
                 Err(e) if e.kind() == ErrorKind::Unsupported => {
                     skipped += 1;

@@ -63,8 +63,8 @@ pub mod strategy;
 pub use check::{Counterexample, Pending, Property, PropertyResult, Status, TraceStep};
 pub use error::{Error, ErrorKind};
 pub use explore::{
-    Bound, Completion, Exploration, ExploreConfig, OutcomeCount, Replay, ReplayFinding, Schedule,
-    ScheduleStep, Stats, Stop, explore, replay,
+    Bound, Completion, Exploration, ExploreConfig, OutcomeCount, Progress, ProgressHook, Replay,
+    ReplayFinding, Schedule, ScheduleStep, Stats, Stop, explore, replay,
 };
 pub use model::{
     ChanId, Expr, Invariant, MutexId, Names, Op, OpResult, Operand, Outcome, Program,

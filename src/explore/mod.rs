@@ -9,7 +9,7 @@ pub(crate) mod search;
 pub(crate) mod sim;
 mod store;
 
-pub use config::{Bound, Completion, ExploreConfig, Stop};
+pub use config::{Bound, Completion, ExploreConfig, Progress, ProgressHook, Stop};
 pub use replay::{GuidedRun, Replay, ReplayFinding, replay, run_choices};
 pub use schedule::{MAX_SCHEDULE_LEN, Schedule, ScheduleStep};
 pub use search::{Exploration, OutcomeCount, Stats, explore};

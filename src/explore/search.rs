@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::config::{Bound, Completion, ExploreConfig, Stop};
+use super::config::{Bound, Completion, ExploreConfig, Progress, Stop};
 use super::expand::{Block, CHAIN_CAP, Checks, End, Expander, forced_choice};
 use super::replay::replay;
 use super::schedule::Schedule;
@@ -153,6 +153,10 @@ struct Search<'a> {
     max_depth: u64,
     bound: Option<Bound>,
     stop: bool,
+    /// When [`ExploreConfig::progress`] was last called.
+    reported: Instant,
+    /// States whose successors are stored.
+    expanded: u32,
 }
 
 /// Explores every interleaving of `scenario` (within the limits of `config`)
@@ -189,11 +193,15 @@ pub fn explore(scenario: &Scenario, config: &ExploreConfig) -> Exploration {
         max_depth: 0,
         bound: None,
         stop: false,
+        reported: started,
+        expanded: 0,
     };
     match search.sim.initial() {
         Ok(init) => search.run(init, started),
         Err((t, fault)) => search.record_fault(t, fault, None, &[]),
     }
+    let expanded = search.expanded;
+    search.report_progress(started, expanded, true);
     search.finish(started)
 }
 
@@ -301,12 +309,14 @@ impl<'a> Search<'a> {
         let (mut successors_from, mut findings_from) = (0, 0);
         for e in &block.expanded {
             let index = e.index;
-            if index % 1024 == 0
-                && let Some(limit) = self.config.timeout
-                && started.elapsed() >= limit
-            {
-                self.bound = Some(Bound::Time);
-                return false;
+            if index % 1024 == 0 {
+                if let Some(limit) = self.config.timeout
+                    && started.elapsed() >= limit
+                {
+                    self.bound = Some(Bound::Time);
+                    return false;
+                }
+                self.report_progress(started, index, false);
             }
             self.steps += e.steps;
             for f in &block.findings[findings_from..e.findings_end] {
@@ -359,11 +369,38 @@ impl<'a> Search<'a> {
                     }
                 }
             }
+            self.expanded = index + 1;
             if self.stop {
                 return false;
             }
         }
         true
+    }
+
+    /// Calls the progress hook, if any, at most every 100 ms unless `done`;
+    /// `index` is the state being expanded.
+    fn report_progress(&mut self, started: Instant, index: u32, done: bool) {
+        let Some(hook) = &self.config.progress else {
+            return;
+        };
+        let now = Instant::now();
+        if !done && now.duration_since(self.reported) < Duration::from_millis(100) {
+            return;
+        }
+        self.reported = now;
+        let stored = self.store.len() as u64;
+        let index = u64::from(index).min(stored);
+        hook.report(&Progress {
+            states: stored,
+            steps: self.steps,
+            waiting: stored - index,
+            depth: self
+                .depths
+                .get(index as usize)
+                .map_or(self.max_depth, |&d| u64::from(d)),
+            elapsed: now.duration_since(started),
+            done,
+        });
     }
 
     /// Records what a newly stored state reports (as [`Search::examine`]
