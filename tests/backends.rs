@@ -396,3 +396,42 @@ fn loom_out_of_time_after_a_race_does_not_claim_race_freedom() {
         e.notes
     );
 }
+
+/// On loom a mutex whose critical sections only load and store is loom's
+/// own mutex, held from `Lock` to `Unlock`, so a thread that finds it held
+/// blocks inside loom; loom must still try both orders of two critical
+/// sections that do not commute (double, then add one; or the other way
+/// round), and the same with a mutex that is not mapped (one thread waits
+/// for a wait group while holding it).
+#[test]
+fn loom_orders_critical_sections_both_ways_with_or_without_a_native_mutex() {
+    for simple in [true, false] {
+        let mut s = ScenarioBuilder::new("order");
+        let x = s.var("x", 1);
+        let m = s.mutex("m");
+        let wg = s.wait_group("wg", 0);
+        for (name, double) in [("double", true), ("add one", false)] {
+            let mut p = ProgramBuilder::new(name);
+            let r = p.local("r");
+            p.lock(m).load(r, x);
+            if double {
+                p.set(r, r * 2);
+            } else {
+                p.set(r, r + 1);
+            }
+            p.store(x, r);
+            if !simple {
+                p.wait(wg);
+            }
+            p.unlock(m);
+            s.thread(p.build());
+        }
+        s.observe_var(x);
+        let scenario = s.build().unwrap();
+        let truth = explore(&scenario, &ExploreConfig::default().stop(Stop::Exhaust));
+        let e = backend::run(BackendKind::Loom, &scenario, &Backends::default()).unwrap();
+        assert_eq!(e.completion, Completion::Exhaustive);
+        assert_eq!(outcomes(&e), outcomes(&truth), "simple: {simple}");
+        assert_eq!(outcomes(&e).len(), 2, "x ends as 3 or 4");
+    }
+}

@@ -138,6 +138,11 @@ pub(crate) trait Behaviour: Send + Sync {
     fn done_budget(&self, _slot: &[i64], _wg: WaitGroupId) -> Option<u32> {
         None
     }
+    /// Whether every critical section of mutex `m` in the thread is simple
+    /// (see `program::flow::simple_critical_sections`); false when unknown.
+    fn simple_critical_sections(&self, _m: super::ids::MutexId) -> bool {
+        false
+    }
     /// Whether the thread does nothing shared after its last `Done` on
     /// `wg` (it only exits); false when unknown.
     fn exits_after_last_done(&self, _wg: WaitGroupId) -> bool {

@@ -793,6 +793,10 @@ impl Behaviour for Program {
         }
     }
 
+    fn simple_critical_sections(&self, m: MutexId) -> bool {
+        flow::simple_critical_sections(&self.instrs, m)
+    }
+
     fn exits_after_last_done(&self, wg: WaitGroupId) -> bool {
         self.exits_after_done.contains(&wg) || self.silent
     }

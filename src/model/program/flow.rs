@@ -3,7 +3,7 @@
 //! them, and how often a wait group can still be signalled.
 
 use super::{Instr, RegDecl};
-use crate::model::ids::WaitGroupId;
+use crate::model::ids::{MutexId, WaitGroupId};
 
 /// A budget without a bound: a loop may call `Done` again and again, or an
 /// `Add` (whose delta may be anything) is still reachable.
@@ -124,6 +124,59 @@ pub(super) fn exits_after_last_done(budget: &[u32], ahead: &[bool]) -> bool {
     budget.iter().zip(ahead).all(|(&b, &a)| b != 0 || !a)
 }
 
+/// Whether every critical section of `m` in the program is *simple*: the
+/// thread locks `m` only while it does not hold it, unlocks it only while
+/// it does, does nothing shared in between but loads and stores, and
+/// never ends holding it. Then the thread that unlocks `m` is always the
+/// one that locked it, and a holder always gets to its `Unlock`, so a
+/// backend may map `m` to its own mutex, held from `Lock` to `Unlock`.
+pub(super) fn simple_critical_sections(instrs: &[Instr], m: MutexId) -> bool {
+    const OUT: u8 = 1;
+    const IN: u8 = 2;
+    let n = instrs.len();
+    // Per instruction (plus the exit): whether the thread may arrive there
+    // without `m` (OUT) and with it (IN).
+    let mut state = vec![0u8; n + 1];
+    state[0] = OUT;
+    let mut next = Vec::new();
+    loop {
+        let mut changed = false;
+        for pc in 0..n {
+            let here = state[pc];
+            if here == 0 {
+                continue;
+            }
+            let after = match &instrs[pc] {
+                Instr::Lock(l) if *l == m => {
+                    if here & IN != 0 {
+                        return false;
+                    }
+                    IN
+                }
+                Instr::Unlock(l) if *l == m => {
+                    if here & OUT != 0 {
+                        return false;
+                    }
+                    OUT
+                }
+                Instr::Load { .. } | Instr::Store { .. } => here,
+                instr if instr.is_shared() && here & IN != 0 => return false,
+                _ => here,
+            };
+            successors(instrs, pc, &mut next);
+            for &s in &next {
+                if state[s] | after != state[s] {
+                    state[s] |= after;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            return state[n] & IN == 0;
+        }
+    }
+}
+
 /// Per instruction (plus the exit): the most `wg.Done()` calls the thread
 /// can still make from there, the instruction itself included, or
 /// [`UNBOUNDED`].
@@ -212,6 +265,53 @@ mod tests {
         });
         quiet_loop.done(WG);
         assert_eq!(budget_at_start(&quiet_loop.build()), Some(1));
+    }
+
+    #[test]
+    fn a_critical_section_is_simple_only_with_loads_and_stores_inside() {
+        const M: MutexId = MutexId(0);
+        let simple = |b: ProgramBuilder| simple_critical_sections(&b.build().instrs, M);
+        let mut bank = ProgramBuilder::new("w");
+        let t = bank.local("t");
+        bank.repeat("week", 3, |p, _| {
+            p.lock(M).load(t, VarId(0));
+            p.set(t, t + 1);
+            p.store(VarId(0), t).unlock(M);
+        });
+        assert!(simple(bank), "the bank's earner");
+
+        let mut waits = ProgramBuilder::new("w");
+        waits.lock(M).wait(WG).unlock(M);
+        assert!(!simple(waits), "a wait inside");
+
+        let mut stays = ProgramBuilder::new("w");
+        stays.lock(M).store(VarId(0), 1);
+        assert!(!simple(stays), "ends holding it");
+
+        let mut foreign = ProgramBuilder::new("w");
+        foreign.unlock(M);
+        assert!(!simple(foreign), "unlocks what it does not hold");
+
+        let mut twice = ProgramBuilder::new("w");
+        twice.lock(M).lock(M).unlock(M).unlock(M);
+        assert!(!simple(twice), "locks what it holds");
+
+        let mut maybe = ProgramBuilder::new("w");
+        let r = maybe.local("r");
+        maybe.load(r, VarId(0));
+        maybe.if_else(
+            r,
+            |b| {
+                b.lock(M);
+            },
+            |_| {},
+        );
+        maybe.unlock(M);
+        assert!(!simple(maybe), "unlocks on a path where it did not lock");
+
+        let mut none = ProgramBuilder::new("w");
+        none.wait(WG);
+        assert!(simple(none), "never touches it");
     }
 
     #[test]
