@@ -433,5 +433,7 @@ fn loom_orders_critical_sections_both_ways_with_or_without_a_native_mutex() {
         assert_eq!(e.completion, Completion::Exhaustive);
         assert_eq!(outcomes(&e), outcomes(&truth), "simple: {simple}");
         assert_eq!(outcomes(&e).len(), 2, "x ends as 3 or 4");
+        let native = e.notes.iter().any(|n| n.contains("loom's own mutex"));
+        assert_eq!(native, simple, "{:?}", e.notes);
     }
 }

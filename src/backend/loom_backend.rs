@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::aggregate::Aggregate;
 use super::runtime::LoomRuntime;
-use super::world::{Options, execute};
+use super::world::{Options, execute, native_mutexes};
 use crate::check::Property;
 use crate::error::{Error, ErrorKind};
 use crate::explore::sim::Sim;
@@ -176,6 +176,20 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
         }
         .to_string(),
     );
+    let native: Vec<&str> = native_mutexes::<LoomRuntime>(&scenario)
+        .iter()
+        .enumerate()
+        .filter(|&(_, &n)| n)
+        .map(|(m, _)| scenario.names().mutexes[m].as_str())
+        .collect();
+    if !native.is_empty() {
+        notes.push(format!(
+            "loom: {} `{}` {} loom's own mutex from Lock to Unlock (only loads and stores inside every critical section)",
+            if native.len() == 1 { "mutex" } else { "mutexes" },
+            native.join("`, `"),
+            if native.len() == 1 { "was" } else { "were" },
+        ));
+    }
     if unlearnt {
         notes.push(
             "loom: the invariants read words the last run did not yet order; time ran out before a run that knew them, so states between such steps may be missing"

@@ -326,7 +326,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
 /// (`program::flow::simple_critical_sections`): whoever unlocks it locked
 /// it, and a holder only loads and stores until it unlocks, so it never
 /// waits for anything while others wait for it.
-fn native_mutexes<R: Runtime>(scenario: &Scenario) -> Vec<bool> {
+pub(crate) fn native_mutexes<R: Runtime>(scenario: &Scenario) -> Vec<bool> {
     let mutexes = scenario.names().mutexes.len();
     if !R::LEARNS_FROM_CONFLICTS || scenario.has_select() {
         return vec![false; mutexes];
