@@ -207,12 +207,9 @@ impl<'a> Expander<'a> {
         chain.clear();
         chain.push(choice);
         if let Err((who, fault)) = sim.step(next, choice) {
-            let (property, message) = sim.fault_finding(who, &fault);
-            block.findings.push(Finding {
-                property,
-                message,
-                chain: chain.clone(),
-            });
+            block
+                .findings
+                .push(Finding::new(sim.fault_finding(who, &fault), chain));
             return;
         }
         out.steps += 1;
@@ -235,12 +232,9 @@ impl<'a> Expander<'a> {
             }
             chain.push(u);
             if let Err((who, fault)) = sim.step(next, u) {
-                let (property, message) = sim.fault_finding(who, &fault);
-                block.findings.push(Finding {
-                    property,
-                    message,
-                    chain: chain.clone(),
-                });
+                block
+                    .findings
+                    .push(Finding::new(sim.fault_finding(who, &fault), chain));
                 return;
             }
             out.steps += 1;
@@ -253,24 +247,7 @@ impl<'a> Expander<'a> {
         let hash = encode_key(&next.words, &mut block.bytes);
         let chain_start = block.chains.len() as u32;
         block.chains.extend_from_slice(chain);
-        let invariant = failing_invariant(sim, next);
-        let race = race(sim, next, enabled, block.race_known);
-        let end = enabled.is_empty().then(|| match sim.terminal(next) {
-            Terminal::Final => End::Final {
-                invariant: sim
-                    .failing_invariant(next, Scope::AtEnd)
-                    .map(|(i, message)| (invariant_property(sim, i), message)),
-                key: sim.sc.outcome_key(&next.words),
-            },
-            Terminal::Deadlock => End::Deadlock(sim.deadlock_finding(next).0),
-        });
-        let checks = (invariant.is_some() || race.is_some() || end.is_some()).then(|| {
-            Box::new(Checks {
-                invariant,
-                race: race.map(|(_, message)| message),
-                end,
-            })
-        });
+        let checks = checks(sim, next, enabled, block.race_known);
         block.successors.push(Successor {
             choice,
             bytes: (start, block.bytes.len(), hash),
@@ -278,6 +255,35 @@ impl<'a> Expander<'a> {
             checks,
         });
     }
+}
+
+/// What a state reports when it is stored for the first time, where
+/// `enabled` holds its first two choices (or all of them); `None` when
+/// nothing.
+pub(crate) fn checks(
+    sim: &Sim,
+    st: &SimState,
+    enabled: &[u16],
+    race_known: bool,
+) -> Option<Box<Checks>> {
+    let invariant = failing_invariant(sim, st);
+    let race = race(sim, st, enabled, race_known);
+    let end = enabled.is_empty().then(|| match sim.terminal(st) {
+        Terminal::Final => End::Final {
+            invariant: sim
+                .failing_invariant(st, Scope::AtEnd)
+                .map(|(i, message)| (invariant_property(sim, i), message)),
+            key: sim.sc.outcome_key(&st.words),
+        },
+        Terminal::Deadlock => End::Deadlock(sim.deadlock_finding(st).0),
+    });
+    (invariant.is_some() || race.is_some() || end.is_some()).then(|| {
+        Box::new(Checks {
+            invariant,
+            race: race.map(|(_, message)| message),
+            end,
+        })
+    })
 }
 
 /// The first `Always` invariant `st` breaks: every visited state must

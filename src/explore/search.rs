@@ -19,13 +19,13 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::config::{Bound, Completion, ExploreConfig, Progress, Stop};
-use super::expand::{Block, CHAIN_CAP, Checks, End, Expander, forced_choice};
+use super::expand::{Block, CHAIN_CAP, Checks, End, Expander, checks, forced_choice};
 use super::replay::replay;
 use super::schedule::Schedule;
-use super::sim::{Sim, SimState, Terminal, thread_of};
+use super::sim::{Sim, SimState, thread_of};
 use super::store::{Insert, StateStore};
 use crate::check::{Counterexample, Property, PropertyResult, Status};
-use crate::model::{Fault, Op, Outcome, Scenario, Scope};
+use crate::model::{Fault, Op, Outcome, Scenario};
 
 /// Most states in one [`Block`]: enough to make handing it to a thread
 /// cheap (it takes a millisecond or so to expand), few enough that the
@@ -214,12 +214,11 @@ impl<'a> Search<'a> {
         self.choices.push(0);
         self.depths.push(0);
         let mut enabled = Vec::with_capacity(n);
-        sim.enabled_threads(&init, &mut enabled);
-        self.examine(&init, &enabled, None, &[]);
-        if let Some(key) = self.final_outcome(&init, &enabled) {
-            // Every thread exits without a shared operation.
-            self.outcomes.insert(key, (1, 0));
-            self.first_final = Some(0);
+        sim.enabled_up_to(&init, 2, &mut enabled);
+        // Reported as every newly stored state is (a final one: every
+        // thread exits without a shared operation).
+        if let Some(checks) = checks(sim, &init, &enabled, false) {
+            self.report(&checks, 0, 0, &[]);
         }
         let sc = self.sim.sc;
         let config = self.config;
@@ -429,45 +428,6 @@ impl<'a> Search<'a> {
         }
     }
 
-    /// Checks what every visited state must satisfy: the `Always`
-    /// invariants, and no race where two or more threads can move.
-    fn check_state(&mut self, st: &SimState, enabled: &[u16], parent: Option<u32>, chain: &[u16]) {
-        if let Some((i, message)) = self.sim.failing_invariant(st, Scope::Always) {
-            self.record_invariant(i, message, parent, chain);
-        }
-        if enabled.len() >= 2
-            && !self.found.contains_key(&Property::NoDataRace)
-            && let Some((var, a, b)) = self.sim.race(st)
-        {
-            let (message, _) = self.sim.race_finding(st, var, a, b);
-            self.record(Property::NoDataRace, message, parent, chain);
-        }
-    }
-
-    /// Checks a newly stored state: as every visited state, plus deadlock
-    /// and the final-state invariants.
-    fn examine(&mut self, st: &SimState, enabled: &[u16], parent: Option<u32>, chain: &[u16]) {
-        self.check_state(st, enabled, parent, chain);
-        if enabled.is_empty() {
-            match self.sim.terminal(st) {
-                Terminal::Final => {
-                    if let Some((i, message)) = self.sim.failing_invariant(st, Scope::AtEnd) {
-                        self.record_invariant(i, message, parent, chain);
-                    }
-                }
-                Terminal::Deadlock => {
-                    let (message, _) = self.sim.deadlock_finding(st);
-                    self.record(Property::NoDeadlock, message, parent, chain);
-                }
-            }
-        }
-    }
-
-    fn final_outcome(&self, st: &SimState, enabled: &[u16]) -> Option<Vec<i64>> {
-        (enabled.is_empty() && self.sim.terminal(st) == Terminal::Final)
-            .then(|| self.sim.sc.outcome_key(&st.words))
-    }
-
     fn count_outcome(&mut self, key: Vec<i64>, state: u32, parent: u32, chain: &[u16]) {
         let distinct = self.outcomes.len();
         self.outcomes.entry(key).or_insert((0, state)).0 += 1;
@@ -487,11 +447,6 @@ impl<'a> Search<'a> {
         let mut words = vec![0; self.sim.sc.layout.width];
         self.store.get(state, &mut words);
         self.sim.sc.outcome(&words)
-    }
-
-    fn record_invariant(&mut self, i: usize, message: String, parent: Option<u32>, chain: &[u16]) {
-        let name = self.sim.sc.invariants[i].name.clone();
-        self.record(Property::Invariant(name), message, parent, chain);
     }
 
     fn record_fault(&mut self, thread: u16, fault: Fault, parent: Option<u32>, chain: &[u16]) {
