@@ -395,7 +395,7 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
     // (shuttle and loom run one thread at a time, and it would wait
     // forever). On a `return` the world's guard, declared later, goes first.
     let mut guards = Vec::with_capacity(2);
-    loop {
+    'steps: loop {
         guards.clear();
         let mut world = shared.world();
         let Some(r) = shared.resource(world.state.pending[t]) else {
@@ -493,80 +493,95 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
                 continue;
             }
         }
-        let op = world.state.pending[t];
-        if R::LEARNS_FROM_CONFLICTS && hold < Hold::All && !matches!(op, Op::Select(_)) {
-            let mut trial = world.state.clone();
-            let needed = if sim.step(&mut trial, choice(t, 0)).is_err() {
-                Hold::All
-            } else if shared.observer.is_some() && shared.visible(&world.state, &trial) {
-                Hold::Observer
-            } else {
-                Hold::Own
-            };
-            if needed > hold {
-                hold = needed;
-                continue; // the world may change while this thread takes more
-            }
-        }
-        hold = Hold::Own;
-        let w = &mut *world;
-        let mut alternative = 0;
-        if let Op::Select(_) = op {
-            sim.select_alternatives(&w.state, t, &mut alternatives);
-            if alternatives.len() > 1 {
-                // Not a scheduling point: shuttle's generator is not one.
-                alternative = R::choose(alternatives.len().min(256));
-                w.chose = true;
-            }
-        }
-        if let Some(clocks) = &mut w.clocks {
-            clocks.step(t, op);
-            if clocks.racy()
-                && let Some(racy) = &shared.racy
-            {
-                racy.store(true, std::sync::atomic::Ordering::Relaxed);
-            }
-        }
-        let c = choice(t, alternative);
-        w.last = Some(t);
-        // The trace is not written here: rendering every step is most of an
-        // execution's cost, and replaying the schedule rebuilds it exactly
-        // for the few executions whose trace is shown (see `Execution`).
-        w.schedule.push(c);
-        let step = w.schedule.len();
-        match sim.step(&mut w.state, c) {
-            Err((who, fault)) => {
-                let (property, message) = sim.fault_finding(who, &fault);
-                note(&mut w.run, step, property, message, Vec::new());
-                w.over = true;
-            }
-            Ok(()) => {
-                examine(&sim, &w.state, step, &mut w.run, &mut enabled);
-                w.over = enabled.is_empty();
-                w.only = match enabled[..] {
-                    [only] => Some(thread_of(only)),
-                    _ => None,
+        // One step, or on a scheduler that tries every runnable task at each
+        // point, a whole chain of them: while this thread is the only one
+        // that can move and nobody is to be woken, its next step needs no
+        // scheduling point (see `forced` above), so it follows at once,
+        // without letting go of the world in between.
+        let op = loop {
+            let op = world.state.pending[t];
+            if R::LEARNS_FROM_CONFLICTS && hold < Hold::All && !matches!(op, Op::Select(_)) {
+                let mut trial = world.state.clone();
+                let needed = if sim.step(&mut trial, choice(t, 0)).is_err() {
+                    Hold::All
+                } else if shared.observer.is_some() && shared.visible(&world.state, &trial) {
+                    Hold::Observer
+                } else {
+                    Hold::Own
                 };
-                sim.take_always_reads(&mut noted);
-                shared.note_unobserved(&mut noted, &mut w.unobserved);
+                if needed > hold {
+                    hold = needed;
+                    continue 'steps; // the world may change while this thread takes more
+                }
             }
-        }
-        // Wake the parked threads that can now move, or whose operation
-        // changed under them (an unbuffered sender whose value was taken);
-        // all of them once the execution is over. A load, a store or a lock
-        // cannot do either: parked threads wait on mutexes, wait groups and
-        // channels, and taking a lock only ever blocks others.
-        wake.clear();
-        let may_wake = w.over || !matches!(op, Op::Load(_) | Op::Store(..) | Op::Lock(_));
-        for u in (0..w.waiting.len()).filter(|_| may_wake) {
-            if let Some(waited) = w.waiting[u]
-                && (w.over || w.state.pending[u] != waited || sim.enabled(&w.state, u))
-            {
-                w.waiting[u] = None;
-                wake.push(u);
+            hold = Hold::Own;
+            let w = &mut *world;
+            let mut alternative = 0;
+            if let Op::Select(_) = op {
+                sim.select_alternatives(&w.state, t, &mut alternatives);
+                if alternatives.len() > 1 {
+                    // Not a scheduling point: shuttle's generator is not one.
+                    alternative = R::choose(alternatives.len().min(256));
+                    w.chose = true;
+                }
             }
-        }
-        let over = w.over;
+            if let Some(clocks) = &mut w.clocks {
+                clocks.step(t, op);
+                if clocks.racy()
+                    && let Some(racy) = &shared.racy
+                {
+                    racy.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+            let c = choice(t, alternative);
+            w.last = Some(t);
+            // The trace is not written here: rendering every step is most of an
+            // execution's cost, and replaying the schedule rebuilds it exactly
+            // for the few executions whose trace is shown (see `Execution`).
+            w.schedule.push(c);
+            let step = w.schedule.len();
+            match sim.step(&mut w.state, c) {
+                Err((who, fault)) => {
+                    let (property, message) = sim.fault_finding(who, &fault);
+                    note(&mut w.run, step, property, message, Vec::new());
+                    w.over = true;
+                }
+                Ok(()) => {
+                    examine(&sim, &w.state, step, &mut w.run, &mut enabled);
+                    w.over = enabled.is_empty();
+                    w.only = match enabled[..] {
+                        [only] => Some(thread_of(only)),
+                        _ => None,
+                    };
+                    sim.take_always_reads(&mut noted);
+                    shared.note_unobserved(&mut noted, &mut w.unobserved);
+                }
+            }
+            // Wake the parked threads that can now move, or whose operation
+            // changed under them (an unbuffered sender whose value was taken);
+            // all of them once the execution is over. A load, a store or a lock
+            // cannot do either: parked threads wait on mutexes, wait groups and
+            // channels, and taking a lock only ever blocks others.
+            wake.clear();
+            let may_wake = w.over || !matches!(op, Op::Load(_) | Op::Store(..) | Op::Lock(_));
+            for u in (0..w.waiting.len()).filter(|_| may_wake) {
+                if let Some(waited) = w.waiting[u]
+                    && (w.over || w.state.pending[u] != waited || sim.enabled(&w.state, u))
+                {
+                    w.waiting[u] = None;
+                    wake.push(u);
+                }
+            }
+            let chain_on = !R::LEARNS_FROM_CONFLICTS
+                && !options.yields
+                && wake.is_empty()
+                && !w.over
+                && w.only == Some(t);
+            if !chain_on {
+                break op;
+            }
+        };
+        let over = world.over;
         // No backend operation while the world's std lock is held: under
         // shuttle and loom it would be a switch point.
         drop(world);

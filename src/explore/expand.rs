@@ -148,10 +148,7 @@ pub(crate) struct Expander<'a> {
 
 impl<'a> Expander<'a> {
     pub fn new(sc: &'a Scenario, config: &'a ExploreConfig) -> Self {
-        let empty = || SimState {
-            words: vec![0; sc.layout.width],
-            pending: vec![crate::model::Op::Exit; sc.threads.len()],
-        };
+        let empty = || SimState::empty(sc.layout.width, sc.threads.len());
         Expander {
             sim: Sim::new(sc),
             config,
@@ -173,7 +170,8 @@ impl<'a> Expander<'a> {
             from = to;
             for t in 0..self.current.pending.len() {
                 let slot = &self.current.words[sc.layout.slot(t)];
-                self.current.pending[t] = sc.threads[t].pending(slot);
+                let op = sc.threads[t].pending(slot);
+                self.sim.set_pending(&mut self.current, t, op);
             }
             let mut choices = std::mem::take(&mut self.choices);
             self.sim.enabled_threads(&self.current, &mut choices);

@@ -53,7 +53,21 @@ pub(crate) enum Alternative {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct SimState {
     pub words: Vec<i64>,
+    /// Set through [`Sim::set_pending`], which keeps `gates` in step.
     pub pending: Vec<Op>,
+    /// Per thread, what its pending operation waits for (see [`Gate`]).
+    gates: Vec<Gate>,
+}
+
+impl SimState {
+    /// A state of `width` words and `threads` exited threads, to be filled.
+    pub fn empty(width: usize, threads: usize) -> Self {
+        SimState {
+            words: vec![0; width],
+            pending: vec![Op::Exit; threads],
+            gates: vec![NEVER; threads],
+        }
+    }
 }
 
 impl Clone for SimState {
@@ -61,6 +75,7 @@ impl Clone for SimState {
         SimState {
             words: self.words.clone(),
             pending: self.pending.clone(),
+            gates: self.gates.clone(),
         }
     }
 
@@ -68,8 +83,21 @@ impl Clone for SimState {
     fn clone_from(&mut self, source: &Self) {
         self.words.clone_from(&source.words);
         self.pending.clone_from(&source.pending);
+        self.gates.clone_from(&source.gates);
     }
 }
+
+/// When a pending operation can run, precomputed so that the scans over
+/// every thread (the explorer's and the interpreter's hottest loop) test one
+/// word instead of matching the operation: the index of a word that must be
+/// 0 (a `Lock`'s mutex, a `Wait`'s counter), or one of the values below.
+type Gate = u32;
+/// Always enabled (loads, stores, unlocks, wait-group `Add` and `Done`, close).
+const ALWAYS: Gate = u32::MAX;
+/// Never (the thread exited).
+const NEVER: Gate = u32::MAX - 1;
+/// Channel operations and selects: decided by [`Sim::enabled_by_op`].
+const BY_OP: Gate = u32::MAX - 2;
 
 /// How a state ends, when no thread can move.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,16 +171,36 @@ impl<'a> Sim<'a> {
         for (w, &count) in self.sc.wg_init.iter().enumerate() {
             words[layout.wg_base + w] = count;
         }
-        let mut pending = Vec::with_capacity(self.sc.threads.len());
+        let mut st = SimState::empty(0, self.sc.threads.len());
         for (t, thread) in self.sc.threads.iter().enumerate() {
             let range = self.slot_range(t);
             thread
                 .behaviour
                 .start(&mut words[range.clone()])
                 .map_err(|f| (t as u16, f))?;
-            pending.push(thread.behaviour.pending(&words[range]));
+            self.set_pending(&mut st, t, thread.behaviour.pending(&words[range]));
         }
-        Ok(SimState { words, pending })
+        st.words = words;
+        Ok(st)
+    }
+
+    /// Sets thread `t`'s pending operation.
+    #[inline]
+    pub fn set_pending(&self, st: &mut SimState, t: usize, op: Op) {
+        let layout = &self.sc.layout;
+        st.pending[t] = op;
+        st.gates[t] = match op {
+            Op::Lock(m) => (layout.mutex_base + m.index()) as Gate,
+            Op::WgWait(g) => (layout.wg_base + g.index()) as Gate,
+            Op::Exit => NEVER,
+            Op::Send(..) | Op::Recv(_) | Op::Select(_) => BY_OP,
+            Op::Load(_)
+            | Op::Store(..)
+            | Op::Unlock(_)
+            | Op::WgAdd(..)
+            | Op::WgDone(_)
+            | Op::Close(_) => ALWAYS,
+        };
     }
 
     fn chan(&self, c: ChanId) -> (usize, usize) {
@@ -165,13 +213,19 @@ impl<'a> Sim<'a> {
     /// Whether thread `t` can perform its pending operation now.
     #[inline]
     pub fn enabled(&self, st: &SimState, t: usize) -> bool {
-        let layout = &self.sc.layout;
+        match st.gates[t] {
+            ALWAYS => true,
+            NEVER => false,
+            BY_OP => self.enabled_by_op(st, t),
+            zero_at => st.words[zero_at as usize] == 0,
+        }
+    }
+
+    /// [`Sim::enabled`] for channel operations and selects.
+    #[inline(never)]
+    fn enabled_by_op(&self, st: &SimState, t: usize) -> bool {
         let w = &st.words;
         match st.pending[t] {
-            Op::Load(_) | Op::Store(..) | Op::Unlock(_) | Op::WgAdd(..) | Op::WgDone(_) => true,
-            Op::Close(_) => true,
-            Op::Lock(m) => w[layout.mutex_base + m.index()] == 0,
-            Op::WgWait(g) => w[layout.wg_base + g.index()] == 0,
             Op::Send(c, _) => {
                 let (base, cap) = self.chan(c);
                 if w[base] != 0 {
@@ -184,7 +238,7 @@ impl<'a> Sim<'a> {
             }
             Op::Recv(c) => self.can_receive(w, c, t),
             Op::Select(_) => self.select_enabled(st, t),
-            Op::Exit => false,
+            _ => unreachable!("gated by a word"),
         }
     }
 
@@ -510,7 +564,6 @@ impl<'a> Sim<'a> {
                         // receiver takes it (the receiver's step resumes us).
                         w[base + 1] = t as i64 + 1;
                         w[base + 2] = x;
-                        st.pending[t] = op;
                         return Ok(());
                     }
                 }
@@ -642,7 +695,8 @@ impl<'a> Sim<'a> {
         thread
             .resume(&mut st.words[range.clone()], result)
             .map_err(|f| (t as u16, f))?;
-        st.pending[t] = thread.pending(&st.words[range]);
+        let op = thread.pending(&st.words[range]);
+        self.set_pending(st, t, op);
         Ok(())
     }
 
@@ -696,9 +750,10 @@ impl<'a> Sim<'a> {
 
     /// The first failing invariant of this scope.
     pub fn failing_invariant(&self, st: &SimState, scope: Scope) -> Option<(usize, String)> {
-        (0..self.sc.invariants.len())
-            .filter(|&i| self.sc.invariants[i].scope == scope)
-            .find_map(|i| self.run_invariant(st, i).err().map(|m| (i, m)))
+        self.sc
+            .invariants_of(scope)
+            .iter()
+            .find_map(|&i| self.run_invariant(st, i).err().map(|m| (i, m)))
     }
 
     /// Two threads about to access the same variable, at least one writing.

@@ -236,23 +236,31 @@ impl std::ops::Not for Expr {
 /// One binary operation, with checked arithmetic.
 #[inline]
 fn apply(op: BinOp, a: i64, b: i64) -> Result<i64, String> {
-    let overflow = || format!("integer overflow in {a} {} {b}", op.symbol());
-    Ok(match op {
-        BinOp::Add => a.checked_add(b).ok_or_else(overflow)?,
-        BinOp::Sub => a.checked_sub(b).ok_or_else(overflow)?,
-        BinOp::Mul => a.checked_mul(b).ok_or_else(overflow)?,
-        BinOp::Div | BinOp::Rem if b == 0 => return Err("integer divide by zero".to_string()),
-        BinOp::Div => a.checked_div(b).ok_or_else(overflow)?,
-        BinOp::Rem => a.checked_rem(b).ok_or_else(overflow)?,
-        BinOp::Eq => i64::from(a == b),
-        BinOp::Ne => i64::from(a != b),
-        BinOp::Lt => i64::from(a < b),
-        BinOp::Le => i64::from(a <= b),
-        BinOp::Gt => i64::from(a > b),
-        BinOp::Ge => i64::from(a >= b),
-        BinOp::And => i64::from(a != 0 && b != 0),
-        BinOp::Or => i64::from(a != 0 || b != 0),
+    apply_checked(op, a, b).ok_or_else(|| match op {
+        BinOp::Div | BinOp::Rem if b == 0 => "integer divide by zero".to_string(),
+        _ => format!("integer overflow in {a} {} {b}", op.symbol()),
     })
+}
+
+/// [`apply`] without the message, for the engines' hot path: `None` where
+/// `apply` fails.
+#[inline]
+fn apply_checked(op: BinOp, a: i64, b: i64) -> Option<i64> {
+    match op {
+        BinOp::Add => a.checked_add(b),
+        BinOp::Sub => a.checked_sub(b),
+        BinOp::Mul => a.checked_mul(b),
+        BinOp::Div => a.checked_div(b),
+        BinOp::Rem => a.checked_rem(b),
+        BinOp::Eq => Some(i64::from(a == b)),
+        BinOp::Ne => Some(i64::from(a != b)),
+        BinOp::Lt => Some(i64::from(a < b)),
+        BinOp::Le => Some(i64::from(a <= b)),
+        BinOp::Gt => Some(i64::from(a > b)),
+        BinOp::Ge => Some(i64::from(a >= b)),
+        BinOp::And => Some(i64::from(a != 0 && b != 0)),
+        BinOp::Or => Some(i64::from(a != 0 || b != 0)),
+    }
 }
 
 /// An expression prepared for evaluation: the common shapes (an operand, or
@@ -282,12 +290,24 @@ impl Compiled {
         Compiled::Tree(e.clone())
     }
 
-    #[inline]
+    /// Evaluates with checked arithmetic; the error describes the runtime
+    /// panic.
     pub fn eval(&self, regs: &[i64]) -> Result<i64, String> {
         match self {
             Compiled::Operand(o) => Ok(o.eval(regs)),
             Compiled::Binary(op, a, b) => apply(*op, a.eval(regs), b.eval(regs)),
             Compiled::Tree(e) => e.eval(regs),
+        }
+    }
+
+    /// The value, or `None` where [`Compiled::eval`] fails (which then says
+    /// why): the hot path carries no message.
+    #[inline]
+    pub fn try_eval(&self, regs: &[i64]) -> Option<i64> {
+        match self {
+            Compiled::Operand(o) => Some(o.eval(regs)),
+            Compiled::Binary(op, a, b) => apply_checked(*op, a.eval(regs), b.eval(regs)),
+            Compiled::Tree(e) => e.eval(regs).ok(),
         }
     }
 }

@@ -662,22 +662,32 @@ impl Program {
                     "ran {LOCAL_STEP_LIMIT} local statements without a shared operation (an infinite loop?)"
                 )));
             }
-            let at = |message: String| Fault::panic(format!("{message} at `{}`", self.line(pc)));
+            // The message is made only when evaluation fails.
+            let at = |fast: &Compiled, regs: &[i64]| {
+                let message = fast.eval(regs).expect_err("try_eval failed, so eval fails");
+                Fault::panic(format!("{message} at `{}`", self.line(pc)))
+            };
             match instr {
                 Instr::Set { dst, fast, .. } => {
-                    regs[dst.index()] = fast.eval(regs).map_err(at)?;
+                    let Some(value) = fast.try_eval(regs) else {
+                        return Err(at(fast, regs));
+                    };
+                    regs[dst.index()] = value;
                     pc += 1;
                 }
                 Instr::Jump(target) => pc = *target,
                 Instr::JumpUnless { fast, target, .. } => {
-                    pc = if fast.eval(regs).map_err(at)? != 0 {
-                        pc + 1
-                    } else {
-                        *target
+                    let Some(value) = fast.try_eval(regs) else {
+                        return Err(at(fast, regs));
                     };
+                    pc = if value != 0 { pc + 1 } else { *target };
                 }
                 Instr::Assert { cond, message } => {
-                    if cond.eval(regs).map_err(at)? == 0 {
+                    if cond
+                        .eval(regs)
+                        .map_err(|m| Fault::panic(format!("{m} at `{}`", self.line(pc))))?
+                        == 0
+                    {
                         *pc_word = pc as i64;
                         return Err(Fault {
                             kind: FaultKind::Assertion,
@@ -692,10 +702,11 @@ impl Program {
         *pc_word = pc as i64;
         // Forget dead values, so states that differ only in them coincide.
         let live = self.live[pc.min(self.instrs.len())];
-        for (i, r) in regs.iter_mut().enumerate() {
-            if live & (1 << i) == 0 {
-                *r = 0;
-            }
+        let declared = u64::MAX.checked_shr(64 - regs.len() as u32).unwrap_or(0);
+        let mut dead = declared & !live;
+        while dead != 0 {
+            regs[dead.trailing_zeros() as usize] = 0;
+            dead &= dead - 1;
         }
         Ok(())
     }

@@ -186,9 +186,12 @@ pub struct Scenario {
     pub(crate) names: Names,
     pub(crate) wg_init: Vec<i64>,
     pub(crate) threads: Vec<ThreadDecl>,
-    /// Which threads are [`Program`]s, whose registers invariants may read.
-    is_program: Vec<bool>,
+    /// Per thread: where its registers start in the state, when it is a
+    /// [`Program`] (whose registers invariants may read).
+    registers: Vec<Option<usize>>,
     pub(crate) invariants: Vec<Invariant>,
+    /// The indices of the `Always` and of the `AtEnd` invariants.
+    scoped: [Vec<usize>; 2],
     pub(crate) deterministic: bool,
     observe: Vec<Observe>,
     pub(crate) layout: Layout,
@@ -214,6 +217,14 @@ impl Scenario {
     /// Names of its resources and threads.
     pub fn names(&self) -> &Names {
         &self.names
+    }
+
+    /// The indices of its invariants of `scope`, in declaration order.
+    pub(crate) fn invariants_of(&self, scope: Scope) -> &[usize] {
+        match scope {
+            Scope::Always => &self.scoped[0],
+            Scope::AtEnd => &self.scoped[1],
+        }
     }
 
     /// How many threads it runs.
@@ -361,13 +372,13 @@ impl<'a> StateView<'a> {
     /// When the thread is not a `Program` (the panic is reported as a failure
     /// of the invariant, with its trace).
     pub fn reg(&self, thread: ThreadId, reg: Reg) -> i64 {
-        let t = thread.index();
-        assert!(
-            self.scenario.is_program[t],
-            "thread `{}` is not a Program; use StateView::machine_state",
-            self.scenario.names.thread(thread)
-        );
-        let w = self.scenario.layout.slot(t).start + 1 + reg.index();
+        let Some(base) = self.scenario.registers[thread.index()] else {
+            panic!(
+                "thread `{}` is not a Program; use StateView::machine_state",
+                self.scenario.names.thread(thread)
+            );
+        };
+        let w = base + reg.index();
         self.note(w..w + 1);
         self.words[w]
     }
@@ -602,8 +613,15 @@ impl ScenarioBuilder {
             names: self.names.clone(),
             wg_init: self.wg_init.clone(),
             threads: self.threads.clone(),
-            is_program: self.threads.iter().map(|t| t.program.is_some()).collect(),
+            registers: (self.threads.iter().enumerate())
+                .map(|(t, decl)| decl.program.as_ref().map(|_| layout.slot(t).start + 1))
+                .collect(),
             invariants: self.invariants.clone(),
+            scoped: [Scope::Always, Scope::AtEnd].map(|scope| {
+                (0..self.invariants.len())
+                    .filter(|&i| self.invariants[i].scope == scope)
+                    .collect()
+            }),
             deterministic: self.deterministic,
             observe,
             layout,
