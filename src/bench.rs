@@ -306,6 +306,27 @@ pub fn backends(out: &mut impl Write) -> Result<ExitCode, Failure> {
             iterations as f64 / hand,
             ours / hand
         )?;
+        // The interpreter's own share: the same number of executions,
+        // stepped and checked as the interpreter does, with no scheduler.
+        let mut steps = 0;
+        let (alone, _) = alternating_medians(
+            || {
+                steps = backend::steps_without_backend(&scenario, iterations as u64);
+                Ok(())
+            },
+            || {},
+        )?;
+        writeln!(
+            out,
+            "{:<8} {:<26} {:>11} {:>12.3} {:>14.0}  {:.1}x  (stepping and checks alone, no scheduler: {:.0} ns per step)",
+            "",
+            format!("{size} simulation only"),
+            iterations,
+            alone,
+            iterations as f64 / alone,
+            alone / hand,
+            alone * 1e9 / steps as f64
+        )?;
     }
     // loom, exhaustive, at two tiny sizes (loom enumerates executions).
     for weeks in [1i64, 2] {

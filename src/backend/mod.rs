@@ -109,3 +109,26 @@ pub fn run(
         BackendKind::Threads => run_threads(scenario, &backends.threads),
     }
 }
+
+/// Runs `executions` executions of `scenario` with no backend at all,
+/// through the stepping and checking the interpreter does at every step
+/// (the lowest-numbered thread that can move always moves). Returns the
+/// steps taken.
+///
+/// For `interleave bench --backends`: timed beside a backend's run of as
+/// many executions, it shows how much of that run is the interpreter's own
+/// work and how much the backend's scheduling.
+///
+/// ```
+/// use interleave::{backend, catalog};
+///
+/// let entry = catalog::find("bank/mutex").unwrap();
+/// let params = entry.params_from(&["incomes=500+10", "weeks=2"]).unwrap();
+/// let scenario = entry.build(&params).unwrap();
+/// // Each earner: Lock, Load, Store, Unlock per week and a Done; main: Wait, Load.
+/// assert_eq!(backend::steps_without_backend(&scenario, 3), 3 * (2 * (2 * 4 + 1) + 2));
+/// ```
+#[doc(hidden)]
+pub fn steps_without_backend(scenario: &Scenario, executions: u64) -> u64 {
+    (0..executions).map(|_| world::steps_alone(scenario)).sum()
+}

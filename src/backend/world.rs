@@ -600,3 +600,25 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
         }
     }
 }
+
+/// Runs one execution of `scenario` with no backend: the lowest-numbered
+/// thread that can move always moves, through the same stepping and
+/// checking each step of [`execute`] does. Returns the steps taken.
+pub(crate) fn steps_alone(scenario: &Scenario) -> u64 {
+    let sim = Sim::new(scenario);
+    let mut run = Replay::default();
+    let mut enabled = Vec::new();
+    let Ok(mut state) = sim.initial() else {
+        return 0;
+    };
+    examine(&sim, &state, 0, &mut run, &mut enabled);
+    let mut steps = 0;
+    while let Some(&c) = enabled.first() {
+        steps += 1;
+        if sim.step(&mut state, c).is_err() {
+            break;
+        }
+        examine(&sim, &state, steps as usize, &mut run, &mut enabled);
+    }
+    steps
+}
