@@ -553,8 +553,10 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
                         [only] => Some(thread_of(only)),
                         _ => None,
                     };
-                    sim.take_always_reads(&mut noted);
-                    shared.note_unobserved(&mut noted, &mut w.unobserved);
+                    if shared.observer.is_some() {
+                        sim.take_always_reads(&mut noted);
+                        shared.note_unobserved(&mut noted, &mut w.unobserved);
+                    }
                 }
             }
             // Wake the parked threads that can now move, or whose operation
