@@ -234,7 +234,7 @@ fn alternating_medians(
 /// against hand-written tests of the same bank, in one run.
 pub fn backends(out: &mut impl Write) -> Result<ExitCode, Failure> {
     use interleave::backend::{self, BackendKind, Backends, ShuttleScheduler};
-    use shuttle::scheduler::PctScheduler;
+    use shuttle::scheduler::{PctScheduler, RandomScheduler};
 
     let entry = catalog::find("bank/mutex")?;
     writeln!(
@@ -250,12 +250,15 @@ pub fn backends(out: &mut impl Write) -> Result<ExitCode, Failure> {
         out,
         "(seconds: the median of {ROUNDS} rounds, the two sides taking turns)"
     )?;
-    // shuttle, PCT depth 3, seed 0, at the seed's size and a small one.
-    for (incomes, weeks, iterations) in [
-        (vec![500, 10], 2, 20_000),
-        (vec![500, 10, 50, 100], 52, 2_000),
+    // shuttle, seed 0: PCT (depth 3) at a small size and at the seed's,
+    // and the random scheduler at the seed's.
+    for (random, incomes, weeks, iterations) in [
+        (false, vec![500, 10], 2, 20_000),
+        (false, vec![500, 10, 50, 100], 52, 2_000),
+        (true, vec![500, 10, 50, 100], 52, 2_000),
     ] {
-        let size = format!("{} x {weeks}", incomes.len());
+        let scheduler = if random { "random" } else { "PCT" };
+        let size = format!("{} x {weeks} {scheduler}", incomes.len());
         let params = entry.params_from(&[
             format!(
                 "incomes={}",
@@ -269,7 +272,11 @@ pub fn backends(out: &mut impl Write) -> Result<ExitCode, Failure> {
         ])?;
         let scenario = entry.build(&params)?;
         let mut b = Backends::default();
-        b.shuttle.scheduler = ShuttleScheduler::Pct { depth: 3 };
+        b.shuttle.scheduler = if random {
+            ShuttleScheduler::Random
+        } else {
+            ShuttleScheduler::Pct { depth: 3 }
+        };
         b.shuttle.iterations = iterations;
         let mut executions = 0;
         let (ours, hand) = alternating_medians(
@@ -282,8 +289,14 @@ pub fn backends(out: &mut impl Write) -> Result<ExitCode, Failure> {
                 let (inc, w) = (incomes.clone(), weeks);
                 let mut config = shuttle::Config::new();
                 config.silence_warnings = true;
-                shuttle::Runner::new(PctScheduler::new_from_seed(0, 3, iterations), config)
-                    .run(move || hand_written_shuttle(&inc, w));
+                let body = move || hand_written_shuttle(&inc, w);
+                if random {
+                    shuttle::Runner::new(RandomScheduler::new_from_seed(0, iterations), config)
+                        .run(body);
+                } else {
+                    shuttle::Runner::new(PctScheduler::new_from_seed(0, 3, iterations), config)
+                        .run(body);
+                }
             },
         )?;
         let n = executions as f64;
@@ -306,6 +319,9 @@ pub fn backends(out: &mut impl Write) -> Result<ExitCode, Failure> {
             iterations as f64 / hand,
             ours / hand
         )?;
+        if random {
+            continue; // the share below does not depend on the scheduler
+        }
         // The interpreter's own share: the same number of executions,
         // stepped and checked as the interpreter does, with no scheduler.
         let mut steps = 0;
