@@ -698,12 +698,9 @@ impl<'a> Sim<'a> {
     }
 
     fn resume(&self, st: &mut SimState, t: usize, result: OpResult) -> Result<(), (u16, Fault)> {
-        let range = self.slot_range(t);
-        let thread = &self.sc.threads[t];
-        thread
-            .resume(&mut st.words[range.clone()], result)
+        let op = self.sc.threads[t]
+            .resume_pending(&mut st.words[self.slot_range(t)], result)
             .map_err(|f| (t as u16, f))?;
-        let op = thread.pending(&st.words[range]);
         self.set_pending(st, t, op);
         Ok(())
     }

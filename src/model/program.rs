@@ -647,8 +647,9 @@ impl Program {
             .map(|i| Reg(i as u16))
     }
 
-    /// Runs local instructions from the slot's pc up to the next shared one.
-    fn run_local(&self, slot: &mut [i64]) -> Result<(), Fault> {
+    /// Runs local instructions from the slot's pc up to the next shared one,
+    /// and returns that one's operation (what [`Behaviour::pending`] gives).
+    fn run_local(&self, slot: &mut [i64]) -> Result<Op, Fault> {
         let (pc_word, regs) = slot.split_first_mut().expect("program slot has a pc");
         let mut pc = *pc_word as usize;
         let mut steps = 0u32;
@@ -708,7 +709,67 @@ impl Program {
             regs[dead.trailing_zeros() as usize] = 0;
             dead &= dead - 1;
         }
-        Ok(())
+        Ok(self.op_at(pc, regs))
+    }
+
+    /// The operation of the shared instruction at `pc` (or `Exit` past the
+    /// end), with these registers.
+    #[inline]
+    fn op_at(&self, pc: usize, regs: &[i64]) -> Op {
+        match self.instrs.get(pc) {
+            None => Op::Exit,
+            Some(instr) => match instr {
+                Instr::Load { var, .. } => Op::Load(*var),
+                Instr::Store { var, src } => Op::Store(*var, src.eval(regs)),
+                Instr::Lock(m) => Op::Lock(*m),
+                Instr::Unlock(m) => Op::Unlock(*m),
+                Instr::WgAdd { wg, delta } => Op::WgAdd(*wg, delta.eval(regs)),
+                Instr::WgDone(wg) => Op::WgDone(*wg),
+                Instr::WgWait(wg) => Op::WgWait(*wg),
+                Instr::Send { chan, src } => Op::Send(*chan, src.eval(regs)),
+                Instr::Recv { chan, .. } => Op::Recv(*chan),
+                Instr::Close(chan) => Op::Close(*chan),
+                Instr::Select { .. } => Op::Select(SelectOp(pc as u32)),
+                _ => unreachable!("a program rests only at shared instructions"),
+            },
+        }
+    }
+
+    /// [`Behaviour::resume`], returning the next pending operation as
+    /// [`Behaviour::pending`] would: the engines' hot path, which so reads
+    /// the instruction it stops at once.
+    pub(crate) fn resume_pending(&self, slot: &mut [i64], result: OpResult) -> Result<Op, Fault> {
+        let pc = slot[0] as usize;
+        let received = |slot: &mut [i64], dst: Option<Reg>, ok: Option<Reg>, value, got| {
+            if let Some(d) = dst {
+                slot[1 + d.index()] = value;
+            }
+            if let Some(k) = ok {
+                slot[1 + k.index()] = i64::from(got);
+            }
+        };
+        let mut next = pc + 1;
+        match (&self.instrs[pc], result) {
+            (Instr::Load { dst, .. }, OpResult::Value(v)) => slot[1 + dst.index()] = v,
+            (Instr::Recv { dst, ok, .. }, OpResult::Received { value, ok: got }) => {
+                received(slot, *dst, *ok, value, got);
+            }
+            (Instr::Select { cases, default }, OpResult::Selected { case, value, ok }) => {
+                next = match case {
+                    Some(i) => {
+                        let case = &cases[usize::from(i)];
+                        if let CaseKind::Recv { dst, ok: okr } = case.kind {
+                            received(slot, dst, okr, value, ok);
+                        }
+                        case.target
+                    }
+                    None => default.expect("the engines take `default` only when there is one"),
+                };
+            }
+            _ => {}
+        }
+        slot[0] = next as i64;
+        self.run_local(slot)
     }
 
     fn line(&self, pc: usize) -> String {
@@ -814,62 +875,15 @@ impl Behaviour for Program {
 
     fn start(&self, slot: &mut [i64]) -> Result<(), Fault> {
         slot.fill(0);
-        self.run_local(slot)
+        self.run_local(slot).map(drop)
     }
 
     fn pending(&self, slot: &[i64]) -> Op {
-        let regs = &slot[1..];
-        match self.instrs.get(slot[0] as usize) {
-            None => Op::Exit,
-            Some(instr) => match instr {
-                Instr::Load { var, .. } => Op::Load(*var),
-                Instr::Store { var, src } => Op::Store(*var, src.eval(regs)),
-                Instr::Lock(m) => Op::Lock(*m),
-                Instr::Unlock(m) => Op::Unlock(*m),
-                Instr::WgAdd { wg, delta } => Op::WgAdd(*wg, delta.eval(regs)),
-                Instr::WgDone(wg) => Op::WgDone(*wg),
-                Instr::WgWait(wg) => Op::WgWait(*wg),
-                Instr::Send { chan, src } => Op::Send(*chan, src.eval(regs)),
-                Instr::Recv { chan, .. } => Op::Recv(*chan),
-                Instr::Close(chan) => Op::Close(*chan),
-                Instr::Select { .. } => Op::Select(SelectOp(slot[0] as u32)),
-                _ => unreachable!("a program rests only at shared instructions"),
-            },
-        }
+        self.op_at(slot[0] as usize, &slot[1..])
     }
 
     fn resume(&self, slot: &mut [i64], result: OpResult) -> Result<(), Fault> {
-        let pc = slot[0] as usize;
-        let received = |slot: &mut [i64], dst: Option<Reg>, ok: Option<Reg>, value, got| {
-            if let Some(d) = dst {
-                slot[1 + d.index()] = value;
-            }
-            if let Some(k) = ok {
-                slot[1 + k.index()] = i64::from(got);
-            }
-        };
-        let mut next = pc + 1;
-        match (&self.instrs[pc], result) {
-            (Instr::Load { dst, .. }, OpResult::Value(v)) => slot[1 + dst.index()] = v,
-            (Instr::Recv { dst, ok, .. }, OpResult::Received { value, ok: got }) => {
-                received(slot, *dst, *ok, value, got);
-            }
-            (Instr::Select { cases, default }, OpResult::Selected { case, value, ok }) => {
-                next = match case {
-                    Some(i) => {
-                        let case = &cases[usize::from(i)];
-                        if let CaseKind::Recv { dst, ok: okr } = case.kind {
-                            received(slot, dst, okr, value, ok);
-                        }
-                        case.target
-                    }
-                    None => default.expect("the engines take `default` only when there is one"),
-                };
-            }
-            _ => {}
-        }
-        slot[0] = next as i64;
-        self.run_local(slot)
+        self.resume_pending(slot, result).map(drop)
     }
 
     fn has_select(&self) -> bool {

@@ -164,15 +164,20 @@ impl ThreadDecl {
         }
     }
 
+    /// Resumes the thread with `result` and returns its next pending
+    /// operation.
     #[inline]
-    pub fn resume(
+    pub fn resume_pending(
         &self,
         slot: &mut [i64],
         result: crate::model::OpResult,
-    ) -> Result<(), super::machine::Fault> {
+    ) -> Result<Op, super::machine::Fault> {
         match &self.program {
-            Some(p) => Behaviour::resume(&**p, slot, result),
-            None => self.behaviour.resume(slot, result),
+            Some(p) => p.resume_pending(slot, result),
+            None => {
+                self.behaviour.resume(slot, result)?;
+                Ok(self.behaviour.pending(slot))
+            }
         }
     }
 }
