@@ -457,20 +457,12 @@ impl<'a> Sim<'a> {
     /// (exactly one), a branching state (two or more) and an end (none).
     pub fn enabled_up_to(&self, st: &SimState, limit: usize, out: &mut Vec<Choice>) {
         out.clear();
-        for (t, &gate) in st.gates.iter().enumerate() {
-            let can = match gate {
-                ALWAYS => true,
-                NEVER => false,
-                BY_OP if matches!(st.pending[t], Op::Select(_)) => {
-                    if self.push_alternatives(st, t, limit, out) {
-                        return;
-                    }
-                    continue;
+        for t in 0..st.gates.len() {
+            if st.gates[t] == BY_OP && matches!(st.pending[t], Op::Select(_)) {
+                if self.push_alternatives(st, t, limit, out) {
+                    return;
                 }
-                BY_OP => self.enabled_by_op(st, t),
-                zero_at => st.words[zero_at as usize] == 0,
-            };
-            if can {
+            } else if self.enabled(st, t) {
                 out.push(t as Choice);
                 if out.len() == limit {
                     return;

@@ -663,15 +663,15 @@ impl Program {
                     "ran {LOCAL_STEP_LIMIT} local statements without a shared operation (an infinite loop?)"
                 )));
             }
+            let at = |message: String| Fault::panic(format!("{message} at `{}`", self.line(pc)));
             // The message is made only when evaluation fails.
-            let at = |fast: &Compiled, regs: &[i64]| {
-                let message = fast.eval(regs).expect_err("try_eval failed, so eval fails");
-                Fault::panic(format!("{message} at `{}`", self.line(pc)))
+            let failed = |fast: &Compiled, regs: &[i64]| {
+                at(fast.eval(regs).expect_err("try_eval failed, so eval fails"))
             };
             match instr {
                 Instr::Set { dst, fast, .. } => {
                     let Some(value) = fast.try_eval(regs) else {
-                        return Err(at(fast, regs));
+                        return Err(failed(fast, regs));
                     };
                     regs[dst.index()] = value;
                     pc += 1;
@@ -679,16 +679,12 @@ impl Program {
                 Instr::Jump(target) => pc = *target,
                 Instr::JumpUnless { fast, target, .. } => {
                     let Some(value) = fast.try_eval(regs) else {
-                        return Err(at(fast, regs));
+                        return Err(failed(fast, regs));
                     };
                     pc = if value != 0 { pc + 1 } else { *target };
                 }
                 Instr::Assert { cond, message } => {
-                    if cond
-                        .eval(regs)
-                        .map_err(|m| Fault::panic(format!("{m} at `{}`", self.line(pc))))?
-                        == 0
-                    {
+                    if cond.eval(regs).map_err(at)? == 0 {
                         *pc_word = pc as i64;
                         return Err(Fault {
                             kind: FaultKind::Assertion,
