@@ -30,7 +30,8 @@ pub struct BenchArgs {
     #[arg(long, default_value = "10m")]
     timeout: String,
     /// Instead: the interpreter on shuttle and loom against hand-written
-    /// shuttle and loom tests of the same bank.
+    /// shuttle and loom tests of the same bank, and the interpreter's own
+    /// stepping and checks alone.
     #[arg(long)]
     backends: bool,
     /// Run one mode in this process and print its figures as JSON (used by
