@@ -291,13 +291,13 @@ fn failing_invariant(sim: &Sim, st: &SimState) -> Option<(Property, String)> {
         .map(|(i, message)| (invariant_property(sim, i), message))
 }
 
-/// A race in `st`, where two or more threads can move (looked for only
+/// A race in `st`, whose first two choices are `enabled` (looked for only
 /// while no race is known).
 fn race(sim: &Sim, st: &SimState, enabled: &[u16], race_known: bool) -> Option<(Property, String)> {
-    if enabled.len() < 2 || race_known {
+    if race_known {
         return None;
     }
-    let (var, a, b) = sim.race(st)?;
+    let (var, a, b) = sim.race(st, enabled)?;
     Some((Property::NoDataRace, sim.race_finding(st, var, a, b).0))
 }
 

@@ -163,12 +163,7 @@ pub(crate) fn examine(
         note(run, step, Property::Invariant(name), message, Vec::new());
     }
     sim.enabled_up_to(st, 2, enabled);
-    // Loads and stores are always enabled, so two pending accesses make two
-    // threads that can move: where one or none can, there is no race to
-    // look for (the explorer's chains skip it for the same reason).
-    if enabled.len() >= 2
-        && let Some((var, a, b)) = sim.race(st)
-    {
+    if let Some((var, a, b)) = sim.race(st, enabled) {
         let (message, pending) = sim.race_finding(st, var, a, b);
         note(run, step, Property::NoDataRace, message, pending);
     }

@@ -753,12 +753,19 @@ impl<'a> Sim<'a> {
             .find_map(|&i| self.run_invariant(st, i).err().map(|m| (i, m)))
     }
 
-    /// Two threads about to access the same variable, at least one writing.
+    /// Two threads about to access the same variable, at least one writing,
+    /// in `st`, where `enabled` holds its first two choices (or all).
     ///
     /// Under sequential consistency an execution has two accesses unordered
     /// by happens-before exactly when some reachable state has them both
-    /// pending at once, so this per-state check is the race detector.
-    pub fn race(&self, st: &SimState) -> Option<(VarId, u16, u16)> {
+    /// pending at once, so this per-state check is the race detector. Loads
+    /// and stores are always enabled, so two pending accesses make two
+    /// choices: where fewer can be taken there is nothing to look for (most
+    /// states of a chain, or inside a critical section).
+    pub fn race(&self, st: &SimState, enabled: &[Choice]) -> Option<(VarId, u16, u16)> {
+        if enabled.len() < 2 {
+            return None;
+        }
         let access = |op: &Op| match *op {
             Op::Load(v) => Some((v, false)),
             Op::Store(v, _) => Some((v, true)),
