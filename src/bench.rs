@@ -156,13 +156,15 @@ pub fn run(args: &BenchArgs, out: &mut impl Write) -> Result<ExitCode, Failure> 
         } else {
             format!("NOT exhaustive ({})", v["completion"])
         };
+        // (A JSON value's `Display` ignores widths: format the numbers.)
+        let count = |key: &str| v[key].as_u64().map_or("?".to_string(), grouped);
         writeln!(
             out,
-            "{name:<10} {:>12} {:>13} {:>9.2} {:>13.0} {:>12} {:>11}  {result}",
-            v["states"],
-            v["steps"],
+            "{name:<10} {:>12} {:>13} {:>9.2} {:>13} {:>12} {:>11}  {result}",
+            count("states"),
+            count("steps"),
             v["seconds"].as_f64().unwrap_or(0.0),
-            v["states_per_second"].as_f64().unwrap_or(0.0),
+            grouped(v["states_per_second"].as_f64().unwrap_or(0.0) as u64),
             mib("peak_rss_bytes"),
             mib("store_bytes"),
         )?;
@@ -172,6 +174,19 @@ pub fn run(args: &BenchArgs, out: &mut impl Write) -> Result<ExitCode, Failure> 
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `n` with its digits in groups of three: `7,890,273`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// The bank under a mutex written by hand on a crate with std-like `sync`
@@ -404,4 +419,18 @@ pub fn backends(out: &mut impl Write) -> Result<ExitCode, Failure> {
         )?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grouped;
+
+    #[test]
+    fn groups_digits_by_three() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_000), "1,000");
+        assert_eq!(grouped(124_528_352), "124,528,352");
+        assert_eq!(grouped(7_890_273), "7,890,273");
+    }
 }

@@ -52,7 +52,10 @@ pub struct Stats {
     pub steps: u64,
     /// The longest execution explored, in steps.
     pub max_depth: u64,
-    /// Bytes held by the visited set when the search ended.
+    /// Bytes of the visited set's data when the search ended: the encoded
+    /// states, their index and hash table, and each state's parent, choice
+    /// and depth. Room allocated ahead and not yet used is not counted (the
+    /// process's peak RSS, which `interleave bench` prints, counts it).
     pub memory_bytes: u64,
     /// Wall-clock time.
     #[serde(rename = "elapsed_ms", serialize_with = "millis")]
@@ -552,9 +555,9 @@ impl<'a> Search<'a> {
                 steps: self.steps,
                 max_depth: self.max_depth,
                 memory_bytes: (self.store.memory_bytes()
-                    + self.parents.capacity() * 4
-                    + self.choices.capacity() * 2
-                    + self.depths.capacity() * 4) as u64,
+                    + self.parents.len() * 4
+                    + self.choices.len() * 2
+                    + self.depths.len() * 4) as u64,
                 elapsed: started.elapsed(),
                 reduction: self.config.reduction,
                 executions: 0,

@@ -223,11 +223,12 @@ impl StateStore {
         decode(self.bytes(index as usize), out);
     }
 
-    /// Bytes held by the arena, the index and the table.
+    /// Bytes the encoded states, the index and the table take (not the
+    /// arena's room still unused).
     pub fn memory_bytes(&self) -> usize {
-        self.segments.iter().map(Vec::capacity).sum::<usize>()
-            + self.locs.capacity() * 8
-            + self.table.capacity() * 8
+        self.segments.iter().map(Vec::len).sum::<usize>()
+            + self.locs.len() * 8
+            + self.table.len() * 8
     }
 }
 
