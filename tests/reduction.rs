@@ -401,3 +401,24 @@ fn an_early_done_stores_no_state_where_it_waits() {
     // Each earner at the lock of round 1 or 2 (2 x 2), and the final state.
     assert_eq!(reduced.stats.states, 5);
 }
+
+/// A thread parked at an unbuffered send is moved on by the receiver's
+/// step to a new operation (here a `Lock`) that it has not tried. When
+/// that step ends the execution (the mutex is held for ever: deadlock), the
+/// thread must still try its `Lock` before it returns, or loom never sees
+/// that it could have taken the mutex before `t0` did, and misses the one
+/// final outcome (found by this file's random loom property, 1,000 cases).
+#[test]
+fn loom_sees_a_moved_on_thread_try_its_new_operation() -> Result<(), TestCaseError> {
+    use Stmt::*;
+    let spec = Spec {
+        threads: vec![
+            vec![Lock(0)],
+            vec![Send(0, 0), Critical(0, 0, 1)],
+            vec![Recv(0)],
+        ],
+        capacity: 0,
+        wg_count: 0,
+    };
+    loom_agrees_with_the_explorer(&build(&spec))
+}

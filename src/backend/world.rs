@@ -53,6 +53,10 @@ pub(crate) struct World {
     /// only the threads it enables or moves on (each needless wake-up is one
     /// more interleaving for shuttle and loom to explore).
     waiting: Vec<Option<Op>>,
+    /// Per thread: whether another thread's step resumed it (an unbuffered
+    /// channel's partner) since it last parked. Its pending operation is
+    /// then a new one, which its parked attempt does not cover.
+    moved_on: Vec<bool>,
     /// Whether some select had several ready cases and the runtime picked
     /// one: a backend that does not explore its picks is then not exhaustive.
     chose: bool,
@@ -246,6 +250,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
             run,
             over,
             waiting: vec![None; scenario.thread_count()],
+            moved_on: vec![false; scenario.thread_count()],
             chose: false,
             last: None,
             only: None,
@@ -404,8 +409,9 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
         // An execution that is over ends this thread; but a thread that has
         // not yet tried its pending operation must hold its resource first,
         // or loom never sees that it could have gone before the step that
-        // ended everything (a parked thread has tried it).
-        if world.over && parked {
+        // ended everything (a parked thread has tried it, unless a partner
+        // moved it on to a new one since).
+        if world.over && parked && !world.moved_on[t] {
             return;
         }
         parked = false;
@@ -457,6 +463,7 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
         {
             let op = world.state.pending[t];
             world.waiting[t] = Some(op);
+            world.moved_on[t] = false;
             drop(world);
             R::park();
             parked = true;
@@ -483,6 +490,7 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
             }
             if !sim.enabled(&world.state, t) {
                 world.waiting[t] = Some(op);
+                world.moved_on[t] = false;
                 drop(world);
                 guards.clear();
                 // (Never with a native mutex taken for a `Lock`: holding
@@ -546,7 +554,10 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
                     note(&mut w.run, step, property, message, Vec::new());
                     w.over = true;
                 }
-                Ok(()) => {
+                Ok(partner) => {
+                    if let Some(u) = partner {
+                        w.moved_on[u] = true;
+                    }
                     examine(&sim, &w.state, step, &mut w.run, &mut enabled);
                     w.over = enabled.is_empty();
                     w.only = match enabled[..] {

@@ -508,9 +508,11 @@ impl<'a> Sim<'a> {
     }
 
     /// Takes choice `c` (which must be enabled): a thread's pending operation,
-    /// or one alternative of its select. On a fault, returns the faulting
-    /// thread (a receiver's partner may fault).
-    pub fn step(&self, st: &mut SimState, c: Choice) -> Result<(), (u16, Fault)> {
+    /// or one alternative of its select. Returns the other thread the step
+    /// resumed, if any (an unbuffered channel's partner, which then has a
+    /// new pending operation); on a fault, the faulting thread (a
+    /// receiver's partner may fault).
+    pub fn step(&self, st: &mut SimState, c: Choice) -> Result<Option<usize>, (u16, Fault)> {
         let t = thread_of(c);
         let layout = &self.sc.layout;
         let op = st.pending[t];
@@ -564,7 +566,7 @@ impl<'a> Sim<'a> {
                         // receiver takes it (the receiver's step resumes us).
                         w[base + 1] = t as i64 + 1;
                         w[base + 2] = x;
-                        return Ok(());
+                        return Ok(None);
                     }
                 }
                 Op::Recv(c) => {
@@ -588,7 +590,7 @@ impl<'a> Sim<'a> {
         if let Some(sender) = partner {
             self.resume(st, sender, OpResult::Done)?;
         }
-        Ok(())
+        Ok(partner)
     }
 
     /// Receives on `c` (which must be ready): the value, Go's `ok`, and the
@@ -616,7 +618,12 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn step_select(&self, st: &mut SimState, t: usize, k: usize) -> Result<(), (u16, Fault)> {
+    fn step_select(
+        &self,
+        st: &mut SimState,
+        t: usize,
+        k: usize,
+    ) -> Result<Option<usize>, (u16, Fault)> {
         let alternative = {
             let mut alts = self.alternatives.borrow_mut();
             self.select_alternatives(st, t, &mut alts);
@@ -628,7 +635,7 @@ impl<'a> Sim<'a> {
                 value: 0,
                 ok: false,
             };
-            return self.resume(st, t, result);
+            return self.resume(st, t, result).map(|()| None);
         };
         let (cases, _) = self.cases_of(st, t);
         let SelectCase { chan, send } = cases[usize::from(case)];
@@ -652,6 +659,7 @@ impl<'a> Sim<'a> {
                     ok: true,
                 };
                 self.resume(st, u, sent)?;
+                Ok(Some(u))
             }
             (None, None) => {
                 let (value, ok, sender) = self.take(&mut st.words, chan);
@@ -659,9 +667,10 @@ impl<'a> Sim<'a> {
                 if let Some(sender) = sender {
                     self.resume(st, sender, OpResult::Done)?;
                 }
+                Ok(sender)
             }
             (Some(_), _) if st.words[base] != 0 => {
-                return Err((t as u16, Fault::panic("panic: send on closed channel")));
+                Err((t as u16, Fault::panic("panic: send on closed channel")))
             }
             (Some(x), None) => {
                 debug_assert!(cap > 0, "an unbuffered send case has a partner");
@@ -670,6 +679,7 @@ impl<'a> Sim<'a> {
                 w[base + 2 + len] = x;
                 w[base + 1] += 1;
                 self.resume(st, t, selected(0, true))?;
+                Ok(None)
             }
             (Some(x), Some(u)) => {
                 let u = usize::from(u);
@@ -684,9 +694,9 @@ impl<'a> Sim<'a> {
                 };
                 self.resume(st, t, selected(0, true))?;
                 self.resume(st, u, delivered)?;
+                Ok(Some(u))
             }
         }
-        Ok(())
     }
 
     fn resume(&self, st: &mut SimState, t: usize, result: OpResult) -> Result<(), (u16, Fault)> {
