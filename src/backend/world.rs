@@ -49,10 +49,10 @@ pub(crate) struct World {
     /// Set when no thread can move any more (final, deadlock) or a thread
     /// failed: every thread then returns.
     over: bool,
-    /// The operation each parked thread waits to perform, so a step wakes
-    /// only the threads it enables or moves on (each needless wake-up is one
-    /// more interleaving for shuttle and loom to explore).
-    waiting: Vec<Option<Op>>,
+    /// Per thread: whether it is parked, so a step wakes only the threads it
+    /// enables or moves on (each needless wake-up is one more interleaving
+    /// for shuttle and loom to explore).
+    waiting: Vec<bool>,
     /// Per thread: whether another thread's step resumed it (an unbuffered
     /// channel's partner) since it last parked. Its pending operation is
     /// then a new one, which its parked attempt does not cover.
@@ -249,7 +249,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
             schedule: Vec::new(),
             run,
             over,
-            waiting: vec![None; scenario.thread_count()],
+            waiting: vec![false; scenario.thread_count()],
             moved_on: vec![false; scenario.thread_count()],
             chose: false,
             last: None,
@@ -461,8 +461,7 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
             && !sim.enabled(&world.state, t)
             && sim.wait_stays_released(&world.state, t, g)
         {
-            let op = world.state.pending[t];
-            world.waiting[t] = Some(op);
+            world.waiting[t] = true;
             world.moved_on[t] = false;
             drop(world);
             R::park();
@@ -489,7 +488,7 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
                 continue; // another thread's step moved this one on meanwhile
             }
             if !sim.enabled(&world.state, t) {
-                world.waiting[t] = Some(op);
+                world.waiting[t] = true;
                 world.moved_on[t] = false;
                 drop(world);
                 guards.clear();
@@ -570,18 +569,16 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
                     }
                 }
             }
-            // Wake the parked threads that can now move, or whose operation
-            // changed under them (an unbuffered sender whose value was taken);
-            // all of them once the execution is over. A load, a store or a lock
+            // Wake the parked threads that can now move, or that this step
+            // moved on (an unbuffered sender whose value was taken); all of
+            // them once the execution is over. A load, a store or a lock
             // cannot do either: parked threads wait on mutexes, wait groups and
             // channels, and taking a lock only ever blocks others.
             wake.clear();
             let may_wake = w.over || !matches!(op, Op::Load(_) | Op::Store(..) | Op::Lock(_));
             for u in (0..w.waiting.len()).filter(|_| may_wake) {
-                if let Some(waited) = w.waiting[u]
-                    && (w.over || w.state.pending[u] != waited || sim.enabled(&w.state, u))
-                {
-                    w.waiting[u] = None;
+                if w.waiting[u] && (w.over || w.moved_on[u] || sim.enabled(&w.state, u)) {
+                    w.waiting[u] = false;
                     wake.push(u);
                 }
             }
