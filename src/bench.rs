@@ -164,7 +164,9 @@ pub fn run(args: &BenchArgs, out: &mut impl Write) -> Result<ExitCode, Failure> 
             count("states"),
             count("steps"),
             v["seconds"].as_f64().unwrap_or(0.0),
-            grouped(v["states_per_second"].as_f64().unwrap_or(0.0) as u64),
+            v["states_per_second"]
+                .as_f64()
+                .map_or("?".to_string(), |rate| grouped(rate as u64)),
             mib("peak_rss_bytes"),
             mib("store_bytes"),
         )?;
