@@ -59,7 +59,8 @@ struct CheckArgs {
     /// Most distinct states to store per scenario.
     #[arg(long, value_name = "N")]
     max_states: Option<u64>,
-    /// Most steps on one execution.
+    /// Most steps on one execution (default 1000000; loom: 100000). A
+    /// threaded backend stops a longer execution, which counts for nothing.
     #[arg(long, value_name = "N")]
     max_depth: Option<u64>,
     /// Wall-clock limit per scenario and backend, e.g. `30s`, `500ms`, `2m`
@@ -339,6 +340,11 @@ fn backends(
         backends.shuttle.seed = seed;
     }
     backends.loom.preemption_bound = args.preemption_bound;
+    if args.max_depth.is_some() {
+        backends.shuttle.max_steps = backends.explore.max_depth;
+        backends.loom.max_steps = backends.explore.max_depth;
+        backends.threads.max_steps = backends.explore.max_depth;
+    }
     if let Some(t) = backends.explore.timeout {
         backends.loom.max_duration = Some(t);
         backends.shuttle.max_time = Some(t);

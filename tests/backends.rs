@@ -7,7 +7,9 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use interleave::backend::{self, BackendKind, Backends, LoomConfig, ShuttleConfig, ThreadsConfig};
+use interleave::backend::{
+    self, BackendKind, Backends, LoomConfig, ShuttleConfig, ShuttleScheduler, ThreadsConfig,
+};
 use interleave::catalog;
 use interleave::{
     Completion, ExploreConfig, ProgramBuilder, Property, Scenario, ScenarioBuilder, Status, Stop,
@@ -435,5 +437,81 @@ fn loom_orders_critical_sections_both_ways_with_or_without_a_native_mutex() {
         assert_eq!(outcomes(&e).len(), 2, "x ends as 3 or 4");
         let native = e.notes.iter().any(|n| n.contains("loom's own mutex"));
         assert_eq!(native, simple, "{:?}", e.notes);
+    }
+}
+
+/// `waiter` spins on `flag` (`for flag == 0 {}`) until `setter` sets it, or
+/// for ever when there is no setter.
+fn spin(with_setter: bool) -> Scenario {
+    let mut s = ScenarioBuilder::new("spin");
+    let flag = s.var("flag", 0);
+    let mut waiter = ProgramBuilder::new("waiter");
+    let r = waiter.local("r");
+    waiter.load(r, flag);
+    waiter.while_(interleave::Expr::from(r).equals(0), |p| {
+        p.load(r, flag);
+    });
+    s.thread(waiter.build());
+    if with_setter {
+        let mut setter = ProgramBuilder::new("setter");
+        setter.store(flag, 1);
+        s.thread(setter.build());
+    }
+    s.observe_var(flag);
+    s.build().unwrap()
+}
+
+/// A thread that spins on a flag runs for ever in the executions where the
+/// scheduler keeps choosing it (PCT gives it the higher priority; DFS tries
+/// it first; with no setter, in every execution). Each backend stops such
+/// an execution at its step bound, counts it for nothing and says so;
+/// before, shuttle panicked at its own bound and loom, whose accesses were
+/// not scheduling points in a run with no race seen yet, never returned.
+#[test]
+fn a_thread_spinning_for_ever_is_stopped_at_the_step_bound_on_every_backend() {
+    let mut b = Backends::default();
+    b.shuttle.max_steps = 300;
+    b.shuttle.iterations = 200;
+    b.loom.max_steps = 300;
+    b.loom.max_duration = Some(Duration::from_secs(2));
+    b.threads.max_steps = 300;
+    b.threads.runs = 20;
+    let runs = [
+        (BackendKind::Shuttle, ShuttleScheduler::Pct { depth: 3 }),
+        (BackendKind::Shuttle, ShuttleScheduler::Dfs),
+        (BackendKind::Shuttle, ShuttleScheduler::Random),
+        (BackendKind::Loom, ShuttleScheduler::Random),
+        (BackendKind::Threads, ShuttleScheduler::Random),
+    ];
+    for with_setter in [true, false] {
+        let scenario = spin(with_setter);
+        let truth = explore(&scenario, &ExploreConfig::default().stop(Stop::Exhaust));
+        assert!(truth.is_exhaustive());
+        for (kind, scheduler) in runs {
+            b.shuttle.scheduler = scheduler;
+            let who = match kind {
+                BackendKind::Shuttle => format!("shuttle {scheduler:?}"),
+                other => other.name().to_string(),
+            };
+            let e = backend::run(kind, &scenario, &b).unwrap();
+            assert!(!e.is_exhaustive(), "{who}: {:?}", e.completion);
+            assert!(outcomes(&e).is_subset(&outcomes(&truth)), "{who}");
+            let stopped = e
+                .notes
+                .iter()
+                .any(|n| n.contains("did not finish within 300 steps"));
+            // With a setter, random schedules and OS threads let it run soon.
+            let must_stop = !with_setter
+                || kind == BackendKind::Loom
+                || (kind, scheduler) == (BackendKind::Shuttle, ShuttleScheduler::Dfs);
+            assert!(
+                stopped || !must_stop,
+                "{who}, setter {with_setter}: {:?}",
+                e.notes
+            );
+            if !with_setter {
+                assert!(e.outcomes.is_empty(), "{who}: no execution ends");
+            }
+        }
     }
 }

@@ -305,6 +305,60 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(config("proptest-regressions/shuttle.txt", 40))]
+
+    /// shuttle's DFS scheduler tries every order of the scheduling points
+    /// the interpreter leaves (it skips those where only the thread that
+    /// moved last can move); when it runs out of schedules the backend says
+    /// "exhaustive", and it must then have reached exactly the explorer's
+    /// outcomes and violations. With a `select` whose several cases were
+    /// ready, the run is a sample and only inclusion holds.
+    #[test]
+    fn shuttle_dfs_reaches_exactly_what_the_explorer_reaches(spec in spec()) {
+        use interleave::backend::{self, BackendKind, Backends, ShuttleScheduler};
+        let scenario = build(&spec);
+        let truth = explore(&scenario, &ExploreConfig::default().stop(Stop::Exhaust));
+        let mut b = Backends::default();
+        b.shuttle.scheduler = ShuttleScheduler::Dfs;
+        b.shuttle.iterations = 1_000_000;
+        b.shuttle.max_time = Some(std::time::Duration::from_secs(2));
+        let dfs = backend::run(BackendKind::Shuttle, &scenario, &b).unwrap();
+        prop_assert!(outcome_set(&dfs).is_subset(&outcome_set(&truth)));
+        prop_assert!(violated_set(&dfs).iter().all(|p| violated_set(&truth).contains(p)));
+        if dfs.completion == interleave::Completion::Exhaustive {
+            prop_assert_eq!(outcome_set(&dfs), outcome_set(&truth));
+            prop_assert_eq!(violated_set(&dfs), violated_set(&truth));
+        } else {
+            // Only the clock or a select may stop DFS short of exhaustive.
+            prop_assert!(
+                dfs.notes.iter().any(|n| n.contains("time limit") || n.contains("select")),
+                "{:?}", dfs.notes
+            );
+        }
+    }
+
+    /// OS threads (with yields at every scheduling point, so that they
+    /// interleave) observe only outcomes and violations the explorer says
+    /// are reachable.
+    #[test]
+    fn os_threads_observe_only_what_the_explorer_reaches(spec in spec()) {
+        use interleave::backend::{self, BackendKind, Backends};
+        let scenario = build(&spec);
+        let truth = explore(&scenario, &ExploreConfig::default().stop(Stop::Exhaust));
+        let mut b = Backends::default();
+        b.threads.runs = 20;
+        b.threads.yields = true;
+        let runs = backend::run(BackendKind::Threads, &scenario, &b).unwrap();
+        prop_assert!(outcome_set(&runs).is_subset(&outcome_set(&truth)));
+        prop_assert!(violated_set(&runs).iter().all(|p| violated_set(&truth).contains(p)));
+    }
+}
+
+fn outcome_set(e: &interleave::Exploration) -> std::collections::BTreeSet<String> {
+    e.outcomes.iter().map(|o| o.outcome.to_string()).collect()
+}
+
 /// `spec`'s first two threads, each ending with `Done`, and a `main` that
 /// waits for them and then runs `main`.
 fn with_waiting_main(mut spec: Spec, main: Vec<Stmt>) -> Spec {

@@ -28,6 +28,8 @@ pub(crate) struct Aggregate {
     chose: u64,
     steps: u64,
     max_depth: u64,
+    /// Executions stopped at the step bound before they finished.
+    cut: u64,
 }
 
 impl Aggregate {
@@ -44,6 +46,7 @@ impl Aggregate {
             chose: 0,
             steps: 0,
             max_depth: 0,
+            cut: 0,
         }
     }
 
@@ -72,6 +75,10 @@ impl Aggregate {
     /// is called only when the execution is kept as a counterexample, since
     /// most executions are not and rendering every one is costly.
     pub fn add_with(&mut self, e: Execution, backend_schedule: impl Fn() -> Option<String>) {
+        if e.cut {
+            self.add_cut();
+            return;
+        }
         self.executions += 1;
         self.chose += u64::from(e.chose);
         self.steps += e.schedule.len() as u64;
@@ -157,6 +164,35 @@ impl Aggregate {
         ));
         match completion {
             Completion::Exhaustive => Completion::Sampled,
+            other => other,
+        }
+    }
+
+    /// Counts an execution stopped at the step bound: what it reached is
+    /// not a final state, and it counts for nothing else.
+    pub fn add_cut(&mut self) {
+        self.cut += 1;
+    }
+
+    /// Notes executions stopped at `max_steps`; a search that stopped some
+    /// did not try everything, so it is bounded by depth, not exhaustive.
+    pub fn stopped_at(
+        &self,
+        max_steps: usize,
+        completion: Completion,
+        notes: &mut Vec<String>,
+    ) -> Completion {
+        if self.cut == 0 {
+            return completion;
+        }
+        notes.push(format!(
+            "{} of {} executions did not finish within {} steps and were stopped; they count for nothing (a thread that loops for ever ends this way, such as a spin on a flag that nobody sets, or that the scheduler never lets another thread set; raise the bound with --max-depth)",
+            self.cut,
+            self.cut + self.executions,
+            max_steps,
+        ));
+        match completion {
+            Completion::Exhaustive => Completion::Bounded(crate::explore::Bound::Depth),
             other => other,
         }
     }

@@ -33,6 +33,11 @@ pub struct LoomConfig {
     /// Stop after this long; the result is then bounded, not exhaustive.
     /// Default 30 s.
     pub max_duration: Option<Duration>,
+    /// Stop an execution after this many steps; default 100,000. loom
+    /// tries every order of every execution up to this length, so a thread
+    /// that loops for ever (a spin on a flag) makes its search endless: the
+    /// result is then bounded by depth (or by time), not exhaustive.
+    pub max_steps: usize,
 }
 
 impl Default for LoomConfig {
@@ -40,6 +45,7 @@ impl Default for LoomConfig {
         LoomConfig {
             preemption_bound: None,
             max_duration: Some(Duration::from_secs(30)),
+            max_steps: 100_000,
         }
     }
 }
@@ -67,6 +73,12 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
                 scenario.name(),
                 scenario.thread_count()
             ),
+        ));
+    }
+    if config.max_steps == 0 {
+        return Err(Error::new(
+            ErrorKind::InvalidLimit,
+            "--max-depth: must be at least 1",
         ));
     }
     for var in LOOM_VARIABLES {
@@ -113,6 +125,7 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
         let options = Options {
             observed: observed.clone().map(Arc::new),
             free_accesses: race_seen.clone(),
+            max_steps: Some(config.max_steps),
             ..Options::default()
         };
         let body = {
@@ -166,6 +179,9 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
     }];
     notes.push(
         match (free_accesses, racy) {
+            (true, false) if timed_out => {
+                "loom: loads and stores were not scheduling points; no data race showed in the executions run before time ran out"
+            }
             (true, false) => {
                 "loom: loads and stores were not scheduling points (no data race: every two conflicting accesses are ordered by a mutex or a wait group)"
             }
@@ -201,6 +217,7 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
             "loom: ran {runs} times, learning what the invariants read and whether accesses race; the last run counts"
         ));
     }
+    let completion = aggregate.stopped_at(config.max_steps, completion, &mut notes);
     let completion = aggregate.unexplored_choices(completion, &mut notes);
     Ok(aggregate.finish(completion, started.elapsed(), notes))
 }
@@ -226,12 +243,21 @@ fn check(
 ) -> Result<(), Error> {
     let mut builder = loom::model::Builder::new();
     builder.max_threads = LOOM_MAX_THREADS;
-    builder.max_branches = 1_000_000;
+    // A step takes few locks (its own, the observer's, a native mutex's;
+    // every one only in a failing step, which ends the execution), so the
+    // interpreter's own step bound comes first and ends the execution
+    // where loom would panic.
+    builder.max_branches = config.max_steps.saturating_mul(4).max(1_000);
     builder.max_duration = max_duration;
     builder.max_permutations = None;
     builder.preemption_bound = config.preemption_bound;
     builder.checkpoint_file = None;
-    builder.checkpoint_interval = 100_000;
+    // loom looks at the clock (and at `max_permutations`) only before
+    // execution k * `checkpoint_interval` + 1 (counting from 1): at 100,000,
+    // a 5 s limit on a scenario of 1 ms executions ran 105 s. At 1 it would
+    // look before the first execution and might run none; at 2 every run
+    // makes at least one execution and overruns by at most two.
+    builder.checkpoint_interval = 2;
     builder.expect_explicit_explore = false;
     builder.location = false;
     builder.log = false;

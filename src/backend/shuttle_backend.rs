@@ -8,7 +8,7 @@ use shuttle::scheduler::{
     DataSource, DfsScheduler, PctScheduler, RandomDataSource, RandomScheduler, Schedule, Scheduler,
     Task, TaskId,
 };
-use shuttle::{Config, FailurePersistence, Runner};
+use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
 use super::aggregate::Aggregate;
 use super::runtime::ShuttleRuntime;
@@ -49,6 +49,12 @@ pub struct ShuttleConfig {
     pub seed: u64,
     /// Stop starting executions after this long; default none.
     pub max_time: Option<std::time::Duration>,
+    /// Stop an execution after this many steps; default 1,000,000 (the
+    /// explorer's default depth). A stopped execution counts for nothing
+    /// and is noted: it is how a thread that loops for ever (a spin on a
+    /// flag that the scheduler never lets another thread set) ends, where
+    /// shuttle itself would panic.
+    pub max_steps: usize,
 }
 
 impl Default for ShuttleConfig {
@@ -58,6 +64,7 @@ impl Default for ShuttleConfig {
             iterations: 1_000,
             seed: 0,
             max_time: None,
+            max_steps: 1_000_000,
         }
     }
 }
@@ -68,6 +75,12 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
         return Err(Error::new(
             ErrorKind::InvalidLimit,
             "--iterations: must be at least 1",
+        ));
+    }
+    if config.max_steps == 0 {
+        return Err(Error::new(
+            ErrorKind::InvalidLimit,
+            "--max-depth: must be at least 1",
         ));
     }
     if let ShuttleScheduler::Pct { depth: 0 } = config.scheduler {
@@ -103,8 +116,12 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
     let body = {
         let scenario = scenario.clone();
         let finished = finished.clone();
+        let options = Options {
+            max_steps: Some(config.max_steps),
+            ..Options::default()
+        };
         move || {
-            let execution = execute::<ShuttleRuntime>(&scenario, &Options::default());
+            let execution = execute::<ShuttleRuntime>(&scenario, &options);
             *lock(&finished) = Some(execution);
         }
     };
@@ -112,6 +129,10 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
     shuttle_config.silence_warnings = true;
     shuttle_config.failure_persistence = FailurePersistence::None;
     shuttle_config.max_time = config.max_time;
+    // The interpreter ends an execution at `max_steps` of its own, which
+    // come no later than shuttle's decisions (a forced step makes none):
+    // this bound is only a guard, and shuttle would panic at its own.
+    shuttle_config.max_steps = MaxSteps::ContinueAfter(config.max_steps.saturating_add(1));
     let n = config.iterations;
     let mut kind = config.scheduler;
     if scenario.thread_count() == 1 && matches!(kind, ShuttleScheduler::Pct { .. }) {
@@ -127,12 +148,14 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
         ShuttleScheduler::Pct { depth } => {
             Box::new(PctScheduler::new_from_seed(config.seed, depth, n))
         }
-        ShuttleScheduler::Dfs => Box::new(DfsScheduler::new(Some(n), false)),
+        // Random data for a select's pick: DFS does not enumerate it (the
+        // result is then a sample, as noted), and without it shuttle panics.
+        ShuttleScheduler::Dfs => Box::new(DfsScheduler::new(Some(n), true)),
     };
     let longest = Arc::new(Mutex::new(0));
     let recording = Recording {
         inner: scheduler,
-        current: Schedule::new(0),
+        current: None,
         finished: finished.clone(),
         aggregate: aggregate.clone(),
         longest: longest.clone(),
@@ -149,6 +172,8 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
     } else {
         Completion::Sampled
     };
+    // DFS that stopped executions at the bound did not see their ends.
+    let completion = aggregate.stopped_at(config.max_steps, completion, &mut notes);
     notes.push(match kind {
         ShuttleScheduler::Random => format!("shuttle random scheduler, seed {seed}, {runs} executions"),
         ShuttleScheduler::Pct { depth } => {
@@ -182,7 +207,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// replay (failures are data here, never parsed from stderr).
 struct Recording {
     inner: Box<dyn Scheduler + Send>,
-    current: Schedule,
+    /// The schedule of the execution under way, if one has started.
+    current: Option<Schedule>,
     finished: Arc<Mutex<Option<Execution>>>,
     aggregate: Arc<Mutex<Aggregate>>,
     /// The most scheduling decisions any execution took (PCT's k).
@@ -192,13 +218,33 @@ struct Recording {
 impl Recording {
     /// Adds the last execution, now that its schedule is complete.
     fn flush(&mut self) {
+        let Some(current) = self.current.take() else {
+            return;
+        };
         let mut longest = lock(&self.longest);
-        *longest = (*longest).max(self.current.len());
+        *longest = (*longest).max(current.len());
         drop(longest);
-        if let Some(execution) = lock(&self.finished).take() {
-            let current = &self.current;
-            lock(&self.aggregate).add_with(execution, || Some(encode(current)));
+        match lock(&self.finished).take() {
+            Some(execution) => {
+                lock(&self.aggregate).add_with(execution, || Some(encode(&current)));
+            }
+            // shuttle stopped it at its own bound: the body never returned.
+            None => lock(&self.aggregate).add_cut(),
         }
+    }
+}
+
+/// The tasks that can run without a spurious wake-up. shuttle offers a
+/// parked thread to the scheduler as if it could run, as `park` may return
+/// spuriously; the interpreter unparks every thread that can move, so such
+/// a wake-up only re-checks and parks again. Offered, it multiplies DFS's
+/// schedules without end (a parked receiver, woken first each time, never
+/// lets its sender run) and wastes random and PCT decisions.
+fn awake<'r, 'a>(runnable: &'r [&'a Task]) -> std::borrow::Cow<'r, [&'a Task]> {
+    if runnable.iter().any(|t| t.blocked()) {
+        runnable.iter().copied().filter(|t| !t.blocked()).collect()
+    } else {
+        std::borrow::Cow::Borrowed(runnable)
     }
 }
 
@@ -212,7 +258,7 @@ impl Scheduler for Recording {
     fn new_execution(&mut self) -> Option<Schedule> {
         self.flush();
         let schedule = self.inner.new_execution()?;
-        self.current = Schedule::new(schedule.seed);
+        self.current = Some(Schedule::new(schedule.seed));
         Some(schedule)
     }
 
@@ -222,13 +268,19 @@ impl Scheduler for Recording {
         current: Option<TaskId>,
         is_yielding: bool,
     ) -> Option<TaskId> {
-        let choice = self.inner.next_task(runnable, current, is_yielding)?;
-        self.current.push_task(choice);
+        let choice = self
+            .inner
+            .next_task(&awake(runnable), current, is_yielding)?;
+        if let Some(schedule) = &mut self.current {
+            schedule.push_task(choice);
+        }
         Some(choice)
     }
 
     fn next_u64(&mut self) -> u64 {
-        self.current.push_random();
+        if let Some(schedule) = &mut self.current {
+            schedule.push_random();
+        }
         self.inner.next_u64()
     }
 }
@@ -264,6 +316,9 @@ fn encode(schedule: &Schedule) -> String {
     )
 }
 
+/// The longest schedule a token may hold.
+const MAX_REPLAY_STEPS: usize = 10_000_000;
+
 fn decode(text: &str) -> Option<Schedule> {
     let rest = text.strip_prefix("shuttle-")?;
     let (seed, steps) = rest.split_once('-')?;
@@ -271,9 +326,12 @@ fn decode(text: &str) -> Option<Schedule> {
     if steps == "-" {
         return Some(schedule);
     }
+    let mut total = 0usize;
     for part in steps.split('.') {
         let (step, run) = part.split_once('*').unwrap_or((part, "1"));
-        let run: usize = run.parse().ok().filter(|&n| n > 0 && n <= 100_000_000)?;
+        let run: usize = run.parse().ok().filter(|&n| n > 0)?;
+        // No run records more decisions than the largest step bound.
+        total = total.checked_add(run).filter(|&t| t <= MAX_REPLAY_STEPS)?;
         for _ in 0..run {
             if step == "r" {
                 schedule.push_random();
@@ -307,6 +365,8 @@ pub fn replay_shuttle(scenario: &Scenario, encoded: &str) -> Result<Replay, Erro
     let mut config = Config::new();
     config.silence_warnings = true;
     config.failure_persistence = FailurePersistence::None;
+    // The schedule, itself bounded, ends the execution.
+    config.max_steps = MaxSteps::None;
     let mismatch = Arc::new(Mutex::new(None));
     let replayer = StrictReplay {
         data: RandomDataSource::initialize(schedule.seed),
@@ -364,7 +424,7 @@ impl Scheduler for StrictReplay {
         let step = self.next;
         self.next += 1;
         let why = match self.schedule.steps.get(step) {
-            Some(shuttle_step::Task(t)) if runnable.iter().any(|r| r.id() == *t) => {
+            Some(shuttle_step::Task(t)) if awake(runnable).iter().any(|r| r.id() == *t) => {
                 return Some(*t);
             }
             Some(shuttle_step::Task(t)) => format!(

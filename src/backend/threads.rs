@@ -27,6 +27,10 @@ pub struct ThreadsConfig {
     pub yields: bool,
     /// Stop starting runs after this long; default none.
     pub max_time: Option<std::time::Duration>,
+    /// Stop a run after this many steps; default 1,000,000. A stopped run
+    /// counts for nothing and is noted; without the bound, a thread that
+    /// loops for ever (a spin on a flag nobody sets) would hang the run.
+    pub max_steps: usize,
 }
 
 impl Default for ThreadsConfig {
@@ -36,12 +40,19 @@ impl Default for ThreadsConfig {
             barrier: true,
             yields: true,
             max_time: None,
+            max_steps: 1_000_000,
         }
     }
 }
 
 /// Runs `scenario` `config.runs` times on OS threads.
 pub fn run_threads(scenario: &Scenario, config: &ThreadsConfig) -> Result<Exploration, Error> {
+    if config.max_steps == 0 {
+        return Err(Error::new(
+            ErrorKind::InvalidLimit,
+            "--max-depth: must be at least 1",
+        ));
+    }
     if config.runs == 0 {
         return Err(Error::new(
             ErrorKind::InvalidLimit,
@@ -59,6 +70,7 @@ pub fn run_threads(scenario: &Scenario, config: &ThreadsConfig) -> Result<Explor
             start: config
                 .barrier
                 .then(|| Arc::new(Barrier::new(scenario.thread_count()))),
+            max_steps: Some(config.max_steps),
             ..Options::default()
         };
         aggregate.add(execute::<StdRuntime>(&scenario, &options));
@@ -69,9 +81,10 @@ pub fn run_threads(scenario: &Scenario, config: &ThreadsConfig) -> Result<Explor
         (false, true) => "a yield after every operation, no start barrier",
         (false, false) => "plain threads (no start barrier, no yields)",
     };
-    let notes = vec![format!(
+    let mut notes = vec![format!(
         "{} runs on OS threads with {provocation}",
         config.runs
     )];
-    Ok(aggregate.finish(Completion::Sampled, started.elapsed(), notes))
+    let completion = aggregate.stopped_at(config.max_steps, Completion::Sampled, &mut notes);
+    Ok(aggregate.finish(completion, started.elapsed(), notes))
 }

@@ -36,9 +36,10 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use super::clocks::Clocks;
 use super::runtime::Runtime;
-use crate::explore::Replay;
+use crate::check::Property;
 use crate::explore::replay::{examine, note};
 use crate::explore::sim::{Choice, Sim, SimState, choice, thread_of};
+use crate::explore::{Replay, ReplayFinding};
 use crate::model::{Op, Scenario};
 
 /// The shared state of one execution.
@@ -70,6 +71,10 @@ pub(crate) struct World {
     /// With [`Options::free_accesses`]: the happens-before clocks that
     /// tell whether that was sound.
     clocks: Option<Clocks>,
+    /// Ended at [`Options::max_steps`] (see [`Execution::cut`]).
+    cut: bool,
+    /// This execution has shown a data race (see `free` in `run_thread`).
+    raced: bool,
 }
 
 /// One finished execution: the choice made at each step, and what it
@@ -83,6 +88,9 @@ pub(crate) struct Execution {
     /// Words an `Always` invariant read beyond [`Options::observed`]
     /// (sorted, without repeats).
     pub unobserved: Vec<u32>,
+    /// Stopped at [`Options::max_steps`] before it finished: it shows
+    /// nothing, and its findings and outcome are not to be counted.
+    pub cut: bool,
 }
 
 struct Shared<R: Runtime> {
@@ -206,6 +214,11 @@ pub(crate) struct Options {
     /// the flag is set: the run must then be repeated with every access a
     /// scheduling point.
     pub free_accesses: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// End the execution, as [`Execution::cut`], after this many steps.
+    /// Without a bound, a thread that loops for ever (a spin on a flag
+    /// nobody sets, or one the scheduler never lets another thread set)
+    /// would never let `execute` return.
+    pub max_steps: Option<usize>,
 }
 
 /// Runs one execution of `scenario` on runtime `R`. Thread 0 runs on the
@@ -223,11 +236,18 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
                 run,
                 chose: false,
                 unobserved: Vec::new(),
+                cut: false,
             };
         }
     };
     let mut enabled = Vec::new();
     examine(&sim, &state, 0, &mut run, &mut enabled);
+    let initial_race = raced(&run.findings);
+    if let Some(racy) = &options.free_accesses
+        && initial_race
+    {
+        racy.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     let over = enabled.is_empty();
     let names = scenario.names();
     let resources = (names.vars.len()
@@ -255,6 +275,8 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
             last: None,
             only: None,
             unobserved: Vec::new(),
+            cut: false,
+            raced: initial_race,
             clocks: options
                 .free_accesses
                 .as_ref()
@@ -318,6 +340,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
         run: std::mem::take(&mut world.run),
         chose: world.chose,
         unobserved,
+        cut: world.cut,
     }
 }
 
@@ -440,7 +463,14 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
         // either: its order with every conflicting access is fixed by the
         // synchronising operations around it (see `clocks`). Unless it must
         // hold more (it fails, or an invariant sees it).
+        // Once this execution has shown a race, the run is to be repeated
+        // anyway; from then on every access is a scheduling point, so that
+        // a thread spinning on a plain variable hands control back to loom,
+        // which would otherwise never see it again. (Per execution: loom
+        // replays each execution's prefix and needs it to take the same
+        // scheduling points every time.)
         let free = shared.racy.is_some()
+            && !world.raced
             && hold == Hold::Own
             && matches!(world.state.pending[t], Op::Load(_) | Op::Store(..));
         let alone = !world.over && (forced || eager || free);
@@ -557,7 +587,14 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
                     if let Some(u) = partner {
                         w.moved_on[u] = true;
                     }
+                    let known = w.run.findings.len();
                     examine(&sim, &w.state, step, &mut w.run, &mut enabled);
+                    if !w.raced && raced(&w.run.findings[known..]) {
+                        w.raced = true;
+                        if let Some(racy) = &shared.racy {
+                            racy.store(true, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
                     w.over = enabled.is_empty();
                     w.only = match enabled[..] {
                         [only] => Some(thread_of(only)),
@@ -568,6 +605,10 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
                         shared.note_unobserved(&mut noted, &mut w.unobserved);
                     }
                 }
+            }
+            if !w.over && options.max_steps.is_some_and(|most| step >= most) {
+                w.over = true;
+                w.cut = true;
             }
             // Wake the parked threads that can now move, or that this step
             // moved on (an unbuffered sender whose value was taken); all of
@@ -609,6 +650,13 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
             R::yield_now();
         }
     }
+}
+
+/// Whether `findings` show a data race. The per-state check sees two
+/// pending conflicting accesses, which the clocks see only once both have
+/// run: a thread spinning on a plain variable never lets that happen.
+fn raced(findings: &[ReplayFinding]) -> bool {
+    findings.iter().any(|f| f.property == Property::NoDataRace)
 }
 
 /// Runs one execution of `scenario` with no backend: the lowest-numbered

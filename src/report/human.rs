@@ -16,10 +16,18 @@ pub fn mib(bytes: u64) -> String {
 /// What the search covered, in words: exhaustive, stopped, or bounded.
 pub fn coverage(e: &Exploration) -> String {
     let s = &e.stats;
-    let counts = format!(
-        "{} states, {} steps, depth {}",
-        s.states, s.steps, s.max_depth
-    );
+    // A threaded backend runs executions and stores no states.
+    let counts = if s.executions > 0 {
+        format!(
+            "{} executions, {} steps, depth {}",
+            s.executions, s.steps, s.max_depth
+        )
+    } else {
+        format!(
+            "{} states, {} steps, depth {}",
+            s.states, s.steps, s.max_depth
+        )
+    };
     match e.completion {
         Completion::Exhaustive => format!("exhaustive: {counts}"),
         Completion::Stopped => format!(
