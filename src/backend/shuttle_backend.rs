@@ -240,12 +240,8 @@ impl Recording {
 /// a wake-up only re-checks and parks again. Offered, it multiplies DFS's
 /// schedules without end (a parked receiver, woken first each time, never
 /// lets its sender run) and wastes random and PCT decisions.
-fn awake<'r, 'a>(runnable: &'r [&'a Task]) -> std::borrow::Cow<'r, [&'a Task]> {
-    if runnable.iter().any(|t| t.blocked()) {
-        runnable.iter().copied().filter(|t| !t.blocked()).collect()
-    } else {
-        std::borrow::Cow::Borrowed(runnable)
-    }
+fn awake<'a>(runnable: &[&'a Task]) -> smallvec::SmallVec<[&'a Task; 8]> {
+    runnable.iter().copied().filter(|t| !t.blocked()).collect()
 }
 
 impl Drop for Recording {
