@@ -73,7 +73,7 @@ pub(crate) struct World {
     clocks: Option<Clocks>,
     /// Ended at [`Options::max_steps`] (see [`Execution::cut`]).
     cut: bool,
-    /// This execution has shown a data race (see `free` in `run_thread`).
+    /// This execution has shown a data race (see `free` in `thread_loop`).
     raced: bool,
 }
 
@@ -462,13 +462,12 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
         // A load or store in a race-free run needs no scheduling point
         // either: its order with every conflicting access is fixed by the
         // synchronising operations around it (see `clocks`). Unless it must
-        // hold more (it fails, or an invariant sees it).
-        // Once this execution has shown a race, the run is to be repeated
-        // anyway; from then on every access is a scheduling point, so that
-        // a thread spinning on a plain variable hands control back to loom,
-        // which would otherwise never see it again. (Per execution: loom
-        // replays each execution's prefix and needs it to take the same
-        // scheduling points every time.)
+        // hold more (it fails, or an invariant sees it). Once this execution
+        // has shown a race, the run is to be repeated anyway, and from then
+        // on every access is a scheduling point again: a thread spinning on
+        // a plain variable would otherwise never hand control back to loom.
+        // (Decided per execution: loom replays each execution's prefix and
+        // needs it to take the same scheduling points every time.)
         let free = shared.racy.is_some()
             && !world.raced
             && hold == Hold::Own
