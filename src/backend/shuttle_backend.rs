@@ -17,6 +17,7 @@ use crate::error::{Error, ErrorKind};
 use crate::explore::Replay;
 use crate::explore::{Completion, Exploration};
 use crate::model::Scenario;
+use crate::model::machine::guarded;
 use shuttle_engine::scheduler::ScheduleStep as shuttle_step;
 
 /// Which shuttle scheduler picks the interleavings.
@@ -160,7 +161,18 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
         aggregate: aggregate.clone(),
         longest: longest.clone(),
     };
-    let runs = Runner::new(recording, shuttle_config).run(body);
+    // shuttle panics when it finds every task blocked or an execution too
+    // long for its own bound; the interpreter ends executions before either
+    // can happen, but a panic there is an error of the run, not a crash.
+    let runs = guarded(|| Runner::new(recording, shuttle_config).run(body)).map_err(|fault| {
+        Error::new(
+            ErrorKind::Unsupported,
+            format!(
+                "shuttle stopped: {}; the other backends may still run it",
+                fault.message
+            ),
+        )
+    })?;
     let aggregate = Aggregate::take(aggregate);
     let timed_out = config
         .max_time

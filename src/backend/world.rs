@@ -611,11 +611,18 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
             }
             // Wake the parked threads that can now move, or that this step
             // moved on (an unbuffered sender whose value was taken); all of
-            // them once the execution is over. A load, a store or a lock
-            // cannot do either: parked threads wait on mutexes, wait groups and
-            // channels, and taking a lock only ever blocks others.
+            // them once the execution is over. Without a select, a load, a
+            // store or a lock cannot do either: parked threads wait on
+            // mutexes, wait groups and channels, and taking a lock only ever
+            // blocks others. With one, any step can: it moves its thread to
+            // a new pending operation, and a select's send case on an
+            // unbuffered channel is ready when a receiver stands at its
+            // `Recv` (a store that led to a `Recv` once left a parked select
+            // and then the receiver asleep for ever).
             wake.clear();
-            let may_wake = w.over || !matches!(op, Op::Load(_) | Op::Store(..) | Op::Lock(_));
+            let may_wake = w.over
+                || shared.one_resource
+                || !matches!(op, Op::Load(_) | Op::Store(..) | Op::Lock(_));
             for u in (0..w.waiting.len()).filter(|_| may_wake) {
                 if w.waiting[u] && (w.over || w.moved_on[u] || sim.enabled(&w.state, u)) {
                     w.waiting[u] = false;
