@@ -515,3 +515,22 @@ fn a_thread_spinning_for_ever_is_stopped_at_the_step_bound_on_every_backend() {
         }
     }
 }
+
+/// A step bound of 0 would stop every execution before its first step: it
+/// is refused, as `--max-depth 0` is, on each threaded backend.
+#[test]
+fn a_step_bound_of_zero_is_refused() {
+    let mut b = Backends::default();
+    b.shuttle.max_steps = 0;
+    b.loom.max_steps = 0;
+    b.threads.max_steps = 0;
+    for kind in [
+        BackendKind::Shuttle,
+        BackendKind::Loom,
+        BackendKind::Threads,
+    ] {
+        let err = backend::run(kind, &tiny_race(), &b).unwrap_err();
+        assert_eq!(err.kind(), interleave::ErrorKind::InvalidLimit, "{kind}");
+        assert!(err.to_string().contains("--max-depth"), "{kind}: {err}");
+    }
+}

@@ -75,12 +75,7 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
             ),
         ));
     }
-    if config.max_steps == 0 {
-        return Err(Error::new(
-            ErrorKind::InvalidLimit,
-            "--max-depth: must be at least 1",
-        ));
-    }
+    super::world::check_max_steps(config.max_steps)?;
     for var in LOOM_VARIABLES {
         if let Ok(value) = std::env::var(var)
             && var != "LOOM_CHECKPOINT_FILE"

@@ -78,12 +78,7 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
             "--iterations: must be at least 1",
         ));
     }
-    if config.max_steps == 0 {
-        return Err(Error::new(
-            ErrorKind::InvalidLimit,
-            "--max-depth: must be at least 1",
-        ));
-    }
+    super::world::check_max_steps(config.max_steps)?;
     if let ShuttleScheduler::Pct { depth: 0 } = config.scheduler {
         return Err(Error::new(
             ErrorKind::InvalidLimit,
@@ -130,9 +125,10 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
     shuttle_config.silence_warnings = true;
     shuttle_config.failure_persistence = FailurePersistence::None;
     shuttle_config.max_time = config.max_time;
-    // The interpreter ends an execution at `max_steps` of its own, which
-    // come no later than shuttle's decisions (a forced step makes none):
-    // this bound is only a guard, and shuttle would panic at its own.
+    // The interpreter ends an execution at `max_steps` steps. shuttle counts
+    // its own decisions (about one a step; none for a forced step); its
+    // bound, just above, is a guard that stops an execution (counted as
+    // stopped) where its default would panic.
     shuttle_config.max_steps = MaxSteps::ContinueAfter(config.max_steps.saturating_add(1));
     let n = config.iterations;
     let mut kind = config.scheduler;

@@ -47,12 +47,7 @@ impl Default for ThreadsConfig {
 
 /// Runs `scenario` `config.runs` times on OS threads.
 pub fn run_threads(scenario: &Scenario, config: &ThreadsConfig) -> Result<Exploration, Error> {
-    if config.max_steps == 0 {
-        return Err(Error::new(
-            ErrorKind::InvalidLimit,
-            "--max-depth: must be at least 1",
-        ));
-    }
+    super::world::check_max_steps(config.max_steps)?;
     if config.runs == 0 {
         return Err(Error::new(
             ErrorKind::InvalidLimit,

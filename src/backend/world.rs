@@ -658,6 +658,18 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
     }
 }
 
+/// A threaded backend's step bound (see [`Options::max_steps`]) must let
+/// an execution take a step.
+pub(crate) fn check_max_steps(max_steps: usize) -> Result<(), crate::error::Error> {
+    if max_steps == 0 {
+        return Err(crate::error::Error::new(
+            crate::error::ErrorKind::InvalidLimit,
+            "--max-depth: must be at least 1",
+        ));
+    }
+    Ok(())
+}
+
 /// Whether `findings` show a data race. The per-state check sees two
 /// pending conflicting accesses, which the clocks see only once both have
 /// run: a thread spinning on a plain variable never lets that happen.
