@@ -503,7 +503,8 @@ fn loom_sees_a_moved_on_thread_try_its_new_operation() -> Result<(), TestCaseErr
 /// operation, and a select's send case is ready by where the receiver
 /// stands. `t0` then parked at its receive too, and nothing woke either:
 /// OS threads hung (found by the OS-threads property above, about once in
-/// 2,400 cases) and shuttle saw every task blocked.
+/// 2,400 cases). shuttle runs it too: there a lost wake-up would leave
+/// every task blocked.
 #[test]
 fn a_step_that_moves_a_receiver_to_its_receive_wakes_a_parked_select() -> Result<(), TestCaseError>
 {
