@@ -11,7 +11,26 @@ use interleave::catalog;
 use interleave::{ExploreConfig, Stop, explore};
 use serde_json::{Value, json};
 
-use crate::cli::{Failure, parse_duration};
+/// Why a benchmark could not run: bad input, or output that could not be
+/// written.
+pub enum Failure {
+    /// Bad parameters.
+    Input(interleave::Error),
+    /// Writing the table, or running a child process, failed.
+    Output(std::io::Error),
+}
+
+impl From<interleave::Error> for Failure {
+    fn from(e: interleave::Error) -> Self {
+        Failure::Input(e)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Output(e)
+    }
+}
 
 /// Options of `interleave bench`.
 #[derive(Args, Debug)]
@@ -25,10 +44,10 @@ pub struct BenchArgs {
     /// Threads that expand states, besides the one that stores them
     /// (default: one per core).
     #[arg(long, value_name = "N")]
-    threads: Option<usize>,
+    pub threads: Option<usize>,
     /// Wall-clock limit for each run.
     #[arg(long, default_value = "10m")]
-    timeout: String,
+    pub timeout: String,
     /// Instead: the interpreter on shuttle and loom against hand-written
     /// shuttle and loom tests of the same bank, and the interpreter's own
     /// stepping and checks alone.
@@ -63,7 +82,7 @@ fn run_here(args: &BenchArgs, reduction: bool, timeout: Duration) -> Result<Valu
         .timeout(timeout)
         .stop(Stop::Exhaust);
     if let Some(n) = args.threads {
-        config = config.threads(crate::cli::checked_threads(n)?);
+        config = config.threads(n);
     }
     let e = explore(&scenario, &config);
     let secs = e.stats.elapsed.as_secs_f64();
@@ -85,9 +104,10 @@ fn run_here(args: &BenchArgs, reduction: bool, timeout: Duration) -> Result<Valu
     }))
 }
 
-/// Runs the benchmark and prints a table of its figures.
-pub fn run(args: &BenchArgs, out: &mut impl Write) -> Result<ExitCode, Failure> {
-    let timeout = parse_duration(&args.timeout)?;
+/// Runs the benchmark and prints a table of its figures. `timeout` is
+/// `args.timeout` as the command line parsed it, and `args.threads` has
+/// been checked there.
+pub fn run(args: &BenchArgs, timeout: Duration, out: &mut impl Write) -> Result<ExitCode, Failure> {
     if args.backends {
         return backends(out);
     }
@@ -253,7 +273,8 @@ fn median(mut seconds: Vec<f64>) -> f64 {
 /// `interleave bench --backends`: the interpreter on shuttle and loom
 /// against hand-written tests of the same bank, in one run.
 pub fn backends(out: &mut impl Write) -> Result<ExitCode, Failure> {
-    use interleave::backend::{self, BackendKind, Backends, ShuttleScheduler};
+    use interleave::backend::{self, ShuttleScheduler};
+    use interleave::check::{self, BackendKind, Backends};
     use shuttle::scheduler::{PctScheduler, RandomScheduler};
 
     let entry = catalog::find("bank/mutex")?;
@@ -301,7 +322,7 @@ pub fn backends(out: &mut impl Write) -> Result<ExitCode, Failure> {
         let mut executions = 0;
         let (ours, hand) = alternating_medians(
             || {
-                let e = backend::run(BackendKind::Shuttle, &scenario, &b)?;
+                let e = check::run(BackendKind::Shuttle, &scenario, &b)?;
                 executions = e.stats.executions;
                 Ok(())
             },
@@ -378,7 +399,7 @@ pub fn backends(out: &mut impl Write) -> Result<ExitCode, Failure> {
         let mut executions = 0;
         let (ours, hand) = alternating_medians(
             || {
-                let e = backend::run(BackendKind::Loom, &scenario, &b)?;
+                let e = check::run(BackendKind::Loom, &scenario, &b)?;
                 executions = e.stats.executions;
                 Ok(())
             },

@@ -6,9 +6,11 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use interleave::backend::{BackendKind, Backends, ShuttleScheduler};
-use interleave::catalog::{self, Entry, Params};
-use interleave::check::{ReplayToken, TokenSchedule};
+
+use crate::bench::BenchArgs;
+use interleave::backend::ShuttleScheduler;
+use interleave::catalog::{self, Entry, Params, ReplayToken, TokenSchedule};
+use interleave::check::{BackendKind, Backends};
 use interleave::report::{human, json};
 use interleave::{Error, ErrorKind, ExploreConfig};
 
@@ -39,7 +41,7 @@ enum Command {
         format: Format,
     },
     /// Benchmarks exhaustive verification of bank/mutex, with the reduction on and off.
-    Bench(crate::bench::BenchArgs),
+    Bench(BenchArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -144,7 +146,7 @@ pub fn main() -> ExitCode {
         Some(Command::Check(args)) => check(&args, &mut out),
         Some(Command::List) => list(&mut out),
         Some(Command::Replay { token, format }) => replay_token(&token, format, &mut out),
-        Some(Command::Bench(args)) => crate::bench::run(&args, &mut out),
+        Some(Command::Bench(args)) => bench(&args, &mut out),
     };
     match result {
         Ok(code) => code,
@@ -162,7 +164,19 @@ pub fn main() -> ExitCode {
     }
 }
 
-pub(crate) enum Failure {
+/// `interleave bench`: its limits are checked here, as every command's are.
+fn bench(args: &BenchArgs, out: &mut impl Write) -> Result<ExitCode, Failure> {
+    let timeout = parse_duration(&args.timeout)?;
+    if let Some(n) = args.threads {
+        checked_threads(n)?;
+    }
+    crate::bench::run(args, timeout, out).map_err(|e| match e {
+        crate::bench::Failure::Input(e) => Failure::Input(e),
+        crate::bench::Failure::Output(e) => Failure::Output(e),
+    })
+}
+
+enum Failure {
     Input(Error),
     Output(io::Error),
 }
@@ -187,7 +201,7 @@ fn limit_error(flag: &str, why: &str) -> Failure {
 }
 
 /// Parses `30s`, `500ms`, `2m` or a plain number of seconds.
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, Failure> {
+fn parse_duration(text: &str) -> Result<Duration, Failure> {
     let bad = || {
         limit_error(
             "timeout",
@@ -219,7 +233,7 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, Failure> {
 }
 
 /// A `--threads` value, or an error for an absurd one.
-pub(crate) fn checked_threads(n: usize) -> Result<usize, Failure> {
+fn checked_threads(n: usize) -> Result<usize, Failure> {
     if n > MAX_THREADS {
         return Err(limit_error(
             "threads",

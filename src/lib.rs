@@ -36,7 +36,7 @@
 //! ```
 //!
 //! The same scenario runs on `shuttle`'s schedulers, on `loom` and on OS
-//! threads through [`backend::run`], with results in the same form; a
+//! threads through [`check::run`], with results in the same form; a
 //! counterexample from any of them replays with [`replay`].
 //!
 //! The [`catalog`] holds the scenarios of a Go concurrency course, each with
@@ -58,19 +58,22 @@ mod error;
 pub mod explore;
 pub mod model;
 pub mod report;
+pub mod results;
+pub mod sim;
 pub mod strategy;
 
-pub use check::{Counterexample, Pending, Property, PropertyResult, Status, TraceStep};
 pub use error::{Error, ErrorKind};
-pub use explore::{
-    Bound, Completion, Exploration, ExploreConfig, OutcomeCount, Progress, ProgressHook, Replay,
-    ReplayFinding, Schedule, ScheduleStep, Stats, Stop, explore, replay,
-};
+pub use explore::{ExploreConfig, Progress, ProgressHook, Stop, explore};
 pub use model::{
     ChanId, Expr, Invariant, MutexId, Names, Op, OpResult, Operand, Outcome, Program,
     ProgramBuilder, Reg, Scenario, ScenarioBuilder, SelectBuilder, StateView, ThreadId,
     ThreadMachine, VarId, WaitGroupId,
 };
+pub use results::{
+    Bound, Completion, Counterexample, Exploration, GuidedRun, OutcomeCount, Pending, Property,
+    PropertyResult, Replay, ReplayFinding, Schedule, ScheduleStep, Stats, Status, TraceStep,
+};
+pub use sim::{replay, run_choices};
 
 /// The guide to adding a scenario (`docs/guide.md`), compiled and run as
 /// doctests so it cannot rot.

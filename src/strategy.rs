@@ -32,12 +32,14 @@ use std::ops::RangeInclusive;
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
+use crate::catalog::TokenSchedule;
 use crate::catalog::{self, Entry, ParamKind, Params};
-use crate::check::{Expectation, Property, Report, TokenSchedule};
+use crate::check::{Expectation, Report};
 use crate::error::{Error, ErrorKind};
-use crate::explore::{ExploreConfig, GuidedRun, Schedule};
+use crate::explore::ExploreConfig;
 use crate::model::Scenario;
 use crate::report::trace_table;
+use crate::results::{GuidedRun, Property, Schedule};
 
 /// A generated catalog scenario: its name and parameters.
 #[derive(Clone, PartialEq, Eq)]

@@ -7,10 +7,9 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use interleave::backend::{
-    self, BackendKind, Backends, LoomConfig, ShuttleConfig, ShuttleScheduler, ThreadsConfig,
-};
+use interleave::backend::{LoomConfig, ShuttleConfig, ShuttleScheduler, ThreadsConfig};
 use interleave::catalog;
+use interleave::check::{self, BackendKind, Backends};
 use interleave::{
     Completion, ExploreConfig, ProgramBuilder, Property, Scenario, ScenarioBuilder, Status, Stop,
     explore, replay,
@@ -67,7 +66,7 @@ fn shuttle_and_threads_agree_with_the_explorer_on_the_catalog() {
         assert!(truth.is_exhaustive());
         for kind in [BackendKind::Shuttle, BackendKind::Threads] {
             let who = format!("{} [{kind}]", entry.name);
-            let e = backend::run(kind, &scenario, &backends()).unwrap();
+            let e = check::run(kind, &scenario, &backends()).unwrap();
             assert_eq!(e.completion, Completion::Sampled, "{who}");
             assert!(
                 outcomes(&e).is_subset(&outcomes(&truth)),
@@ -135,7 +134,7 @@ fn unbounded_loom_sees_exactly_the_explorers_outcomes() {
         let mut b = Backends::default();
         b.loom = LoomConfig::default();
         b.loom.max_duration = Some(Duration::from_secs(600));
-        let e = backend::run(BackendKind::Loom, &scenario, &b).unwrap();
+        let e = check::run(BackendKind::Loom, &scenario, &b).unwrap();
         assert_eq!(e.completion, Completion::Exhaustive, "{}", scenario.name());
         assert_eq!(outcomes(&e), outcomes(&truth), "{}", scenario.name());
         assert_eq!(violated(&e), violated(&truth), "{}", scenario.name());
@@ -149,7 +148,7 @@ fn bounded_loom_never_says_holds() {
     let scenario = entry.build(&entry.default_params()).unwrap();
     let mut b = Backends::default();
     b.loom.preemption_bound = Some(1);
-    let e = backend::run(BackendKind::Loom, &scenario, &b).unwrap();
+    let e = check::run(BackendKind::Loom, &scenario, &b).unwrap();
     assert!(!e.is_exhaustive());
     assert!(e.properties.iter().all(|p| p.status == Status::Undecided));
 }
@@ -162,7 +161,7 @@ fn loom_skips_scenarios_with_too_many_threads() {
         p.lock(interleave_mutex(&mut six, i));
         six.thread(p.build());
     }
-    let err = backend::run(
+    let err = check::run(
         BackendKind::Loom,
         &six.build().unwrap(),
         &Backends::default(),
@@ -194,7 +193,7 @@ fn os_threads_find_the_deadlock_instead_of_hanging() {
     b.threads.runs = 5_000;
     b.shuttle.iterations = 300;
     for kind in [BackendKind::Threads, BackendKind::Shuttle] {
-        let e = backend::run(kind, &scenario, &b).unwrap();
+        let e = check::run(kind, &scenario, &b).unwrap();
         assert!(
             matches!(e.status(&Property::NoDeadlock), Some(Status::Violated(_))),
             "{kind}"
@@ -208,7 +207,7 @@ fn shuttle_dfs_is_exhaustive_only_when_it_runs_out_of_schedules() {
     let mut b = Backends::default();
     b.shuttle.scheduler = interleave::backend::ShuttleScheduler::Dfs;
     b.shuttle.iterations = 100_000;
-    let e = backend::run(BackendKind::Shuttle, &tiny_race(), &b).unwrap();
+    let e = check::run(BackendKind::Shuttle, &tiny_race(), &b).unwrap();
     assert_eq!(e.completion, Completion::Exhaustive);
     assert_eq!(
         outcomes(&e),
@@ -221,7 +220,7 @@ fn shuttle_dfs_is_exhaustive_only_when_it_runs_out_of_schedules() {
     let entry = catalog::find("bank/mutex").unwrap();
     let big = entry.build(&entry.default_params()).unwrap();
     b.shuttle.max_time = Some(Duration::from_millis(200));
-    let e = backend::run(BackendKind::Shuttle, &big, &b).unwrap();
+    let e = check::run(BackendKind::Shuttle, &big, &b).unwrap();
     assert_eq!(e.completion, Completion::Sampled);
     assert!(
         e.notes
@@ -256,10 +255,10 @@ fn backends_that_cannot_branch_on_a_select_say_their_result_is_a_sample() {
     assert_eq!(outcomes(&truth).len(), 2);
     // shuttle's random choice is part of its schedule: both outcomes show,
     // and a failure's token would replay the same pick.
-    let e = backend::run(BackendKind::Shuttle, &scenario, &backends()).unwrap();
+    let e = check::run(BackendKind::Shuttle, &scenario, &backends()).unwrap();
     assert_eq!(outcomes(&e), outcomes(&truth));
     // loom always takes the first ready case, so it is not exhaustive here.
-    let e = backend::run(BackendKind::Loom, &scenario, &Backends::default()).unwrap();
+    let e = check::run(BackendKind::Loom, &scenario, &Backends::default()).unwrap();
     assert_eq!(e.completion, Completion::Sampled);
     assert!(outcomes(&e).is_subset(&outcomes(&truth)));
     assert!(
@@ -278,7 +277,7 @@ fn os_threads_report_the_pizzeria_deadlock_naming_the_blocked_consumer() {
     let scenario = entry.build(&entry.default_params()).unwrap();
     let mut b = Backends::default();
     b.threads.runs = 20;
-    let e = backend::run(BackendKind::Threads, &scenario, &b).unwrap();
+    let e = check::run(BackendKind::Threads, &scenario, &b).unwrap();
     // Every run deadlocks at the end, whatever the OS does.
     match e.status(&Property::NoDeadlock) {
         Some(Status::Violated(c)) => {
@@ -316,7 +315,7 @@ fn a_single_thread_runs_on_every_backend() {
         BackendKind::Loom,
         BackendKind::Threads,
     ] {
-        let e = backend::run(kind, &scenario, &backends()).unwrap();
+        let e = check::run(kind, &scenario, &backends()).unwrap();
         assert_eq!(outcomes(&e), BTreeSet::from(["x=2".to_string()]), "{kind}");
     }
 }
@@ -352,7 +351,7 @@ fn loom_visits_every_state_an_always_invariant_can_see() {
         });
         let scenario = s.build().unwrap();
         let truth = explore(&scenario, &ExploreConfig::default().stop(Stop::Exhaust));
-        let e = backend::run(BackendKind::Loom, &scenario, &Backends::default()).unwrap();
+        let e = check::run(BackendKind::Loom, &scenario, &Backends::default()).unwrap();
         assert_eq!(e.completion, Completion::Exhaustive);
         assert_eq!(
             violated(&e),
@@ -380,7 +379,7 @@ fn loom_out_of_time_after_a_race_does_not_claim_race_freedom() {
         .unwrap();
     let mut b = Backends::default();
     b.loom.max_duration = Some(Duration::from_nanos(1));
-    let e = backend::run(BackendKind::Loom, &scenario, &b).unwrap();
+    let e = check::run(BackendKind::Loom, &scenario, &b).unwrap();
     assert_eq!(
         e.completion,
         Completion::Bounded(interleave::Bound::Time),
@@ -431,7 +430,7 @@ fn loom_orders_critical_sections_both_ways_with_or_without_a_native_mutex() {
         s.observe_var(x);
         let scenario = s.build().unwrap();
         let truth = explore(&scenario, &ExploreConfig::default().stop(Stop::Exhaust));
-        let e = backend::run(BackendKind::Loom, &scenario, &Backends::default()).unwrap();
+        let e = check::run(BackendKind::Loom, &scenario, &Backends::default()).unwrap();
         assert_eq!(e.completion, Completion::Exhaustive);
         assert_eq!(outcomes(&e), outcomes(&truth), "simple: {simple}");
         assert_eq!(outcomes(&e).len(), 2, "x ends as 3 or 4");
@@ -493,7 +492,7 @@ fn a_thread_spinning_for_ever_is_stopped_at_the_step_bound_on_every_backend() {
                 BackendKind::Shuttle => format!("shuttle {scheduler:?}"),
                 other => other.name().to_string(),
             };
-            let e = backend::run(kind, &scenario, &b).unwrap();
+            let e = check::run(kind, &scenario, &b).unwrap();
             assert!(!e.is_exhaustive(), "{who}: {:?}", e.completion);
             assert!(outcomes(&e).is_subset(&outcomes(&truth)), "{who}");
             let stopped = e
@@ -529,7 +528,7 @@ fn a_step_bound_of_zero_is_refused() {
         BackendKind::Loom,
         BackendKind::Threads,
     ] {
-        let err = backend::run(kind, &tiny_race(), &b).unwrap_err();
+        let err = check::run(kind, &tiny_race(), &b).unwrap_err();
         assert_eq!(err.kind(), interleave::ErrorKind::InvalidLimit, "{kind}");
         assert!(err.to_string().contains("--max-depth"), "{kind}: {err}");
     }

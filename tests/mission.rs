@@ -14,8 +14,9 @@
 //! under `proptest-regressions/`), and the harness's replay token of the
 //! counterexample.
 
-use interleave::backend::{self, BackendKind, Backends, LoomConfig, ShuttleConfig};
+use interleave::backend::{LoomConfig, ShuttleConfig};
 use interleave::check::Pair;
+use interleave::check::{self, BackendKind, Backends};
 use interleave::strategy::{self, Case};
 use interleave::{Completion, ExploreConfig, Property, Status};
 use proptest::prelude::*;
@@ -81,7 +82,7 @@ proptest! {
             );
             prop_assert_eq!(e.outcomes.len(), 1);
             // shuttle samples the same and sees nothing either.
-            let sampled = backend::run(BackendKind::Shuttle, &case.scenario().unwrap(), &pct()).unwrap();
+            let sampled = check::run(BackendKind::Shuttle, &case.scenario().unwrap(), &pct()).unwrap();
             prop_assert!(!sampled.is_violated(), "{case}: shuttle saw a violation");
         } else {
             prop_assert_eq!(
@@ -119,7 +120,7 @@ proptest! {
         let scenario = case.scenario().unwrap();
         let mut b = Backends::default();
         b.loom = LoomConfig::default();
-        let e = backend::run(BackendKind::Loom, &scenario, &b).unwrap();
+        let e = check::run(BackendKind::Loom, &scenario, &b).unwrap();
         prop_assert_eq!(e.completion, Completion::Exhaustive);
         let lost = Property::Invariant(LOST_UPDATE.to_string());
         let expected = case.name == "bank/unsync" && can_lose_an_update(&case);

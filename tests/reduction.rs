@@ -316,14 +316,15 @@ proptest! {
     /// ready, the run is a sample and only inclusion holds.
     #[test]
     fn shuttle_dfs_reaches_exactly_what_the_explorer_reaches(spec in spec()) {
-        use interleave::backend::{self, BackendKind, Backends, ShuttleScheduler};
+        use interleave::check::{self, BackendKind, Backends};
+use interleave::backend::{ShuttleScheduler};
         let scenario = build(&spec);
         let truth = explore(&scenario, &ExploreConfig::default().stop(Stop::Exhaust));
         let mut b = Backends::default();
         b.shuttle.scheduler = ShuttleScheduler::Dfs;
         b.shuttle.iterations = 1_000_000;
         b.shuttle.max_time = Some(std::time::Duration::from_secs(2));
-        let dfs = backend::run(BackendKind::Shuttle, &scenario, &b).unwrap();
+        let dfs = check::run(BackendKind::Shuttle, &scenario, &b).unwrap();
         prop_assert!(outcome_set(&dfs).is_subset(&outcome_set(&truth)));
         prop_assert!(violated_set(&dfs).iter().all(|p| violated_set(&truth).contains(p)));
         if dfs.completion == interleave::Completion::Exhaustive {
@@ -343,14 +344,14 @@ proptest! {
     /// are reachable.
     #[test]
     fn os_threads_observe_only_what_the_explorer_reaches(spec in spec()) {
-        use interleave::backend::{self, BackendKind, Backends};
+        use interleave::check::{self, BackendKind, Backends};
         let scenario = build(&spec);
         let truth = explore(&scenario, &ExploreConfig::default().stop(Stop::Exhaust));
         let mut b = Backends::default();
         b.threads.runs = 20;
         b.threads.yields = true;
         let runs = within_ten_seconds(&scenario, move |scenario| {
-            backend::run(BackendKind::Threads, scenario, &b).unwrap()
+            check::run(BackendKind::Threads, scenario, &b).unwrap()
         })?;
         prop_assert!(outcome_set(&runs).is_subset(&outcome_set(&truth)));
         prop_assert!(violated_set(&runs).iter().all(|p| violated_set(&truth).contains(p)));
@@ -391,11 +392,11 @@ fn with_waiting_main(mut spec: Spec, main: Vec<Stmt>) -> Spec {
 }
 
 fn loom_agrees_with_the_explorer(scenario: &interleave::Scenario) -> Result<(), TestCaseError> {
-    use interleave::backend::{self, BackendKind, Backends};
+    use interleave::check::{self, BackendKind, Backends};
     let truth = explore(scenario, &ExploreConfig::default().stop(Stop::Exhaust));
     let mut b = Backends::default();
     b.loom.max_duration = Some(std::time::Duration::from_secs(2));
-    let loom = backend::run(BackendKind::Loom, scenario, &b).unwrap();
+    let loom = check::run(BackendKind::Loom, scenario, &b).unwrap();
     // A case loom cannot finish in 2 s proves nothing either way.
     prop_assume!(loom.completion != interleave::Completion::Bounded(interleave::Bound::Time));
     prop_assert_eq!(loom.completion, interleave::Completion::Exhaustive);
@@ -503,7 +504,8 @@ fn loom_sees_a_moved_on_thread_try_its_new_operation() -> Result<(), TestCaseErr
 fn a_step_that_moves_a_receiver_to_its_receive_wakes_a_parked_select() -> Result<(), TestCaseError>
 {
     use Stmt::*;
-    use interleave::backend::{self, BackendKind, Backends, ShuttleScheduler};
+    use interleave::backend::ShuttleScheduler;
+    use interleave::check::{self, BackendKind, Backends};
     let spec = Spec {
         threads: vec![vec![Store(0, 1), Recv(1)], vec![Select(2, false)]],
         capacity: 1,
@@ -516,7 +518,7 @@ fn a_step_that_moves_a_receiver_to_its_receive_wakes_a_parked_select() -> Result
     b.shuttle.scheduler = ShuttleScheduler::Random;
     for kind in [BackendKind::Threads, BackendKind::Shuttle] {
         let b = b.clone();
-        let e = within_ten_seconds(&scenario, move |s| backend::run(kind, s, &b).unwrap())?;
+        let e = within_ten_seconds(&scenario, move |s| check::run(kind, s, &b).unwrap())?;
         prop_assert_eq!(violated_set(&e), violated_set(&truth), "{}", kind);
         prop_assert!(outcome_set(&e).is_subset(&outcome_set(&truth)), "{}", kind);
     }

@@ -1,7 +1,7 @@
 //! Regressions: every counterexample in `proptest-regressions/tokens.txt`
 //! still breaks its property, and every proptest seed file is well formed.
 
-use interleave::check::{check_proptest_seeds, parse_regressions};
+use interleave::catalog::{check_proptest_seeds, parse_regressions};
 
 #[test]
 fn every_recorded_counterexample_still_reproduces() {

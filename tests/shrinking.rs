@@ -7,7 +7,7 @@
 //! two preemptions, since `wg.Done()` is a step the second earner could
 //! still take; proptest prefers fewer preemptions to fewer steps.)
 
-use interleave::explore::run_choices;
+use interleave::run_choices;
 use interleave::strategy::{self, Case};
 use interleave::{Property, replay};
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
@@ -104,8 +104,8 @@ fn proptest_shrinks_the_bank_and_the_schedule_to_the_smallest_lost_update() {
         .find_map(|l| l.trim().strip_prefix("replay    interleave replay '"))
         .and_then(|t| t.strip_suffix('\''))
         .expect("a replay command");
-    let token: interleave::check::ReplayToken = token.parse().unwrap();
-    let interleave::check::TokenSchedule::Threads(schedule) = token.schedule else {
+    let token: interleave::catalog::ReplayToken = token.parse().unwrap();
+    let interleave::catalog::TokenSchedule::Threads(schedule) = token.schedule else {
         panic!("a thread schedule")
     };
     assert_eq!(schedule.to_string(), "0.1*3.0");

@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::world::Execution;
-use crate::check::{Counterexample, Property, PropertyResult, Status, TraceStep};
-use crate::explore::replay;
-use crate::explore::search::properties_of;
-use crate::explore::sim::Choice;
-use crate::explore::{Completion, Exploration, OutcomeCount, Schedule, Stats};
 use crate::model::{Outcome, Scenario};
+use crate::results::{
+    Choice, Completion, Counterexample, Exploration, OutcomeCount, Property, PropertyResult,
+    Schedule, Stats, Status, TraceStep, properties_of,
+};
+use crate::sim::replay;
 
 pub(crate) struct Aggregate {
     /// To rebuild the trace of an execution that is kept, by replay.
@@ -192,7 +192,7 @@ impl Aggregate {
             max_steps,
         ));
         match completion {
-            Completion::Exhaustive => Completion::Bounded(crate::explore::Bound::Depth),
+            Completion::Exhaustive => Completion::Bounded(crate::results::Bound::Depth),
             other => other,
         }
     }

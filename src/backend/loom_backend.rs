@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 use super::aggregate::Aggregate;
 use super::runtime::LoomRuntime;
 use super::world::{Options, execute, native_mutexes};
-use crate::check::Property;
 use crate::error::{Error, ErrorKind};
-use crate::explore::sim::Sim;
-use crate::explore::{Bound, Completion, Exploration};
 use crate::model::machine::guarded;
 use crate::model::{Scenario, Scope};
+use crate::results::Property;
+use crate::results::{Bound, Completion, Exploration};
+use crate::sim::Sim;
 
 /// The most scenario threads loom can run (its own limit, main thread included).
 pub const LOOM_MAX_THREADS: usize = 5;

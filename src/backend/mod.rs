@@ -16,99 +16,17 @@
 //! so the backends agree with the explorer instead.)
 
 mod aggregate;
-mod clocks;
 mod loom_backend;
 mod runtime;
 mod shuttle_backend;
 mod threads;
 mod world;
 
-use std::fmt;
-
-use crate::error::Error;
-use crate::explore::{Exploration, ExploreConfig, explore};
 use crate::model::Scenario;
 
 pub use loom_backend::{LOOM_MAX_THREADS, LoomConfig, run_loom};
 pub use shuttle_backend::{ShuttleConfig, ShuttleScheduler, replay_shuttle, run_shuttle};
 pub use threads::{ThreadsConfig, run_threads};
-
-/// Which engine explores a scenario.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BackendKind {
-    /// The built-in explorer (exhaustive).
-    Explore,
-    /// shuttle's random, PCT or DFS scheduler.
-    Shuttle,
-    /// loom's exhaustive (optionally preemption-bounded) scheduler.
-    Loom,
-    /// OS threads, run many times.
-    Threads,
-}
-
-impl BackendKind {
-    /// Every backend, in the order `--backend all` runs them.
-    pub const ALL: [BackendKind; 4] = [
-        BackendKind::Explore,
-        BackendKind::Shuttle,
-        BackendKind::Loom,
-        BackendKind::Threads,
-    ];
-
-    /// The name used on the command line and in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            BackendKind::Explore => "explore",
-            BackendKind::Shuttle => "shuttle",
-            BackendKind::Loom => "loom",
-            BackendKind::Threads => "threads",
-        }
-    }
-}
-
-impl fmt::Display for BackendKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// The settings of every backend; [`run`] uses the one it is asked for.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Backends {
-    /// The built-in explorer.
-    pub explore: ExploreConfig,
-    /// shuttle.
-    pub shuttle: ShuttleConfig,
-    /// loom.
-    pub loom: LoomConfig,
-    /// OS threads.
-    pub threads: ThreadsConfig,
-}
-
-/// Explores `scenario` with one backend.
-///
-/// ```
-/// use interleave::backend::{self, BackendKind, Backends};
-/// use interleave::catalog;
-///
-/// let entry = catalog::find("message/unsync").unwrap();
-/// let scenario = entry.build(&entry.default_params()).unwrap();
-/// let e = backend::run(BackendKind::Loom, &scenario, &Backends::default()).unwrap();
-/// assert!(e.is_exhaustive() && e.is_violated()); // loom sees the race too
-/// ```
-pub fn run(
-    kind: BackendKind,
-    scenario: &Scenario,
-    backends: &Backends,
-) -> Result<Exploration, Error> {
-    match kind {
-        BackendKind::Explore => Ok(explore(scenario, &backends.explore)),
-        BackendKind::Shuttle => run_shuttle(scenario, &backends.shuttle),
-        BackendKind::Loom => run_loom(scenario, &backends.loom),
-        BackendKind::Threads => run_threads(scenario, &backends.threads),
-    }
-}
 
 /// Runs `executions` executions of `scenario` with no backend at all,
 /// through the stepping and checking the interpreter does at every step

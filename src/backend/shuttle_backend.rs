@@ -14,10 +14,10 @@ use super::aggregate::Aggregate;
 use super::runtime::ShuttleRuntime;
 use super::world::{Execution, Options, execute};
 use crate::error::{Error, ErrorKind};
-use crate::explore::Replay;
-use crate::explore::{Completion, Exploration};
 use crate::model::Scenario;
 use crate::model::machine::guarded;
+use crate::results::Replay;
+use crate::results::{Completion, Exploration};
 use shuttle_engine::scheduler::ScheduleStep as shuttle_step;
 
 /// Which shuttle scheduler picks the interleavings.
@@ -398,8 +398,8 @@ pub fn replay_shuttle(scenario: &Scenario, encoded: &str) -> Result<Replay, Erro
     // The interpreter records choices, not text: the trace of the schedule
     // shuttle took is rebuilt by the explorer's replay of it.
     let mut run = execution.run;
-    let ours = crate::explore::Schedule::from_indices(&execution.schedule);
-    run.steps = crate::explore::replay(&scenario, &ours)?.steps;
+    let ours = crate::results::Schedule::from_indices(&execution.schedule);
+    run.steps = crate::sim::replay(&scenario, &ours)?.steps;
     Ok(run)
 }
 

@@ -8,8 +8,8 @@ use super::aggregate::Aggregate;
 use super::runtime::StdRuntime;
 use super::world::{Options, execute};
 use crate::error::{Error, ErrorKind};
-use crate::explore::{Completion, Exploration};
 use crate::model::Scenario;
+use crate::results::{Completion, Exploration};
 
 /// How to run a scenario on OS threads.
 ///

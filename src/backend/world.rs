@@ -34,13 +34,12 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
-use super::clocks::Clocks;
 use super::runtime::Runtime;
-use crate::check::Property;
-use crate::explore::replay::{examine, note};
-use crate::explore::sim::{Choice, Sim, SimState, choice, thread_of};
-use crate::explore::{Replay, ReplayFinding};
 use crate::model::{Op, Scenario};
+use crate::results::{Choice, Property, Replay, ReplayFinding, choice, note, thread_of};
+use crate::sim::clocks::Clocks;
+use crate::sim::examine;
+use crate::sim::{Sim, SimState};
 
 /// The shared state of one execution.
 pub(crate) struct World {

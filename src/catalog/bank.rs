@@ -12,11 +12,12 @@
 //! ```
 
 use super::params::{ParamSpec, Params};
-use crate::check::{Expectation, Outcomes, Property};
+use crate::check::{Expectation, Outcomes};
 use crate::error::Error;
 use crate::model::{
     MutexId, ProgramBuilder, Reg, Scenario, ScenarioBuilder, ThreadId, VarId, WaitGroupId,
 };
+use crate::results::Property;
 
 /// The seed's incomes, in its order.
 pub(crate) const INCOMES: [(&str, i64); 4] = [

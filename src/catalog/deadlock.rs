@@ -24,9 +24,10 @@
 //! ```
 
 use super::params::{ParamSpec, Params};
-use crate::check::{Expectation, Outcomes, Property};
+use crate::check::{Expectation, Outcomes};
 use crate::error::Error;
 use crate::model::{MutexId, ProgramBuilder, Scenario, ScenarioBuilder, VarId};
+use crate::results::Property;
 
 pub(crate) const MONEY_KEPT: &str = "the two balances add up to what they started with";
 pub(crate) const ALL_ATE: &str = "every philosopher ate every meal";

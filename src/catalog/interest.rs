@@ -16,11 +16,12 @@
 
 use super::bank::{self, LOST_UPDATE};
 use super::params::{ParamSpec, Params};
-use crate::check::{Expectation, Outcomes, Property};
+use crate::check::{Expectation, Outcomes};
 use crate::error::Error;
 use crate::model::{
     ChanId, MutexId, ProgramBuilder, Reg, Scenario, ScenarioBuilder, ThreadId, VarId, WaitGroupId,
 };
+use crate::results::Property;
 
 pub(crate) fn params() -> Vec<ParamSpec> {
     let mut p = bank::incomes_param(1_000, 2);

@@ -10,9 +10,10 @@
 //! ```
 
 use super::params::{ParamSpec, Params};
-use crate::check::{Expectation, Outcomes, Property};
+use crate::check::{Expectation, Outcomes};
 use crate::error::Error;
 use crate::model::{Expr, ProgramBuilder, Scenario, ScenarioBuilder};
+use crate::results::Property;
 
 const HELLO_WORLD: i64 = 0;
 

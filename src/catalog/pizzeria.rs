@@ -21,9 +21,10 @@
 //! arrived exactly once and that made + failed == N.
 
 use super::params::{ParamSpec, Params};
-use crate::check::{Expectation, Outcomes, Property};
+use crate::check::{Expectation, Outcomes};
 use crate::error::Error;
 use crate::model::{ChanId, Expr, ProgramBuilder, Reg, Scenario, ScenarioBuilder, ThreadId};
+use crate::results::Property;
 
 /// The most orders: each takes one bit of a 64-bit "seen" set.
 const MAX_ORDERS: i64 = 60;

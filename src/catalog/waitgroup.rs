@@ -4,9 +4,10 @@
 
 use super::bank;
 use super::params::{ParamSpec, Params};
-use crate::check::{Expectation, Property};
+use crate::check::Expectation;
 use crate::error::Error;
 use crate::model::{ProgramBuilder, Scenario, ScenarioBuilder};
+use crate::results::Property;
 
 pub(crate) const MAIN_SEES_TOTAL: &str = "main prints the final balance";
 

@@ -6,8 +6,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::property::{Property, Status};
-use crate::explore::{Bound, Completion, Exploration, Stop};
+use crate::explore::Stop;
+use crate::results::{Bound, Completion, Exploration, Property, Status};
 
 /// How many distinct final outcomes a scenario should reach.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -1,13 +1,10 @@
-//! Verdicts: properties and counterexamples, expectations, and replay tokens.
+//! Verdicts: running an engine, judging its result against an
+//! expectation, and checking a bug and its fix as a pair.
 
+mod engine;
 mod expect;
 mod pair;
-mod property;
-mod regressions;
-mod token;
 
+pub use engine::{BackendKind, Backends, run};
 pub use expect::{Expectation, Outcomes, Report, Verdict};
 pub use pair::{Pair, PairReport};
-pub use property::{Counterexample, Pending, Property, PropertyResult, Status, TraceStep};
-pub use regressions::{Regression, check_proptest_seeds, parse_regressions};
-pub use token::{ReplayToken, TOKEN_VERSION, TokenSchedule};

@@ -2,14 +2,10 @@
 //! budget. The bug must be found, the fix must hold in every interleaving,
 //! and the report shows the shortest schedule that tells them apart.
 
-use std::fmt;
-
 use crate::error::{Error, ErrorKind};
-use crate::explore::{Exploration, ExploreConfig, Stop, explore};
+use crate::explore::{ExploreConfig, Stop, explore};
 use crate::model::Scenario;
-use crate::report::trace_table;
-
-use super::property::Counterexample;
+use crate::results::{Counterexample, Exploration};
 
 /// A scenario with a bug and the same scenario fixed.
 ///
@@ -107,9 +103,9 @@ impl Pair {
 /// What [`Pair::check`] found.
 #[derive(Clone, Debug)]
 pub struct PairReport {
-    buggy_name: String,
-    fixed_name: String,
-    names: crate::model::Names,
+    pub(crate) buggy_name: String,
+    pub(crate) fixed_name: String,
+    pub(crate) names: crate::model::Names,
     /// The buggy scenario's search (stopped at its first counterexample).
     pub buggy: Exploration,
     /// The fixed scenario's search (exhaustive, unless the budget ran out).
@@ -133,47 +129,5 @@ impl PairReport {
     /// pair separates: the assertion for a user's `#[test]`.
     pub fn assert_separates(&self) {
         assert!(self.separates(), "{self}");
-    }
-}
-
-impl fmt::Display for PairReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.separating() {
-            Some(c) => {
-                writeln!(
-                    f,
-                    "`{}` is broken ({}: {}) by schedule {} ({} steps):",
-                    self.buggy_name,
-                    c.property,
-                    c.message,
-                    c.schedule,
-                    c.steps.len()
-                )?;
-                f.write_str(&trace_table(&self.names, &c.steps, &c.pending, true, "  "))?;
-            }
-            None => writeln!(
-                f,
-                "`{}` showed no violation ({:?}): the bug was not found",
-                self.buggy_name, self.buggy.completion
-            )?,
-        }
-        let fixed = if self.fixed.is_violated() {
-            let c = self.fixed.violations().next().expect("violated");
-            format!(
-                "is broken too ({}: {}, schedule {})",
-                c.property, c.message, c.schedule
-            )
-        } else if self.fixed.is_exhaustive() {
-            format!(
-                "holds in every interleaving (exhaustive, {} states)",
-                self.fixed.stats.states
-            )
-        } else {
-            format!(
-                "showed no violation, but the search was {:?}: not a proof",
-                self.fixed.completion
-            )
-        };
-        write!(f, "`{}` {fixed}", self.fixed_name)
     }
 }

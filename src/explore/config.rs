@@ -5,9 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
-
-use crate::check::Property;
+use crate::results::Property;
 
 /// When a search may stop before it is exhaustive.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -180,44 +178,4 @@ impl ExploreConfig {
         self.progress = Some(hook);
         self
     }
-}
-
-/// A limit that ended a search before it was exhaustive.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Bound {
-    /// [`ExploreConfig::max_states`] distinct states were stored.
-    States,
-    /// Some execution was longer than [`ExploreConfig::max_depth`] steps.
-    Depth,
-    /// [`ExploreConfig::timeout`] passed.
-    Time,
-    /// loom explored every execution within a preemption bound, not every
-    /// execution.
-    Preemptions,
-}
-
-impl fmt::Display for Bound {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Bound::States => "state limit",
-            Bound::Depth => "depth limit",
-            Bound::Time => "time limit",
-            Bound::Preemptions => "preemption bound",
-        })
-    }
-}
-
-/// How far a search went.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind", content = "bound")]
-pub enum Completion {
-    /// Every reachable state was explored.
-    Exhaustive,
-    /// It stopped early because it had found what it was asked to find.
-    Stopped,
-    /// A limit ended it.
-    Bounded(Bound),
-    /// A threaded backend ran a sample of executions.
-    Sampled,
 }

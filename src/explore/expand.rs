@@ -11,10 +11,10 @@
 //! the result is the same whatever the number of threads.
 
 use super::config::ExploreConfig;
-use super::sim::{Sim, SimState, Terminal};
 use super::store::{decode, encode_key};
-use crate::check::Property;
 use crate::model::{Scenario, Scope};
+use crate::results::Property;
+use crate::sim::{Sim, SimState, Terminal};
 
 /// Longest chain followed without storing a state: the guard against a
 /// thread that loops alone forever.

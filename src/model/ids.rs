@@ -43,6 +43,10 @@ typed_id!(
     ThreadId
 );
 
+/// The most threads a scenario may have: a schedule packs a step's thread
+/// into 8 bits.
+pub const MAX_THREADS: usize = 256;
+
 /// A register: a local variable of one [`Program`](crate::Program) thread.
 ///
 /// Registers are invisible to other threads; only shared operations are

@@ -9,8 +9,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Mutex, Once};
 
 use super::ids::{ChanId, WaitGroupId};
+use super::names::Names;
 use super::op::{Op, OpResult};
-use super::scenario::Names;
 
 /// A thread written by hand as a state machine.
 ///

@@ -4,17 +4,17 @@
 mod expr;
 mod ids;
 pub(crate) mod machine;
+mod names;
 mod op;
 mod program;
 mod scenario;
 
 pub use expr::{BinOp, Expr, Operand};
-pub use ids::{ChanId, MutexId, Reg, ThreadId, VarId, WaitGroupId};
+pub use ids::{ChanId, MAX_THREADS, MutexId, Reg, ThreadId, VarId, WaitGroupId};
 pub use machine::ThreadMachine;
+pub use names::Names;
 pub use op::{Op, OpResult, SelectOp};
 pub use program::{MAX_REGISTERS, Program, ProgramBuilder, SelectBuilder};
-pub use scenario::{
-    Invariant, Names, Outcome, OutcomeValue, Scenario, ScenarioBuilder, Scope, StateView,
-};
+pub use scenario::{Invariant, Outcome, OutcomeValue, Scenario, ScenarioBuilder, Scope, StateView};
 
 pub(crate) use machine::{Fault, FaultKind, SelectCase};

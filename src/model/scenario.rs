@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::ids::{ChanId, MutexId, Reg, ThreadId, VarId, WaitGroupId};
 use super::machine::{Behaviour, MachineThread, ThreadMachine};
+use super::names::{ChanDecl, Names, VarDecl};
 use super::op::Op;
 use super::program::Program;
 use crate::error::{Error, ErrorKind};
@@ -38,19 +39,6 @@ impl fmt::Debug for Invariant {
     }
 }
 
-#[derive(Clone, Debug)]
-pub(crate) struct VarDecl {
-    pub name: String,
-    pub init: i64,
-    pub labels: Vec<(i64, String)>,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct ChanDecl {
-    pub name: String,
-    pub capacity: usize,
-}
-
 /// What a final outcome is made of.
 #[derive(Clone, Debug)]
 enum Observe {
@@ -60,69 +48,6 @@ enum Observe {
         reg: Reg,
         name: String,
     },
-}
-
-/// Resource and thread names, for rendering operations and values.
-#[derive(Clone, Debug, Default)]
-pub struct Names {
-    pub(crate) vars: Vec<VarDecl>,
-    pub(crate) mutexes: Vec<String>,
-    pub(crate) wait_groups: Vec<String>,
-    pub(crate) channels: Vec<ChanDecl>,
-    pub(crate) threads: Vec<String>,
-}
-
-impl Names {
-    /// A variable's name.
-    pub fn var(&self, v: VarId) -> &str {
-        &self.vars[v.index()].name
-    }
-    /// A mutex's name.
-    pub fn mutex(&self, m: MutexId) -> &str {
-        &self.mutexes[m.index()]
-    }
-    /// A wait group's name.
-    pub fn wait_group(&self, w: WaitGroupId) -> &str {
-        &self.wait_groups[w.index()]
-    }
-    /// A channel's name.
-    pub fn channel(&self, c: ChanId) -> &str {
-        &self.channels[c.index()].name
-    }
-    /// A thread's name.
-    pub fn thread(&self, t: ThreadId) -> &str {
-        &self.threads[t.index()]
-    }
-
-    /// A value of a variable, by its label where it has one.
-    pub fn value(&self, v: VarId, value: i64) -> String {
-        match self.vars[v.index()]
-            .labels
-            .iter()
-            .find(|(x, _)| *x == value)
-        {
-            Some((_, label)) => format!("{label:?}"),
-            None => value.to_string(),
-        }
-    }
-
-    /// Go-like text of an operation, for threads that are not programs.
-    pub fn render_op(&self, op: &Op) -> String {
-        match *op {
-            Op::Load(v) => format!("load {}", self.var(v)),
-            Op::Store(v, x) => format!("{} = {}", self.var(v), self.value(v, x)),
-            Op::Lock(m) => format!("{}.Lock()", self.mutex(m)),
-            Op::Unlock(m) => format!("{}.Unlock()", self.mutex(m)),
-            Op::WgAdd(w, n) => format!("{}.Add({n})", self.wait_group(w)),
-            Op::WgDone(w) => format!("{}.Done()", self.wait_group(w)),
-            Op::WgWait(w) => format!("{}.Wait()", self.wait_group(w)),
-            Op::Send(c, x) => format!("{} <- {x}", self.channel(c)),
-            Op::Recv(c) => format!("<-{}", self.channel(c)),
-            Op::Close(c) => format!("close({})", self.channel(c)),
-            Op::Select(_) => "select".to_string(),
-            Op::Exit => "return".to_string(),
-        }
-    }
 }
 
 impl Layout {
@@ -574,12 +499,12 @@ impl ScenarioBuilder {
                 self.name
             ));
         }
-        if self.threads.len() > crate::explore::sim::MAX_THREADS {
+        if self.threads.len() > super::ids::MAX_THREADS {
             return invalid(format!(
                 "scenario `{}` has {} threads; at most {} are supported",
                 self.name,
                 self.threads.len(),
-                crate::explore::sim::MAX_THREADS
+                super::ids::MAX_THREADS
             ));
         }
         if let Some(w) = self.wg_init.iter().position(|&c| c < 0) {

@@ -4,9 +4,9 @@
 use std::fmt::Write;
 
 use super::trace::trace_table;
-use crate::check::{Report, Status, Verdict};
-use crate::explore::{Bound, Completion, Exploration, Replay};
+use crate::check::{Report, Verdict};
 use crate::model::Names;
+use crate::results::{Bound, Completion, Exploration, Replay, Status};
 
 /// Formats a byte count as MiB with one decimal.
 pub fn mib(bytes: u64) -> String {

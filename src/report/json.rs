@@ -2,11 +2,11 @@
 
 use serde_json::{Value, json};
 
-use crate::check::{Report, Status};
-use crate::explore::Replay;
+use crate::check::Report;
 use crate::model::Names;
+use crate::results::{Replay, Status};
 
-fn steps_json(names: &Names, steps: &[crate::check::TraceStep]) -> Value {
+fn steps_json(names: &Names, steps: &[crate::results::TraceStep]) -> Value {
     Value::Array(
         steps
             .iter()

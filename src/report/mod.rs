@@ -3,6 +3,7 @@
 
 pub mod human;
 pub mod json;
+mod pair;
 mod trace;
 
 pub use trace::trace_table;

@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
-use crate::check::{Pending, TraceStep};
 use crate::model::{Names, ThreadId};
+use crate::results::{Pending, TraceStep};
 
 /// Renders steps as a table with a column for each thread that moves (or is
 /// pending at the end), marking the last step when `mark_last` is set, then

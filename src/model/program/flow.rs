@@ -2,7 +2,7 @@
 //! registers are live where, which instructions run no local statement after
 //! them, and how often a wait group can still be signalled.
 
-use super::{Instr, RegDecl};
+use super::instr::{Instr, RegDecl};
 use crate::model::ids::{MutexId, WaitGroupId};
 
 /// A budget without a bound: a loop may call `Done` again and again, or an

@@ -1,113 +1,12 @@
-//! The semantics of operations on the global state vector, shared by the
-//! search and by replay so that both see exactly the same executions.
+//! The step semantics of every operation on the global state, shared by
+//! the explorer, replay and the threaded backends' interpreter so that all
+//! of them see exactly the same executions.
 
-use crate::check::{Pending, Property, TraceStep};
 use std::cell::RefCell;
 
-use crate::model::machine::guarded;
-use crate::model::{
-    ChanId, Fault, FaultKind, Op, OpResult, Scenario, Scope, SelectCase, StateView, ThreadId,
-    VarId, WaitGroupId,
-};
-
-/// The most threads a scenario may have: a scheduling choice packs the
-/// thread into 8 bits.
-pub const MAX_THREADS: usize = 256;
-
-/// A scheduling choice: a thread (low 8 bits) and, when its pending operation
-/// is a `select`, which of its ready alternatives (high 8 bits; 0 otherwise).
-pub(crate) type Choice = u16;
-
-#[inline]
-pub(crate) fn choice(thread: usize, alternative: usize) -> Choice {
-    (thread | alternative << 8) as Choice
-}
-
-#[inline]
-pub(crate) fn thread_of(c: Choice) -> usize {
-    usize::from(c & 0xff)
-}
-
-#[inline]
-pub(crate) fn alternative_of(c: Choice) -> usize {
-    usize::from(c >> 8)
-}
-
-/// Most alternatives one select may offer in one state.
-const MAX_ALTERNATIVES: usize = 256;
-
-/// One way a pending `select` can proceed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Alternative {
-    /// Case `case` runs. On an unbuffered channel without an offer, the
-    /// value passes in this same step to or from `partner`: a thread that
-    /// waits to receive (for a send case), or a thread at a select without
-    /// `default` that waits to send (for a receive case).
-    Case { case: u16, partner: Option<u16> },
-    /// No case is ready and the select has a `default`.
-    Default,
-}
-
-/// A global state with each thread's pending operation alongside (derived
-/// from the words, kept so that a step recomputes only what it changed).
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct SimState {
-    pub words: Vec<i64>,
-    /// Set through [`Sim::set_pending`], which keeps `gates` in step.
-    pub pending: Vec<Op>,
-    /// Per thread, what its pending operation waits for (see [`Gate`]).
-    gates: Vec<Gate>,
-}
-
-impl SimState {
-    /// A state of `width` words and `threads` exited threads, to be filled.
-    pub fn empty(width: usize, threads: usize) -> Self {
-        SimState {
-            words: vec![0; width],
-            pending: vec![Op::Exit; threads],
-            gates: vec![NEVER; threads],
-        }
-    }
-}
-
-impl Clone for SimState {
-    fn clone(&self) -> Self {
-        SimState {
-            words: self.words.clone(),
-            pending: self.pending.clone(),
-            gates: self.gates.clone(),
-        }
-    }
-
-    /// Reuses the buffers: the search copies a state for every successor.
-    fn clone_from(&mut self, source: &Self) {
-        self.words.clone_from(&source.words);
-        self.pending.clone_from(&source.pending);
-        self.gates.clone_from(&source.gates);
-    }
-}
-
-/// When a pending operation can run, precomputed so that the scans over
-/// every thread (the explorer's and the interpreter's hottest loop) test one
-/// word instead of matching the operation: the index of a word that must be
-/// 0 (a `Lock`'s mutex, a `Wait`'s counter), or one of the values below.
-type Gate = u32;
-/// Always enabled (loads, stores, unlocks, wait-group `Add` and `Done`, close).
-const ALWAYS: Gate = u32::MAX;
-/// Never (the thread exited).
-const NEVER: Gate = u32::MAX - 1;
-/// Channel operations and selects: decided by [`Sim::enabled_by_op`].
-const BY_OP: Gate = u32::MAX - 2;
-
-/// How a state ends, when no thread can move.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Terminal {
-    Final,
-    Deadlock,
-}
-
-/// Words an evaluation read, as (index, value) pairs.
-type Reads = Vec<(u32, i64)>;
+use super::state::{ALWAYS, Alternative, BY_OP, Gate, MAX_ALTERNATIVES, NEVER, Reads, SimState};
+use crate::model::{ChanId, Fault, Op, OpResult, Scenario, SelectCase, WaitGroupId};
+use crate::results::{Choice, alternative_of, choice, thread_of};
 
 pub(crate) struct Sim<'a> {
     pub sc: &'a Scenario,
@@ -117,13 +16,13 @@ pub(crate) struct Sim<'a> {
     /// from each successor of one state in turn: the chain's first states
     /// match that state (one entry), its later ones the chain's own
     /// changes (the other).
-    memo: RefCell<Vec<[Option<Reads>; 2]>>,
-    reads: RefCell<Vec<u32>>,
-    alternatives: RefCell<Vec<Alternative>>,
+    pub(super) memo: RefCell<Vec<[Option<Reads>; 2]>>,
+    pub(super) reads: RefCell<Vec<u32>>,
+    pub(super) alternatives: RefCell<Vec<Alternative>>,
     /// When set (see [`Sim::tracking_reads`]), every word an `Always`
     /// invariant read in a full evaluation, for the threaded backends to
     /// learn which steps an invariant can see.
-    always_reads: Option<RefCell<Vec<u32>>>,
+    pub(super) always_reads: Option<RefCell<Vec<u32>>>,
 }
 
 impl<'a> Sim<'a> {
@@ -156,7 +55,7 @@ impl<'a> Sim<'a> {
     }
 
     #[inline]
-    fn slot_range(&self, t: usize) -> std::ops::Range<usize> {
+    pub(super) fn slot_range(&self, t: usize) -> std::ops::Range<usize> {
         self.sc.layout.slot(t)
     }
 
@@ -203,7 +102,7 @@ impl<'a> Sim<'a> {
         };
     }
 
-    fn chan(&self, c: ChanId) -> (usize, usize) {
+    pub(super) fn chan(&self, c: ChanId) -> (usize, usize) {
         (
             self.sc.layout.chan_base[c.index()],
             self.sc.names.channels[c.index()].capacity,
@@ -223,7 +122,7 @@ impl<'a> Sim<'a> {
 
     /// [`Sim::enabled`] for channel operations and selects.
     #[inline(never)]
-    fn enabled_by_op(&self, st: &SimState, t: usize) -> bool {
+    pub(super) fn enabled_by_op(&self, st: &SimState, t: usize) -> bool {
         let w = &st.words;
         match st.pending[t] {
             Op::Send(c, _) => {
@@ -266,7 +165,7 @@ impl<'a> Sim<'a> {
 
     /// The cases of thread `u`'s pending select, and whether it has a
     /// `default`; none when `u` is not at a select.
-    fn cases_of(&self, st: &SimState, u: usize) -> (Vec<SelectCase>, bool) {
+    pub(super) fn cases_of(&self, st: &SimState, u: usize) -> (Vec<SelectCase>, bool) {
         let mut cases = Vec::new();
         let slot = &st.words[self.slot_range(u)];
         let has_default = self.sc.threads[u].behaviour.select_cases(slot, &mut cases);
@@ -276,7 +175,12 @@ impl<'a> Sim<'a> {
     /// Whether thread `u` waits to receive on unbuffered channel `c`: at a
     /// receive (`Some(None)`), or at a select without `default` with a
     /// receive case on `c` (`Some(Some(case))`).
-    fn waits_to_receive(&self, st: &SimState, u: usize, c: ChanId) -> Option<Option<u16>> {
+    pub(super) fn waits_to_receive(
+        &self,
+        st: &SimState,
+        u: usize,
+        c: ChanId,
+    ) -> Option<Option<u16>> {
         match st.pending[u] {
             Op::Recv(d) if d == c => Some(None),
             Op::Select(_) => {
@@ -295,7 +199,7 @@ impl<'a> Sim<'a> {
 
     /// Whether thread `u` waits at a select without `default` to send on
     /// `c`: its case and the value. (A plain send waits by making an offer.)
-    fn waits_to_send(&self, st: &SimState, u: usize, c: ChanId) -> Option<(u16, i64)> {
+    pub(super) fn waits_to_send(&self, st: &SimState, u: usize, c: ChanId) -> Option<(u16, i64)> {
         let Op::Select(_) = st.pending[u] else {
             return None;
         };
@@ -705,274 +609,6 @@ impl<'a> Sim<'a> {
             .map_err(|f| (t as u16, f))?;
         self.set_pending(st, t, op);
         Ok(())
-    }
-
-    fn run_invariant(&self, st: &SimState, i: usize) -> Result<(), String> {
-        {
-            let mut memo = self.memo.borrow_mut();
-            let unchanged = |entry: &Option<Reads>| {
-                entry
-                    .as_ref()
-                    .is_some_and(|reads| reads.iter().all(|&(w, v)| st.words[w as usize] == v))
-            };
-            if unchanged(&memo[i][0]) {
-                return Ok(());
-            }
-            if unchanged(&memo[i][1]) {
-                memo[i].swap(0, 1);
-                return Ok(());
-            }
-        }
-        self.reads.borrow_mut().clear();
-        let view = StateView {
-            scenario: self.sc,
-            words: &st.words,
-            reads: Some(&self.reads),
-        };
-        let check = &self.sc.invariants[i].check;
-        let result = match guarded(|| check(&view)) {
-            Ok(result) => result,
-            Err(fault) => Err(format!("the invariant itself panicked: {}", fault.message)),
-        };
-        if let Some(noted) = &self.always_reads
-            && self.sc.invariants[i].scope == Scope::Always
-        {
-            noted.borrow_mut().extend_from_slice(&self.reads.borrow());
-        }
-        let mut memo = self.memo.borrow_mut();
-        if result.is_ok() {
-            // The least recently used entry makes way.
-            memo[i].swap(0, 1);
-            let saved = memo[i][0].get_or_insert_with(Vec::new);
-            saved.clear();
-            saved.extend(
-                self.reads
-                    .borrow()
-                    .iter()
-                    .map(|&w| (w, st.words[w as usize])),
-            );
-        }
-        result
-    }
-
-    /// The first failing invariant of this scope.
-    pub fn failing_invariant(&self, st: &SimState, scope: Scope) -> Option<(usize, String)> {
-        self.sc
-            .invariants_of(scope)
-            .iter()
-            .find_map(|&i| self.run_invariant(st, i).err().map(|m| (i, m)))
-    }
-
-    /// Two threads about to access the same variable, at least one writing,
-    /// in `st`, where `enabled` holds its first two choices (or all).
-    ///
-    /// Under sequential consistency an execution has two accesses unordered
-    /// by happens-before exactly when some reachable state has them both
-    /// pending at once, so this per-state check is the race detector. Loads
-    /// and stores are always enabled, so two pending accesses make two
-    /// choices: where fewer can be taken there is nothing to look for (most
-    /// states of a chain, or inside a critical section).
-    pub fn race(&self, st: &SimState, enabled: &[Choice]) -> Option<(VarId, u16, u16)> {
-        if enabled.len() < 2 {
-            return None;
-        }
-        let access = |op: &Op| match *op {
-            Op::Load(v) => Some((v, false)),
-            Op::Store(v, _) => Some((v, true)),
-            _ => None,
-        };
-        for (i, a) in st.pending.iter().enumerate() {
-            let Some((va, wa)) = access(a) else { continue };
-            for (j, b) in st.pending.iter().enumerate().skip(i + 1) {
-                if let Some((vb, wb)) = access(b)
-                    && va == vb
-                    && (wa || wb)
-                {
-                    return Some((va, i as u16, j as u16));
-                }
-            }
-        }
-        None
-    }
-
-    pub fn terminal(&self, st: &SimState) -> Terminal {
-        if st.pending.iter().all(|op| *op == Op::Exit) {
-            Terminal::Final
-        } else {
-            Terminal::Deadlock
-        }
-    }
-
-    /// The line of code thread `t` is about to execute.
-    pub fn code_line(&self, st: &SimState, t: usize) -> String {
-        let range = self.slot_range(t);
-        self.sc.threads[t]
-            .behaviour
-            .code_line(&st.words[range], &self.sc.names)
-    }
-
-    pub fn pending_of(&self, st: &SimState, t: usize) -> Pending {
-        Pending {
-            thread: ThreadId(t as u32),
-            code: self.code_line(st, t),
-            waits_for: None,
-        }
-    }
-
-    /// Describes the step thread `t` is about to take (call before [`Sim::step`]).
-    pub fn describe_step(&self, st: &SimState, c: Choice) -> TraceStep {
-        let t = thread_of(c);
-        let names = &self.sc.names;
-        let w = &st.words;
-        let received = |chan: ChanId| {
-            let (base, cap) = self.chan(chan);
-            if cap > 0 && w[base + 1] > 0 {
-                w[base + 2].to_string()
-            } else if w[base] != 0 {
-                "closed".to_string()
-            } else {
-                let sender = ThreadId((w[base + 1] - 1) as u32);
-                format!("{} (from {})", w[base + 2], names.thread(sender))
-            }
-        };
-        let (code, value) = match st.pending[t] {
-            Op::Select(_) => {
-                let mut alts = Vec::new();
-                self.select_alternatives(st, t, &mut alts);
-                let slot = &w[self.slot_range(t)];
-                let behaviour = &self.sc.threads[t].behaviour;
-                match alts.get(alternative_of(c)) {
-                    Some(&Alternative::Case { case, partner }) => {
-                        let (cases, _) = self.cases_of(st, t);
-                        let SelectCase { chan, send } = cases[usize::from(case)];
-                        let name = |u: u16| names.thread(ThreadId(u32::from(u)));
-                        let value = match (send, partner) {
-                            (None, None) => received(chan),
-                            (None, Some(u)) => {
-                                let value = self.waits_to_send(st, usize::from(u), chan);
-                                format!("{} (from {})", value.map_or(0, |v| v.1), name(u))
-                            }
-                            (Some(x), Some(u)) => format!("{x} (to {})", name(u)),
-                            (Some(x), None) => x.to_string(),
-                        };
-                        (behaviour.case_line(slot, Some(case), names), value)
-                    }
-                    _ => (behaviour.case_line(slot, None, names), String::new()),
-                }
-            }
-            op => {
-                let value = match op {
-                    Op::Load(v) => names.value(v, w[self.sc.layout.var_base + v.index()]),
-                    Op::Store(v, x) => names.value(v, x),
-                    Op::Send(_, x) => x.to_string(),
-                    Op::Recv(chan) => received(chan),
-                    _ => String::new(),
-                };
-                (self.code_line(st, t), value)
-            }
-        };
-        TraceStep {
-            thread: ThreadId(t as u32),
-            code,
-            value,
-        }
-    }
-}
-
-impl Sim<'_> {
-    /// The property a fault breaks, and its message.
-    pub fn fault_finding(&self, thread: u16, fault: &Fault) -> (Property, String) {
-        let name = &self.sc.names.threads[thread as usize];
-        match fault.kind {
-            FaultKind::Panic => (
-                Property::NoPanic,
-                format!("{name} panicked: {}", fault.message),
-            ),
-            FaultKind::Assertion => (
-                Property::Assertions,
-                format!("{name}: assertion failed: {}", fault.message),
-            ),
-        }
-    }
-
-    /// The message and the two racing accesses of a race.
-    pub fn race_finding(
-        &self,
-        st: &SimState,
-        var: VarId,
-        a: u16,
-        b: u16,
-    ) -> (String, Vec<Pending>) {
-        let names = &self.sc.names;
-        let message = format!(
-            "data race on `{}`: {} runs `{}` while {} runs `{}`, with nothing ordering them",
-            names.var(var),
-            names.threads[a as usize],
-            self.code_line(st, a as usize),
-            names.threads[b as usize],
-            self.code_line(st, b as usize),
-        );
-        (
-            message,
-            vec![
-                self.pending_of(st, a as usize),
-                self.pending_of(st, b as usize),
-            ],
-        )
-    }
-
-    /// What blocked thread `t` waits for, in a few words (its pending
-    /// code names the resource).
-    fn waits_for(&self, st: &SimState, t: usize) -> String {
-        let names = &self.sc.names;
-        let layout = &self.sc.layout;
-        let w = &st.words;
-        match st.pending[t] {
-            Op::Lock(m) => match w[layout.mutex_base + m.index()] {
-                h if h == t as i64 + 1 => "held by itself".to_string(),
-                h => format!("held by {}", names.thread(ThreadId((h - 1) as u32))),
-            },
-            Op::WgWait(g) => format!("counter is {}", w[layout.wg_base + g.index()]),
-            Op::Send(c, _) => {
-                let (base, cap) = self.chan(c);
-                if cap > 0 {
-                    format!("buffer full ({cap} of {cap})")
-                } else if w[base + 1] == t as i64 + 1 {
-                    "nobody receives".to_string()
-                } else {
-                    "another sender is first".to_string()
-                }
-            }
-            Op::Recv(_) => "nothing to receive, and not closed".to_string(),
-            Op::Select(_) => "no case ready".to_string(),
-            op => format!("at `{}`", names.render_op(&op)),
-        }
-    }
-
-    /// The message and the blocked threads of a deadlock.
-    pub fn deadlock_finding(&self, st: &SimState) -> (String, Vec<Pending>) {
-        let blocked: Vec<Pending> = (0..st.pending.len())
-            .filter(|&t| st.pending[t] != Op::Exit)
-            .map(|t| Pending {
-                waits_for: Some(self.waits_for(st, t)),
-                ..self.pending_of(st, t)
-            })
-            .collect();
-        let list: Vec<String> = blocked
-            .iter()
-            .map(|p| {
-                format!(
-                    "{} at `{}` ({})",
-                    self.sc.names.thread(p.thread),
-                    p.code,
-                    p.waits_for.as_deref().unwrap_or_default()
-                )
-            })
-            .collect();
-        (
-            format!("deadlock: no thread can move; blocked: {}", list.join(", ")),
-            blocked,
-        )
     }
 }
 

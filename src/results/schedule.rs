@@ -3,9 +3,27 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::sim::{Choice, alternative_of, thread_of};
 use crate::error::{Error, ErrorKind};
 use crate::model::ThreadId;
+
+/// A scheduling choice: a thread (low 8 bits) and, when its pending operation
+/// is a `select`, which of its ready alternatives (high 8 bits; 0 otherwise).
+pub(crate) type Choice = u16;
+
+#[inline]
+pub(crate) fn choice(thread: usize, alternative: usize) -> Choice {
+    (thread | alternative << 8) as Choice
+}
+
+#[inline]
+pub(crate) fn thread_of(c: Choice) -> usize {
+    usize::from(c & 0xff)
+}
+
+#[inline]
+pub(crate) fn alternative_of(c: Choice) -> usize {
+    usize::from(c >> 8)
+}
 
 /// One step of a schedule: the thread that moves and, when it stands at a
 /// `select` with several ready cases, which of them it takes (they are

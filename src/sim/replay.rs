@@ -1,37 +1,11 @@
 //! Re-executing one schedule: the trace of a counterexample, and what the
 //! `replay` command shows.
 
-use serde::Serialize;
-
-use super::schedule::Schedule;
-use super::sim::{Choice, Sim, Terminal, choice, thread_of};
-use crate::check::{Pending, Property, TraceStep};
+use super::state::{SimState, Terminal};
+use super::step::Sim;
 use crate::error::{Error, ErrorKind};
-use crate::model::{Outcome, Scenario, Scope};
-
-/// Something a replayed execution showed: a property broken after a step.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ReplayFinding {
-    /// How many steps had run when it showed (0: in the initial state).
-    pub after_step: usize,
-    /// The property broken.
-    pub property: Property,
-    /// What went wrong.
-    pub message: String,
-    /// For a race, the racing accesses; for a deadlock, the blocked threads.
-    pub pending: Vec<Pending>,
-}
-
-/// One execution, re-run from its schedule.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Replay {
-    /// The steps, in order.
-    pub steps: Vec<TraceStep>,
-    /// Each property broken along the way, at the first step it shows.
-    pub findings: Vec<ReplayFinding>,
-    /// The final outcome, when the schedule runs every thread to its end.
-    pub outcome: Option<Outcome>,
-}
+use crate::model::{Scenario, Scope};
+use crate::results::{Choice, GuidedRun, Property, Replay, Schedule, choice, note, thread_of};
 
 /// Runs `schedule` on `scenario`, step by step, checking every property the
 /// explorer checks (except determinism, which needs more than one execution).
@@ -131,29 +105,12 @@ pub fn replay(scenario: &Scenario, schedule: &Schedule) -> Result<Replay, Error>
     Ok(run)
 }
 
-pub(crate) fn note(
-    run: &mut Replay,
-    step: usize,
-    property: Property,
-    message: String,
-    pending: Vec<Pending>,
-) {
-    if run.findings.iter().all(|f| f.property != property) {
-        run.findings.push(ReplayFinding {
-            after_step: step,
-            property,
-            message,
-            pending,
-        });
-    }
-}
-
 /// Checks a state reached by a step, noting what it breaks, and puts the
 /// first two choices that can be taken into `enabled` (enough to tell an
 /// end, a forced step and a choice).
 pub(crate) fn examine(
     sim: &Sim<'_>,
-    st: &super::sim::SimState,
+    st: &SimState,
     step: usize,
     run: &mut Replay,
     enabled: &mut Vec<Choice>,
@@ -197,7 +154,7 @@ pub(crate) fn examine(
 /// away from a thread that could have gone on).
 ///
 /// ```
-/// use interleave::{ProgramBuilder, ScenarioBuilder, explore::run_choices};
+/// use interleave::{ProgramBuilder, ScenarioBuilder, run_choices};
 /// let mut s = ScenarioBuilder::new("two writers");
 /// for v in [1, 2] {
 ///     let x = s.var(format!("x{v}"), 0);
@@ -258,23 +215,4 @@ pub fn run_choices(
         run,
         preempted_at,
     })
-}
-
-/// One run driven by [`run_choices`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GuidedRun {
-    /// The schedule taken, in thread numbers; replays with [`replay`].
-    pub schedule: Schedule,
-    /// Its replay: trace, findings and (if it ran to the end) outcome.
-    pub run: Replay,
-    /// The steps (numbered from 1) that switched away from a thread that
-    /// could have gone on.
-    pub preempted_at: Vec<usize>,
-}
-
-impl GuidedRun {
-    /// How many preemptions the first `steps` steps made.
-    pub fn preemptions(&self, steps: usize) -> usize {
-        self.preempted_at.iter().filter(|&&s| s <= steps).count()
-    }
 }

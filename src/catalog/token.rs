@@ -5,8 +5,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::{Error, ErrorKind};
-use crate::explore::{Replay, Schedule};
 use crate::model::Scenario;
+use crate::results::{Replay, Schedule};
 
 /// The token format this build writes and reads.
 pub const TOKEN_VERSION: &str = "v1";
@@ -27,7 +27,7 @@ impl TokenSchedule {
     /// explorer's replay, a shuttle schedule through shuttle itself.
     pub fn replay(&self, scenario: &Scenario) -> Result<Replay, Error> {
         match self {
-            TokenSchedule::Threads(schedule) => crate::explore::replay(scenario, schedule),
+            TokenSchedule::Threads(schedule) => crate::sim::replay(scenario, schedule),
             TokenSchedule::Shuttle(encoded) => crate::backend::replay_shuttle(scenario, encoded),
         }
     }
@@ -47,7 +47,7 @@ impl fmt::Display for TokenSchedule {
 /// choices (`0.1*3.2`) or a shuttle schedule (`shuttle-0-...`).
 ///
 /// ```
-/// use interleave::check::ReplayToken;
+/// use interleave::catalog::ReplayToken;
 /// let token: ReplayToken = "v1:bank/unsync:incomes=500+10,weeks=1:0.1.0.1".parse().unwrap();
 /// assert_eq!(token.scenario, "bank/unsync");
 /// assert_eq!(token.params, vec!["incomes=500+10".to_string(), "weeks=1".to_string()]);

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::explore::Schedule;
+use super::schedule::Schedule;
 use crate::model::ThreadId;
 
 /// A property of a scenario: one of its invariants, or a built-in check.

@@ -6,7 +6,6 @@
 use std::fmt;
 
 use super::token::ReplayToken;
-use crate::catalog;
 use crate::error::{Error, ErrorKind};
 
 /// One line of a token regression file:
@@ -32,7 +31,7 @@ impl Regression {
     /// the error says where it diverged or what it showed instead.
     pub fn reproduce(&self) -> Result<(), Error> {
         let context = |e: Error| Error::new(e.kind(), format!("{}: {e}", self.at));
-        let (_, _, scenario) = catalog::resolve(&self.token).map_err(context)?;
+        let (_, _, scenario) = super::registry::resolve(&self.token).map_err(context)?;
         let run = self.token.schedule.replay(&scenario).map_err(context)?;
         if run
             .findings
@@ -67,7 +66,7 @@ impl Regression {
 /// are skipped; any other line must be `<token> => <property>`.
 ///
 /// ```
-/// use interleave::check::parse_regressions;
+/// use interleave::catalog::parse_regressions;
 /// let text = "# the seed's lost update\nv1:bank/unsync:incomes=500+10,weeks=1:0.1.0.1 => no lost update\n";
 /// let regressions = parse_regressions(text, "tokens.txt").unwrap();
 /// regressions[0].reproduce().unwrap();

@@ -1,0 +1,281 @@
+//! The registry: every catalog entry with its lesson, parameters, builder
+//! and expectation, found by name (with a did-you-mean) or from a replay
+//! token.
+
+use super::params::{ParamSpec, Params};
+use super::token::{ReplayToken, TokenSchedule};
+use super::{bank, deadlock, interest, message, pizzeria, waitgroup};
+use crate::check::{self, BackendKind, Backends};
+use crate::check::{Expectation, Report};
+use crate::error::{Error, ErrorKind};
+use crate::explore::ExploreConfig;
+use crate::model::Scenario;
+use crate::results::Status;
+
+/// A catalog scenario: how to build it from parameters, and what it should show.
+#[derive(Clone, Copy)]
+pub struct Entry {
+    /// Its name, such as `bank/mutex`.
+    pub name: &'static str,
+    /// The lesson, in one line.
+    pub summary: &'static str,
+    params: fn() -> Vec<ParamSpec>,
+    build: fn(&Params) -> Result<Scenario, Error>,
+    expect: fn(&Params) -> Expectation,
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entry")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+const ENTRIES: &[Entry] = &[
+    Entry {
+        name: "message/unsync",
+        summary: "two goroutines set one message with no mutex: a data race, two outcomes",
+        params: message::params,
+        build: message::build_unsync,
+        expect: message::expect_unsync,
+    },
+    Entry {
+        name: "message/mutex",
+        summary: "the same under a mutex: no race, yet still two outcomes (a mutex does not pick the order)",
+        params: message::params,
+        build: message::build_mutex,
+        expect: message::expect_mutex,
+    },
+    Entry {
+        name: "message/test",
+        summary: "the course's test asserts the second writer wins: it fails in some interleaving (a flaky test)",
+        params: message::params,
+        build: message::build_test,
+        expect: message::expect_test,
+    },
+    Entry {
+        name: "bank/unsync",
+        summary: "incomes added to one balance with temp := balance; temp += amount; balance = temp: updates are lost (a WaitGroup does not help)",
+        params: bank::params,
+        build: bank::build_unsync,
+        expect: bank::expect_unsync,
+    },
+    Entry {
+        name: "bank/mutex",
+        summary: "the same under a mutex: the final balance is 52 x 660 = 34320 in every interleaving",
+        params: bank::params,
+        build: bank::build_mutex,
+        expect: bank::expect_mutex,
+    },
+    Entry {
+        name: "interest/mutex",
+        summary: "incomes and weekly interest, each under the mutex: no race, no lost update, yet more than one final balance",
+        params: interest::params,
+        build: interest::build_mutex,
+        expect: interest::expect_mutex,
+    },
+    Entry {
+        name: "interest/ordered",
+        summary: "the same with a channel hand-off ordering each week: exactly one final balance",
+        params: interest::params,
+        build: interest::build_ordered,
+        expect: interest::expect_ordered,
+    },
+    Entry {
+        name: "waitgroup/missing-wait",
+        summary: "main prints the balance without wg.Wait(): it can print a partial balance",
+        params: waitgroup::params,
+        build: waitgroup::build,
+        expect: waitgroup::expect,
+    },
+    Entry {
+        name: "pizzeria/buffered",
+        summary: "producer/consumer over a buffered channel, closed when done: every order arrives once, in order, and the consumer ends",
+        params: pizzeria::params_buffered,
+        build: pizzeria::build_buffered,
+        expect: pizzeria::expect_holds,
+    },
+    Entry {
+        name: "pizzeria/unbuffered",
+        summary: "the same over an unbuffered channel (each send waits for the receive): it holds too",
+        params: pizzeria::params,
+        build: pizzeria::build_unbuffered,
+        expect: pizzeria::expect_holds,
+    },
+    Entry {
+        name: "pizzeria/no-close",
+        summary: "the producer forgets close(): the consumer's range waits forever (deadlock)",
+        params: pizzeria::params,
+        build: pizzeria::build_no_close,
+        expect: pizzeria::expect_no_close,
+    },
+    Entry {
+        name: "pizzeria/two-consumers",
+        summary: "two consumers share the channel: each order still arrives exactly once, but who gets which varies",
+        params: pizzeria::params,
+        build: pizzeria::build_two_consumers,
+        expect: pizzeria::expect_two_consumers,
+    },
+    Entry {
+        name: "deadlock/lock-order",
+        summary: "two transfers lock the same two mutexes in opposite orders: each holds one and waits for the other",
+        params: deadlock::params_lock_order,
+        build: deadlock::build_lock_order,
+        expect: deadlock::expect_deadlock,
+    },
+    Entry {
+        name: "philosophers/naive",
+        summary: "five philosophers each take the left fork, then the right: all can hold one and wait forever",
+        params: deadlock::params_philosophers,
+        build: deadlock::build_naive,
+        expect: deadlock::expect_deadlock,
+    },
+    Entry {
+        name: "philosophers/ordered",
+        summary: "each takes the lower-numbered fork first (a global lock order): no deadlock in any interleaving",
+        params: deadlock::params_philosophers,
+        build: deadlock::build_ordered,
+        expect: deadlock::expect_ordered,
+    },
+];
+
+/// Every catalog scenario, in teaching order.
+pub fn entries() -> &'static [Entry] {
+    ENTRIES
+}
+
+/// The catalog scenario of this name, or an error that suggests the closest.
+pub fn find(name: &str) -> Result<&'static Entry, Error> {
+    if let Some(e) = ENTRIES.iter().find(|e| e.name == name) {
+        return Ok(e);
+    }
+    let closest = ENTRIES
+        .iter()
+        .min_by_key(|e| edit_distance(e.name, name))
+        .map(|e| e.name)
+        .filter(|c| edit_distance(c, name) <= name.len().max(3) / 2);
+    let hint = match closest {
+        Some(c) => format!("did you mean `{c}`? `interleave list` shows them all"),
+        None => "`interleave list` shows them all".to_string(),
+    };
+    Err(Error::new(
+        ErrorKind::UnknownScenario,
+        format!("unknown scenario `{name}`; {hint}"),
+    ))
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+impl Entry {
+    /// The parameters it takes.
+    pub fn params(&self) -> Vec<ParamSpec> {
+        (self.params)()
+    }
+
+    /// Every parameter at its default.
+    pub fn default_params(&self) -> Params {
+        Params::defaults(self.name, &self.params())
+    }
+
+    /// Parameters from `KEY=VALUE` overrides of the defaults.
+    pub fn params_from<S: AsRef<str>>(&self, assignments: &[S]) -> Result<Params, Error> {
+        let specs = self.params();
+        let mut params = Params::defaults(self.name, &specs);
+        for a in assignments {
+            params.set(&specs, a.as_ref())?;
+        }
+        Ok(params)
+    }
+
+    /// Builds the scenario.
+    pub fn build(&self, params: &Params) -> Result<Scenario, Error> {
+        (self.build)(params)
+    }
+
+    /// What it should show with these parameters.
+    pub fn expectation(&self, params: &Params) -> Expectation {
+        (self.expect)(params)
+    }
+
+    /// The replay token of a schedule of this scenario.
+    pub fn token(&self, params: &Params, schedule: TokenSchedule) -> ReplayToken {
+        ReplayToken {
+            scenario: self.name.to_string(),
+            params: params.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+            schedule,
+        }
+    }
+
+    /// Explores it with the built-in explorer and judges the result against
+    /// its expectation.
+    ///
+    /// The limits come from `config`; when to stop comes from the
+    /// expectation (once every expected counterexample is found, unless
+    /// something must be shown exhaustively).
+    pub fn check(&self, params: &Params, config: &ExploreConfig) -> Result<Report, Error> {
+        let backends = Backends {
+            explore: config.clone(),
+            ..Backends::default()
+        };
+        self.check_on(BackendKind::Explore, params, &backends)
+    }
+
+    /// Explores it with one backend and judges the result. A backend that
+    /// cannot run the scenario answers [`ErrorKind::Unsupported`].
+    pub fn check_on(
+        &self,
+        kind: BackendKind,
+        params: &Params,
+        backends: &Backends,
+    ) -> Result<Report, Error> {
+        let scenario = self.build(params)?;
+        let expected = self.expectation(params);
+        let mut backends = backends.clone();
+        backends.explore = backends.explore.stop(expected.stop_rule());
+        let mut exploration = check::run(kind, &scenario, &backends)?;
+        for p in &mut exploration.properties {
+            if let Status::Violated(c) = &mut p.status {
+                let token = self.token(params, TokenSchedule::Threads(c.schedule.clone()));
+                c.replay = Some(format!("interleave replay '{token}'"));
+                if let Some(own) = &c.backend_schedule {
+                    let token = self.token(params, TokenSchedule::Shuttle(own.clone()));
+                    c.backend_replay = Some(format!("interleave replay '{token}'"));
+                }
+            }
+        }
+        Ok(Report::judge(
+            self.name,
+            params.to_string(),
+            kind.name(),
+            expected,
+            exploration,
+        ))
+    }
+}
+
+/// The entry, parameters, scenario and schedule a replay token names.
+pub fn resolve(token: &ReplayToken) -> Result<(&'static Entry, Params, Scenario), Error> {
+    let entry = find(&token.scenario)?;
+    let params = entry.params_from(&token.params).map_err(|e| {
+        Error::new(
+            ErrorKind::TokenMismatch,
+            format!("replay token for `{}`: {e}", token.scenario),
+        )
+    })?;
+    let scenario = entry.build(&params)?;
+    Ok((entry, params, scenario))
+}

@@ -1,0 +1,90 @@
+//! Which engine explores a scenario, and the one call that runs any of
+//! them: the explorer and the threaded backends are siblings, so choosing
+//! between them happens here, above both.
+
+use std::fmt;
+
+use crate::backend::{
+    LoomConfig, ShuttleConfig, ThreadsConfig, run_loom, run_shuttle, run_threads,
+};
+use crate::error::Error;
+use crate::explore::{ExploreConfig, explore};
+use crate::model::Scenario;
+use crate::results::Exploration;
+
+/// Which engine explores a scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BackendKind {
+    /// The built-in explorer (exhaustive).
+    Explore,
+    /// shuttle's random, PCT or DFS scheduler.
+    Shuttle,
+    /// loom's exhaustive (optionally preemption-bounded) scheduler.
+    Loom,
+    /// OS threads, run many times.
+    Threads,
+}
+
+impl BackendKind {
+    /// Every backend, in the order `--backend all` runs them.
+    pub const ALL: [BackendKind; 4] = [
+        BackendKind::Explore,
+        BackendKind::Shuttle,
+        BackendKind::Loom,
+        BackendKind::Threads,
+    ];
+
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendKind::Explore => "explore",
+            BackendKind::Shuttle => "shuttle",
+            BackendKind::Loom => "loom",
+            BackendKind::Threads => "threads",
+        }
+    }
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The settings of every backend; [`run`] uses the one it is asked for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Backends {
+    /// The built-in explorer.
+    pub explore: ExploreConfig,
+    /// shuttle.
+    pub shuttle: ShuttleConfig,
+    /// loom.
+    pub loom: LoomConfig,
+    /// OS threads.
+    pub threads: ThreadsConfig,
+}
+
+/// Explores `scenario` with one backend.
+///
+/// ```
+/// use interleave::check::{self, BackendKind, Backends};
+/// use interleave::catalog;
+///
+/// let entry = catalog::find("message/unsync").unwrap();
+/// let scenario = entry.build(&entry.default_params()).unwrap();
+/// let e = check::run(BackendKind::Loom, &scenario, &Backends::default()).unwrap();
+/// assert!(e.is_exhaustive() && e.is_violated()); // loom sees the race too
+/// ```
+pub fn run(
+    kind: BackendKind,
+    scenario: &Scenario,
+    backends: &Backends,
+) -> Result<Exploration, Error> {
+    match kind {
+        BackendKind::Explore => Ok(explore(scenario, &backends.explore)),
+        BackendKind::Shuttle => run_shuttle(scenario, &backends.shuttle),
+        BackendKind::Loom => run_loom(scenario, &backends.loom),
+        BackendKind::Threads => run_threads(scenario, &backends.threads),
+    }
+}

@@ -1,0 +1,81 @@
+//! Resource and thread names: what every trace, message and report says
+//! instead of an index.
+
+use super::ids::{ChanId, MutexId, ThreadId, VarId, WaitGroupId};
+use super::op::Op;
+
+#[derive(Clone, Debug)]
+pub(crate) struct VarDecl {
+    pub name: String,
+    pub init: i64,
+    pub labels: Vec<(i64, String)>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct ChanDecl {
+    pub name: String,
+    pub capacity: usize,
+}
+
+/// Resource and thread names, for rendering operations and values.
+#[derive(Clone, Debug, Default)]
+pub struct Names {
+    pub(crate) vars: Vec<VarDecl>,
+    pub(crate) mutexes: Vec<String>,
+    pub(crate) wait_groups: Vec<String>,
+    pub(crate) channels: Vec<ChanDecl>,
+    pub(crate) threads: Vec<String>,
+}
+
+impl Names {
+    /// A variable's name.
+    pub fn var(&self, v: VarId) -> &str {
+        &self.vars[v.index()].name
+    }
+    /// A mutex's name.
+    pub fn mutex(&self, m: MutexId) -> &str {
+        &self.mutexes[m.index()]
+    }
+    /// A wait group's name.
+    pub fn wait_group(&self, w: WaitGroupId) -> &str {
+        &self.wait_groups[w.index()]
+    }
+    /// A channel's name.
+    pub fn channel(&self, c: ChanId) -> &str {
+        &self.channels[c.index()].name
+    }
+    /// A thread's name.
+    pub fn thread(&self, t: ThreadId) -> &str {
+        &self.threads[t.index()]
+    }
+
+    /// A value of a variable, by its label where it has one.
+    pub fn value(&self, v: VarId, value: i64) -> String {
+        match self.vars[v.index()]
+            .labels
+            .iter()
+            .find(|(x, _)| *x == value)
+        {
+            Some((_, label)) => format!("{label:?}"),
+            None => value.to_string(),
+        }
+    }
+
+    /// Go-like text of an operation, for threads that are not programs.
+    pub fn render_op(&self, op: &Op) -> String {
+        match *op {
+            Op::Load(v) => format!("load {}", self.var(v)),
+            Op::Store(v, x) => format!("{} = {}", self.var(v), self.value(v, x)),
+            Op::Lock(m) => format!("{}.Lock()", self.mutex(m)),
+            Op::Unlock(m) => format!("{}.Unlock()", self.mutex(m)),
+            Op::WgAdd(w, n) => format!("{}.Add({n})", self.wait_group(w)),
+            Op::WgDone(w) => format!("{}.Done()", self.wait_group(w)),
+            Op::WgWait(w) => format!("{}.Wait()", self.wait_group(w)),
+            Op::Send(c, x) => format!("{} <- {x}", self.channel(c)),
+            Op::Recv(c) => format!("<-{}", self.channel(c)),
+            Op::Close(c) => format!("close({})", self.channel(c)),
+            Op::Select(_) => "select".to_string(),
+            Op::Exit => "return".to_string(),
+        }
+    }
+}

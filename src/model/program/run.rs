@@ -1,0 +1,330 @@
+//! A compiled program run as a thread state machine: a program counter and
+//! registers, local statements run up to the next shared operation.
+
+use std::any::Any;
+
+use crate::model::expr::{Compiled, Operand};
+use crate::model::ids::{ChanId, MutexId, Reg, VarId, WaitGroupId};
+use crate::model::machine::{Behaviour, Fault, FaultKind, SelectCase};
+use crate::model::names::Names;
+use crate::model::op::{Op, OpResult, SelectOp};
+
+use super::flow;
+use super::instr::{Case, CaseKind, Instr, recv_text_named};
+
+/// How many local instructions one step may run before the thread is judged
+/// to loop forever without touching shared state.
+const LOCAL_STEP_LIMIT: u32 = 1_000_000;
+
+/// A compiled thread program: straight-line Go-like code with loops and
+/// conditions, run as a state machine of a program counter and registers.
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub(super) name: String,
+    pub(super) names: Vec<String>,
+    pub(super) instrs: Vec<Instr>,
+    pub(super) code: Vec<Option<String>>,
+    pub(super) live: Vec<u64>,
+    /// Per instruction: no local statement runs after it.
+    pub(super) quiet: Vec<bool>,
+    /// Per wait group the program signals: the most `Done` calls left, per
+    /// instruction.
+    pub(super) done_budgets: Vec<(WaitGroupId, Vec<u32>)>,
+    /// No shared instruction at all.
+    pub(super) silent: bool,
+    /// The wait groups after whose last `Done` the program only exits.
+    pub(super) exits_after_done: Vec<WaitGroupId>,
+}
+
+impl Program {
+    /// The thread's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The register of this name, if declared.
+    pub fn register(&self, name: &str) -> Option<Reg> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| Reg(i as u16))
+    }
+
+    /// Runs local instructions from the slot's pc up to the next shared one,
+    /// and returns that one's operation (what [`Behaviour::pending`] gives).
+    fn run_local(&self, slot: &mut [i64]) -> Result<Op, Fault> {
+        let (pc_word, regs) = slot.split_first_mut().expect("program slot has a pc");
+        let mut pc = *pc_word as usize;
+        let mut steps = 0u32;
+        while let Some(instr) = self.instrs.get(pc) {
+            if instr.is_shared() {
+                break;
+            }
+            steps += 1;
+            if steps > LOCAL_STEP_LIMIT {
+                return Err(Fault::panic(format!(
+                    "ran {LOCAL_STEP_LIMIT} local statements without a shared operation (an infinite loop?)"
+                )));
+            }
+            let at = |message: String| Fault::panic(format!("{message} at `{}`", self.line(pc)));
+            // The message is made only when evaluation fails.
+            let failed = |fast: &Compiled, regs: &[i64]| {
+                at(fast.eval(regs).expect_err("try_eval failed, so eval fails"))
+            };
+            match instr {
+                Instr::Set { dst, fast, .. } => {
+                    let Some(value) = fast.try_eval(regs) else {
+                        return Err(failed(fast, regs));
+                    };
+                    regs[dst.index()] = value;
+                    pc += 1;
+                }
+                Instr::Jump(target) => pc = *target,
+                Instr::JumpUnless { fast, target, .. } => {
+                    let Some(value) = fast.try_eval(regs) else {
+                        return Err(failed(fast, regs));
+                    };
+                    pc = if value != 0 { pc + 1 } else { *target };
+                }
+                Instr::Assert { cond, message } => {
+                    if cond.eval(regs).map_err(at)? == 0 {
+                        *pc_word = pc as i64;
+                        return Err(Fault {
+                            kind: FaultKind::Assertion,
+                            message: format!("{message} (`{}`)", self.line(pc)),
+                        });
+                    }
+                    pc += 1;
+                }
+                _ => unreachable!("shared instructions end the local run"),
+            }
+        }
+        *pc_word = pc as i64;
+        // Forget dead values, so states that differ only in them coincide.
+        let live = self.live[pc.min(self.instrs.len())];
+        let declared = u64::MAX.checked_shr(64 - regs.len() as u32).unwrap_or(0);
+        let mut dead = declared & !live;
+        while dead != 0 {
+            regs[dead.trailing_zeros() as usize] = 0;
+            dead &= dead - 1;
+        }
+        Ok(self.op_at(pc, regs))
+    }
+
+    /// The operation of the shared instruction at `pc` (or `Exit` past the
+    /// end), with these registers.
+    #[inline]
+    fn op_at(&self, pc: usize, regs: &[i64]) -> Op {
+        match self.instrs.get(pc) {
+            None => Op::Exit,
+            Some(instr) => match instr {
+                Instr::Load { var, .. } => Op::Load(*var),
+                Instr::Store { var, src } => Op::Store(*var, src.eval(regs)),
+                Instr::Lock(m) => Op::Lock(*m),
+                Instr::Unlock(m) => Op::Unlock(*m),
+                Instr::WgAdd { wg, delta } => Op::WgAdd(*wg, delta.eval(regs)),
+                Instr::WgDone(wg) => Op::WgDone(*wg),
+                Instr::WgWait(wg) => Op::WgWait(*wg),
+                Instr::Send { chan, src } => Op::Send(*chan, src.eval(regs)),
+                Instr::Recv { chan, .. } => Op::Recv(*chan),
+                Instr::Close(chan) => Op::Close(*chan),
+                Instr::Select { .. } => Op::Select(SelectOp(pc as u32)),
+                _ => unreachable!("a program rests only at shared instructions"),
+            },
+        }
+    }
+
+    /// [`Behaviour::resume`], returning the next pending operation as
+    /// [`Behaviour::pending`] would: the engines' hot path, which so reads
+    /// the instruction it stops at once.
+    pub(crate) fn resume_pending(&self, slot: &mut [i64], result: OpResult) -> Result<Op, Fault> {
+        let pc = slot[0] as usize;
+        let received = |slot: &mut [i64], dst: Option<Reg>, ok: Option<Reg>, value, got| {
+            if let Some(d) = dst {
+                slot[1 + d.index()] = value;
+            }
+            if let Some(k) = ok {
+                slot[1 + k.index()] = i64::from(got);
+            }
+        };
+        let mut next = pc + 1;
+        match (&self.instrs[pc], result) {
+            (Instr::Load { dst, .. }, OpResult::Value(v)) => slot[1 + dst.index()] = v,
+            (Instr::Recv { dst, ok, .. }, OpResult::Received { value, ok: got }) => {
+                received(slot, *dst, *ok, value, got);
+            }
+            (Instr::Select { cases, default }, OpResult::Selected { case, value, ok }) => {
+                next = match case {
+                    Some(i) => {
+                        let case = &cases[usize::from(i)];
+                        if let CaseKind::Recv { dst, ok: okr } = case.kind {
+                            received(slot, dst, okr, value, ok);
+                        }
+                        case.target
+                    }
+                    None => default.expect("the engines take `default` only when there is one"),
+                };
+            }
+            _ => {}
+        }
+        slot[0] = next as i64;
+        self.run_local(slot)
+    }
+
+    fn line(&self, pc: usize) -> String {
+        self.line_with(pc, None)
+    }
+
+    fn line_with(&self, pc: usize, names: Option<&Names>) -> String {
+        let Some(instr) = self.instrs.get(pc) else {
+            return "return".to_string();
+        };
+        if let Some(code) = &self.code[pc] {
+            return code.clone();
+        }
+        let r = |reg: &Reg| self.names[reg.index()].clone();
+        let o = |op: &Operand| op.render(&self.names);
+        let var = |v: &VarId| names.map_or(format!("var{}", v.0), |n| n.var(*v).to_string());
+        let mutex = |m: &MutexId| names.map_or(format!("mu{}", m.0), |n| n.mutex(*m).to_string());
+        let wg =
+            |w: &WaitGroupId| names.map_or(format!("wg{}", w.0), |n| n.wait_group(*w).to_string());
+        let chan = |c: &ChanId| names.map_or(format!("ch{}", c.0), |n| n.channel(*c).to_string());
+        match instr {
+            Instr::Load { dst, var: v } => format!("{} := {}", r(dst), var(v)),
+            Instr::Store { var: v, src } => format!("{} = {}", var(v), o(src)),
+            Instr::Lock(m) => format!("{}.Lock()", mutex(m)),
+            Instr::Unlock(m) => format!("{}.Unlock()", mutex(m)),
+            Instr::WgAdd { wg: w, delta } => format!("{}.Add({})", wg(w), o(delta)),
+            Instr::WgDone(w) => format!("{}.Done()", wg(w)),
+            Instr::WgWait(w) => format!("{}.Wait()", wg(w)),
+            Instr::Send { chan: c, src } => format!("{} <- {}", chan(c), o(src)),
+            Instr::Recv {
+                chan: c,
+                dst,
+                range: true,
+                ..
+            } => format!(
+                "for {} := range {}",
+                dst.map_or("_".to_string(), |d| r(&d)),
+                chan(c)
+            ),
+            Instr::Recv {
+                chan: c, dst, ok, ..
+            } => recv_text_named(dst.map(|d| r(&d)), ok.map(|k| r(&k)), &chan(c)),
+            Instr::Close(c) => format!("close({})", chan(c)),
+            Instr::Set { dst, value, .. } => format!("{} = {}", r(dst), value.render(&self.names)),
+            Instr::Jump(_) => "goto".to_string(),
+            Instr::JumpUnless { cond, .. } => format!("if {}", cond.render(&self.names)),
+            Instr::Assert { cond, .. } => format!("assert({})", cond.render(&self.names)),
+            Instr::Select { cases, default } => {
+                let mut parts: Vec<String> = cases
+                    .iter()
+                    .map(|c| format!("case {}", self.case_text(c, names)))
+                    .collect();
+                if default.is_some() {
+                    parts.push("default".to_string());
+                }
+                format!("select {{ {} }}", parts.join("; "))
+            }
+        }
+    }
+
+    fn case_text(&self, case: &Case, names: Option<&Names>) -> String {
+        let chan = names.map_or(format!("ch{}", case.chan.0), |n| {
+            n.channel(case.chan).to_string()
+        });
+        match &case.kind {
+            CaseKind::Send(src) => format!("{chan} <- {}", src.render(&self.names)),
+            CaseKind::Recv { dst, ok } => {
+                let named = |r: &Option<Reg>| r.map(|r| self.names[r.index()].clone());
+                recv_text_named(named(dst), named(ok), &chan)
+            }
+        }
+    }
+}
+
+impl Behaviour for Program {
+    fn width(&self) -> usize {
+        1 + self.names.len()
+    }
+
+    fn quiet_done(&self, slot: &[i64]) -> Option<WaitGroupId> {
+        let pc = slot[0] as usize;
+        match self.instrs.get(pc) {
+            Some(Instr::WgDone(wg)) if self.quiet[pc] => Some(*wg),
+            _ => None,
+        }
+    }
+
+    fn done_budget(&self, slot: &[i64], wg: WaitGroupId) -> Option<u32> {
+        let pc = (slot[0] as usize).min(self.instrs.len());
+        match self.done_budgets.iter().find(|(g, _)| *g == wg) {
+            None => Some(0),
+            Some((_, budget)) => Some(budget[pc]).filter(|&b| b != flow::UNBOUNDED),
+        }
+    }
+
+    fn simple_critical_sections(&self, m: MutexId) -> bool {
+        flow::simple_critical_sections(&self.instrs, m)
+    }
+
+    fn exits_after_last_done(&self, wg: WaitGroupId) -> bool {
+        self.exits_after_done.contains(&wg) || self.silent
+    }
+
+    fn start(&self, slot: &mut [i64]) -> Result<(), Fault> {
+        slot.fill(0);
+        self.run_local(slot).map(drop)
+    }
+
+    fn pending(&self, slot: &[i64]) -> Op {
+        self.op_at(slot[0] as usize, &slot[1..])
+    }
+
+    fn resume(&self, slot: &mut [i64], result: OpResult) -> Result<(), Fault> {
+        self.resume_pending(slot, result).map(drop)
+    }
+
+    fn has_select(&self) -> bool {
+        self.instrs
+            .iter()
+            .any(|i| matches!(i, Instr::Select { .. }))
+    }
+
+    fn select_cases(&self, slot: &[i64], out: &mut Vec<SelectCase>) -> bool {
+        out.clear();
+        let Some(Instr::Select { cases, default }) = self.instrs.get(slot[0] as usize) else {
+            return false;
+        };
+        let regs = &slot[1..];
+        out.extend(cases.iter().map(|c| SelectCase {
+            chan: c.chan,
+            send: match &c.kind {
+                CaseKind::Send(src) => Some(src.eval(regs)),
+                CaseKind::Recv { .. } => None,
+            },
+        }));
+        default.is_some()
+    }
+
+    fn case_line(&self, slot: &[i64], case: Option<u16>, names: &Names) -> String {
+        match self.instrs.get(slot[0] as usize) {
+            Some(Instr::Select { cases, .. }) => match case {
+                Some(i) => format!(
+                    "select case {}",
+                    self.case_text(&cases[usize::from(i)], Some(names))
+                ),
+                None => "select default".to_string(),
+            },
+            _ => self.code_line(slot, names),
+        }
+    }
+
+    fn code_line(&self, slot: &[i64], names: &Names) -> String {
+        self.line_with(slot[0] as usize, Some(names))
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

@@ -1,0 +1,45 @@
+//! How far a search went, and the limit that ended it early.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// A limit that ended a search before it was exhaustive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    /// [`ExploreConfig::max_states`] distinct states were stored.
+    States,
+    /// Some execution was longer than [`ExploreConfig::max_depth`] steps.
+    Depth,
+    /// [`ExploreConfig::timeout`] passed.
+    Time,
+    /// loom explored every execution within a preemption bound, not every
+    /// execution.
+    Preemptions,
+}
+
+impl fmt::Display for Bound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Bound::States => "state limit",
+            Bound::Depth => "depth limit",
+            Bound::Time => "time limit",
+            Bound::Preemptions => "preemption bound",
+        })
+    }
+}
+
+/// How far a search went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "bound")]
+pub enum Completion {
+    /// Every reachable state was explored.
+    Exhaustive,
+    /// It stopped early because it had found what it was asked to find.
+    Stopped,
+    /// A limit ended it.
+    Bounded(Bound),
+    /// A threaded backend ran a sample of executions.
+    Sampled,
+}

@@ -1,0 +1,113 @@
+//! What a search returns: every property's status, the reachable outcomes,
+//! counters and how far it went. Every engine returns this one type.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::completion::Completion;
+use super::property::{Counterexample, Property, PropertyResult, Status};
+use crate::model::{Outcome, Scenario};
+
+/// A final outcome and how often it was reached.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OutcomeCount {
+    /// The observed values.
+    pub outcome: Outcome,
+    /// For the explorer, the distinct final states (threads' local states
+    /// included) with these values; for a threaded backend, the executions
+    /// that ended with them.
+    pub count: u64,
+}
+
+/// Counters of one search.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Distinct states stored.
+    pub states: u64,
+    /// Steps executed (transitions, including those along chains).
+    pub steps: u64,
+    /// The longest execution explored, in steps.
+    pub max_depth: u64,
+    /// Bytes of the visited set's data when the search ended: the encoded
+    /// states, their index and hash table, and each state's parent, choice
+    /// and depth. Room allocated ahead and not yet used is not counted (the
+    /// process's peak RSS, which `interleave bench` prints, counts it).
+    pub memory_bytes: u64,
+    /// Wall-clock time.
+    #[serde(rename = "elapsed_ms", serialize_with = "millis")]
+    pub elapsed: Duration,
+    /// Whether the reduction (chains, early `wg.Done()`) was on.
+    pub reduction: bool,
+    /// Executions run (threaded backends; 0 for the explorer).
+    pub executions: u64,
+}
+
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}
+
+/// The result of [`explore`]: each property's status, the reachable final
+/// outcomes, and how far the search went.
+#[derive(Clone, Debug)]
+pub struct Exploration {
+    /// Every property of the scenario with what was decided about it.
+    pub properties: Vec<PropertyResult>,
+    /// The final outcomes reached, in order of their values; complete only
+    /// when the search was exhaustive.
+    pub outcomes: Vec<OutcomeCount>,
+    /// Counters.
+    pub stats: Stats,
+    /// Whether the search was exhaustive, stopped early, or bounded.
+    pub completion: Completion,
+    /// How the backend ran, where it matters to reading the result (the
+    /// effective seed, the provocations used on OS threads).
+    pub notes: Vec<String>,
+}
+
+impl Exploration {
+    /// Whether some property has a counterexample.
+    pub fn is_violated(&self) -> bool {
+        self.violations().next().is_some()
+    }
+
+    /// Whether every reachable state was explored.
+    pub fn is_exhaustive(&self) -> bool {
+        self.completion == Completion::Exhaustive
+    }
+
+    /// The counterexamples found, one per violated property.
+    pub fn violations(&self) -> impl Iterator<Item = &Counterexample> {
+        self.properties.iter().filter_map(|p| match &p.status {
+            Status::Violated(c) => Some(&**c),
+            _ => None,
+        })
+    }
+
+    /// The status of one property, if the scenario has it.
+    pub fn status(&self, property: &Property) -> Option<&Status> {
+        self.properties
+            .iter()
+            .find(|p| &p.property == property)
+            .map(|p| &p.status)
+    }
+}
+
+/// The properties a scenario is checked for, in report order.
+pub(crate) fn properties_of(sc: &Scenario) -> Vec<Property> {
+    let mut props: Vec<Property> = sc
+        .invariants
+        .iter()
+        .map(|i| Property::Invariant(i.name.clone()))
+        .collect();
+    if sc.deterministic {
+        props.push(Property::Deterministic);
+    }
+    props.extend([
+        Property::NoDataRace,
+        Property::NoDeadlock,
+        Property::NoPanic,
+        Property::Assertions,
+    ]);
+    props
+}

@@ -1,0 +1,20 @@
+//! The result vocabulary, on the ground floor so that every engine, check
+//! and report speaks it: properties and their statuses, counterexamples
+//! and trace steps, schedules, how far a search went, and what replaying
+//! one schedule showed.
+
+mod completion;
+mod exploration;
+mod property;
+mod replay;
+mod schedule;
+
+pub use completion::{Bound, Completion};
+pub use exploration::{Exploration, OutcomeCount, Stats};
+pub use property::{Counterexample, Pending, Property, PropertyResult, Status, TraceStep};
+pub use replay::{GuidedRun, Replay, ReplayFinding};
+pub use schedule::{MAX_SCHEDULE_LEN, Schedule, ScheduleStep};
+
+pub(crate) use exploration::properties_of;
+pub(crate) use replay::note;
+pub(crate) use schedule::{Choice, alternative_of, choice, thread_of};

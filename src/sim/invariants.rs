@@ -1,0 +1,73 @@
+//! Invariants evaluated on a state (remembering what each read, so an
+//! unchanged state is not judged twice), and how a state with no move ends.
+
+use super::state::{Reads, SimState, Terminal};
+use super::step::Sim;
+use crate::model::machine::guarded;
+use crate::model::{Op, Scope, StateView};
+
+impl Sim<'_> {
+    fn run_invariant(&self, st: &SimState, i: usize) -> Result<(), String> {
+        {
+            let mut memo = self.memo.borrow_mut();
+            let unchanged = |entry: &Option<Reads>| {
+                entry
+                    .as_ref()
+                    .is_some_and(|reads| reads.iter().all(|&(w, v)| st.words[w as usize] == v))
+            };
+            if unchanged(&memo[i][0]) {
+                return Ok(());
+            }
+            if unchanged(&memo[i][1]) {
+                memo[i].swap(0, 1);
+                return Ok(());
+            }
+        }
+        self.reads.borrow_mut().clear();
+        let view = StateView {
+            scenario: self.sc,
+            words: &st.words,
+            reads: Some(&self.reads),
+        };
+        let check = &self.sc.invariants[i].check;
+        let result = match guarded(|| check(&view)) {
+            Ok(result) => result,
+            Err(fault) => Err(format!("the invariant itself panicked: {}", fault.message)),
+        };
+        if let Some(noted) = &self.always_reads
+            && self.sc.invariants[i].scope == Scope::Always
+        {
+            noted.borrow_mut().extend_from_slice(&self.reads.borrow());
+        }
+        let mut memo = self.memo.borrow_mut();
+        if result.is_ok() {
+            // The least recently used entry makes way.
+            memo[i].swap(0, 1);
+            let saved = memo[i][0].get_or_insert_with(Vec::new);
+            saved.clear();
+            saved.extend(
+                self.reads
+                    .borrow()
+                    .iter()
+                    .map(|&w| (w, st.words[w as usize])),
+            );
+        }
+        result
+    }
+
+    /// The first failing invariant of this scope.
+    pub fn failing_invariant(&self, st: &SimState, scope: Scope) -> Option<(usize, String)> {
+        self.sc
+            .invariants_of(scope)
+            .iter()
+            .find_map(|&i| self.run_invariant(st, i).err().map(|m| (i, m)))
+    }
+
+    pub fn terminal(&self, st: &SimState) -> Terminal {
+        if st.pending.iter().all(|op| *op == Op::Exit) {
+            Terminal::Final
+        } else {
+            Terminal::Deadlock
+        }
+    }
+}
