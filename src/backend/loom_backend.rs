@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::aggregate::Aggregate;
+use super::policy::{LearnsFromConflicts, Policy};
 use super::runtime::LoomRuntime;
-use super::world::{Options, execute, native_mutexes};
+use super::world::{Options, execute};
 use crate::error::{Error, ErrorKind};
 use crate::model::machine::guarded;
 use crate::model::{Scenario, Scope};
@@ -187,7 +188,7 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
         }
         .to_string(),
     );
-    let native: Vec<&str> = native_mutexes::<LoomRuntime>(&scenario)
+    let native: Vec<&str> = LearnsFromConflicts::native_mutexes(&scenario)
         .iter()
         .enumerate()
         .filter(|&(_, &n)| n)

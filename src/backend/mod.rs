@@ -17,6 +17,7 @@
 
 mod aggregate;
 mod loom_backend;
+mod policy;
 mod runtime;
 mod shuttle_backend;
 mod threads;

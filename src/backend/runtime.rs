@@ -5,6 +5,8 @@
 //! `std`, `shuttle` and `loom` each implement [`Runtime`] with their own
 //! `sync::Mutex` and `thread`.
 
+use super::policy::{LearnsFromConflicts, Policy, TriesEveryTask};
+
 pub(crate) trait Runtime: 'static {
     type Resource: Send + Sync + 'static;
     /// A resource held: taking it is the backend's scheduling point, in
@@ -28,21 +30,15 @@ pub(crate) trait Runtime: 'static {
     fn yield_now();
     /// Picks one of `n` alternatives (a select with several ready cases).
     fn choose(n: usize) -> usize;
-    /// Whether the scheduler learns which orders to try from the conflicting
-    /// accesses it sees (loom's reduction), rather than trying every
-    /// runnable task at each point (random, PCT, DFS, the OS). Such a
-    /// scheduler must see an access wherever an order matters: a step the
-    /// model forces keeps its scheduling point, a step performs inside its
-    /// hold, a step that ends the execution by a failure holds every
-    /// resource, and a step that an `Always` invariant can see holds the
-    /// observer's resource too (see `world.rs`).
-    const LEARNS_FROM_CONFLICTS: bool = false;
+    /// Where the interpreter gives this backend's scheduler a scheduling
+    /// point, and what a step holds (see `policy/`).
+    type Policy: Policy;
 }
 
 /// Implements [`Runtime`] for a crate with std-like `sync` and `thread`
 /// modules. The locks guard no data, so a poisoned one is as good as any.
 macro_rules! runtime {
-    ($name:ident, $root:ident, $choose:expr, $learns:expr) => {
+    ($name:ident, $root:ident, $choose:expr, $policy:ty) => {
         pub(crate) struct $name;
 
         impl Runtime for $name {
@@ -50,6 +46,7 @@ macro_rules! runtime {
             type Guard<'a> = $root::sync::MutexGuard<'a, ()>;
             type Thread = $root::thread::Thread;
             type Join = $root::thread::JoinHandle<()>;
+            type Policy = $policy;
 
             fn resource() -> Self::Resource {
                 $root::sync::Mutex::new(())
@@ -80,7 +77,6 @@ macro_rules! runtime {
                 let pick: fn(usize) -> usize = $choose;
                 pick(n)
             }
-            const LEARNS_FROM_CONFLICTS: bool = $learns;
         }
     };
 }
@@ -103,7 +99,7 @@ fn random_below(n: usize) -> usize {
     })
 }
 
-runtime!(StdRuntime, std, random_below, false);
+runtime!(StdRuntime, std, random_below, TriesEveryTask);
 // shuttle's generator is part of its schedule: random and PCT runs vary the
 // choice, and a replay repeats it.
 runtime!(
@@ -113,7 +109,7 @@ runtime!(
         use shuttle::rand::RngCore;
         (shuttle::rand::thread_rng().next_u64() % n as u64) as usize
     },
-    false
+    TriesEveryTask
 );
 // loom has no choice primitive: it always takes the first ready case.
-runtime!(LoomRuntime, loom, |_| 0, true);
+runtime!(LoomRuntime, loom, |_| 0, LearnsFromConflicts);

@@ -34,6 +34,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
+use super::policy::{Hold, Policy};
 use super::runtime::Runtime;
 use crate::model::{Op, Scenario};
 use crate::results::{Choice, Property, Replay, ReplayFinding, choice, note, thread_of};
@@ -110,7 +111,7 @@ struct Shared<R: Runtime> {
     /// ([`Options::free_accesses`]); set when that turned out unsound.
     racy: Option<Arc<std::sync::atomic::AtomicBool>>,
     /// Per Go mutex, on loom: whether it is also a mutex of loom's, held
-    /// from the `Lock` step to the `Unlock` step (see [`native_mutexes`]);
+    /// from the `Lock` step to the `Unlock` step (see `Policy::native_mutexes`);
     /// those come after every other resource, from `native_base` on.
     native: Vec<bool>,
     native_base: usize,
@@ -260,7 +261,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
     }
     let observer = options.observed.as_ref().map(|_| resources);
     let native_base = resources + usize::from(observer.is_some());
-    let native = native_mutexes::<R>(scenario);
+    let native = <R::Policy as Policy>::native_mutexes(scenario);
     let shared = Arc::new(Shared::<R> {
         scenario: scenario.clone(),
         world: Mutex::new(World {
@@ -300,21 +301,12 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
         let mut world = shared.world();
         shared.note_unobserved(&mut noted, &mut world.unobserved);
     }
-    // Thread 0 runs on the calling thread, the others on spawned threads;
-    // but on loom a thread that can only move once all others have ended
-    // (when there is one) runs last on the calling thread, after the first
-    // other thread's run there and after joining the rest, as a
-    // hand-written test's `main` joins its threads. Nothing can run beside
-    // it, so no order is lost, and loom no longer tries the orders of its
-    // wake-up against the others' last steps, nor runs one more thread:
-    // bank/mutex 2 x 1 takes 9 executions instead of 33, and 2 x 2 153
-    // instead of 862. (Only with two other threads or more, so that some
-    // run side by side. Not on shuttle: its PCT scheduler, with one thread
-    // fewer to prioritise, stopped finding the flaky test of
-    // `message/test` in 1,000 executions at depth 3.)
-    let last = (R::LEARNS_FROM_CONFLICTS && scenario.thread_count() >= 3)
-        .then(|| sim.waits_for_all(&shared.world().state))
-        .flatten();
+    // Thread 0 runs on the calling thread, the others on spawned threads,
+    // except the one the policy runs last there, after joining the rest.
+    let last = {
+        let world = shared.world();
+        <R::Policy as Policy>::runs_last(&sim, &world.state, scenario.thread_count())
+    };
     let here = usize::from(last == Some(0));
     let handles: Vec<R::Join> = (0..scenario.thread_count())
         .filter(|&t| t != here && Some(t) != last)
@@ -343,32 +335,6 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
     }
 }
 
-/// Per Go mutex: whether it is also a mutex of the runtime's, taken before
-/// the `Lock` step and released after the `Unlock` step, so that a thread
-/// that finds it held blocks inside the runtime, as in a hand-written test,
-/// instead of making an attempt that loom sees and reorders (bank/mutex
-/// 2 x 2: 19 executions instead of 153). Only on loom, without `select`
-/// (which puts everything on one resource), and only for a mutex whose
-/// critical sections are simple in every thread
-/// (`program::flow::simple_critical_sections`): whoever unlocks it locked
-/// it, and a holder only loads and stores until it unlocks, so it never
-/// waits for anything while others wait for it.
-pub(crate) fn native_mutexes<R: Runtime>(scenario: &Scenario) -> Vec<bool> {
-    let mutexes = scenario.names().mutexes.len();
-    if !R::LEARNS_FROM_CONFLICTS || scenario.has_select() {
-        return vec![false; mutexes];
-    }
-    (0..mutexes)
-        .map(|m| {
-            let m = crate::model::MutexId(m as u32);
-            scenario
-                .threads
-                .iter()
-                .all(|t| t.behaviour.simple_critical_sections(m))
-        })
-        .collect()
-}
-
 /// A `Sim` for one thread of an execution; it notes what the invariants
 /// read when the run learns that ([`Options::observed`]).
 fn sim_for<'s>(scenario: &'s Scenario, options: &Options) -> Sim<'s> {
@@ -377,20 +343,6 @@ fn sim_for<'s>(scenario: &'s Scenario, options: &Options) -> Sim<'s> {
     } else {
         Sim::new(scenario)
     }
-}
-
-/// What a step must hold beyond its own resource, on a backend that learns
-/// from conflicts (loom), in increasing order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Hold {
-    Own,
-    /// The observer too: the step changes a word an `Always` invariant
-    /// reads, so every two such steps must conflict, or loom would try one
-    /// order of them and the invariant would miss the states of the other.
-    Observer,
-    /// Every resource: the step fails, which ends the execution and with it
-    /// every other thread's chance to go first.
-    All,
 }
 
 fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
@@ -410,7 +362,7 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
     // What the next step holds; raised (and the step decided afresh) when
     // trying it on a copy shows it needs more, reset once it steps.
     let mut hold = Hold::Own;
-    // The native mutex this thread holds (see [`native_mutexes`]), between
+    // The native mutex this thread holds (see `Policy::native_mutexes`), between
     // its `Lock` and `Unlock` steps; at most one, since nothing but loads
     // and stores happens in between. Declared before `guards` and the
     // world's guard, so it is released after them.
@@ -452,8 +404,8 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
         // Going on alone: this thread made the last step and is still the
         // only one that can move, so the scheduler has no choice to make and
         // the step needs no scheduling point (the explorer's chain
-        // reduction), on the backends where that is sound.
-        let forced = !R::LEARNS_FROM_CONFLICTS && world.last == Some(t) && world.only == Some(t);
+        // reduction), where the policy finds that sound.
+        let forced = <R::Policy as Policy>::forced(world.last, world.only, t);
         // A `wg.Done()` that the explorer may run before anything else
         // (`Sim::eager_done`) commutes with every step that can come before
         // it, so where it runs changes nothing either: no scheduling point.
@@ -473,17 +425,11 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
             && matches!(world.state.pending[t], Op::Load(_) | Op::Store(..));
         let alone = !world.over && (forced || eager || free);
         // A `Wait` that once released stays released (nobody can `Add` any
-        // more) may wait without a scheduling point on a scheduler that
-        // tries every runnable task at each point: where its thread finds
-        // it blocked cannot change what happens, since it is woken once the
-        // counter is 0 and then takes its step as usual. Not on loom: its
-        // reduction then missed orders of that thread's later steps (a race
-        // between `main`'s load after `Wait` and a worker's store, found by
-        // `tests/reduction.rs`), so there the attempt holds the wait group
-        // as every other does. A blocked lock or receive always holds its
-        // resource: another thread may take the mutex or the value first.
+        // more) may wait without a scheduling point where the policy allows
+        // it. A blocked lock or receive always holds its resource: another
+        // thread may take the mutex or the value first.
         if !alone
-            && !R::LEARNS_FROM_CONFLICTS
+            && <R::Policy as Policy>::parks_released_wait_freely()
             && !world.over
             && let Op::WgWait(g) = world.state.pending[t]
             && !sim.enabled(&world.state, t)
@@ -499,12 +445,7 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
         if !alone {
             drop(world);
             shared.hold(r, hold, &mut guards);
-            if !R::LEARNS_FROM_CONFLICTS {
-                // A scheduler that tries every runnable task at each point
-                // orders the steps by its own choices; holding the lock
-                // through the step would only make other threads block on
-                // it. loom learns the order of steps from the order of the
-                // holds, so there the step happens inside the hold.
+            if !<R::Policy as Policy>::steps_inside_hold() {
                 guards.clear();
             }
             world = shared.world();
@@ -535,19 +476,12 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
         // without letting go of the world in between.
         let op = loop {
             let op = world.state.pending[t];
-            if R::LEARNS_FROM_CONFLICTS && hold < Hold::All && !matches!(op, Op::Select(_)) {
-                let mut trial = world.state.clone();
-                let needed = if sim.step(&mut trial, choice(t, 0)).is_err() {
-                    Hold::All
-                } else if shared.observer.is_some() && shared.visible(&world.state, &trial) {
-                    Hold::Observer
-                } else {
-                    Hold::Own
-                };
-                if needed > hold {
-                    hold = needed;
-                    continue 'steps; // the world may change while this thread takes more
-                }
+            let needed = <R::Policy as Policy>::hold_needed(&sim, &world.state, t, hold, |a, b| {
+                shared.observer.is_some() && shared.visible(a, b)
+            });
+            if needed > hold {
+                hold = needed;
+                continue 'steps; // the world may change while this thread takes more
             }
             hold = Hold::Own;
             let w = &mut *world;
@@ -628,11 +562,8 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
                     wake.push(u);
                 }
             }
-            let chain_on = !R::LEARNS_FROM_CONFLICTS
-                && !options.yields
-                && wake.is_empty()
-                && !w.over
-                && w.only == Some(t);
+            let chain_on =
+                <R::Policy as Policy>::chains(options.yields, wake.is_empty(), w.over, w.only, t);
             if !chain_on {
                 break op;
             }
