@@ -27,8 +27,8 @@ mod common;
 use interleave::{Property, Status};
 
 fn main() {
-    common::lesson("pizzeria/buffered", &["orders=5"]);
-    common::lesson("pizzeria/unbuffered", &["orders=5"]);
+    let _ = common::lesson("pizzeria/buffered", &["orders=5"]);
+    let _ = common::lesson("pizzeria/unbuffered", &["orders=5"]);
     let shared = common::lesson("pizzeria/two-consumers", &["orders=3"]);
     assert_eq!(shared.exploration.outcomes.len(), 4);
     let stuck = common::lesson("pizzeria/no-close", &["orders=3"]);

@@ -9,7 +9,6 @@ use std::time::Duration;
 use clap::Args;
 use interleave::catalog;
 use interleave::{ExploreConfig, Stop, explore};
-use serde_json::{Value, json};
 
 /// Why a benchmark could not run: bad input, or output that could not be
 /// written.
@@ -73,35 +72,55 @@ fn peak_rss_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
-fn run_here(args: &BenchArgs, reduction: bool, timeout: Duration) -> Result<Value, Failure> {
+/// What one mode's child process measured, sent to the parent as JSON.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Figures {
+    params: String,
+    reduction: bool,
+    exhaustive: bool,
+    violated: bool,
+    /// How far the search went, as the report says it.
+    completion: String,
+    threads: usize,
+    states: u64,
+    steps: u64,
+    seconds: f64,
+    states_per_second: f64,
+    steps_per_second: f64,
+    store_bytes: u64,
+    peak_rss_bytes: Option<u64>,
+    outcomes: Vec<String>,
+}
+
+fn run_here(args: &BenchArgs, reduction: bool, timeout: Duration) -> Result<Figures, Failure> {
     let entry = catalog::find("bank/mutex")?;
     let params = entry.params_from(&args.set)?;
     let scenario = entry.build(&params)?;
     let mut config = ExploreConfig::default()
         .reduction(reduction)
-        .timeout(timeout)
+        .time_limit(timeout)
         .stop(Stop::Exhaust);
     if let Some(n) = args.threads {
         config = config.threads(n);
     }
     let e = explore(&scenario, &config);
     let secs = e.stats.elapsed.as_secs_f64();
-    Ok(json!({
-        "params": params.to_string(),
-        "reduction": reduction,
-        "exhaustive": e.is_exhaustive(),
-        "violated": e.is_violated(),
-        "completion": e.completion,
-        "threads": config.threads,
-        "states": e.stats.states,
-        "steps": e.stats.steps,
-        "seconds": secs,
-        "states_per_second": e.stats.states as f64 / secs.max(1e-9),
-        "steps_per_second": e.stats.steps as f64 / secs.max(1e-9),
-        "store_bytes": e.stats.memory_bytes,
-        "peak_rss_bytes": peak_rss_bytes(),
-        "outcomes": e.outcomes.iter().map(|o| o.outcome.to_string()).collect::<Vec<_>>(),
-    }))
+    Ok(Figures {
+        params: params.to_string(),
+        reduction,
+        exhaustive: e.is_exhaustive(),
+        violated: e.is_violated(),
+        completion: e.completion.to_string(),
+        threads: config.threads,
+        states: e.stats.states,
+        steps: e.stats.steps,
+        seconds: secs,
+        states_per_second: e.stats.states as f64 / secs.max(1e-9),
+        steps_per_second: e.stats.steps as f64 / secs.max(1e-9),
+        store_bytes: e.stats.memory_bytes,
+        peak_rss_bytes: peak_rss_bytes(),
+        outcomes: e.outcomes.iter().map(|o| o.outcome.to_string()).collect(),
+    })
 }
 
 /// Runs the benchmark and prints a table of its figures. `timeout` is
@@ -112,8 +131,9 @@ pub fn run(args: &BenchArgs, timeout: Duration, out: &mut impl Write) -> Result<
         return backends(out);
     }
     if args.child {
-        let v = run_here(args, args.reduction != Mode::Off, timeout)?;
-        writeln!(out, "{v}")?;
+        let figures = run_here(args, args.reduction != Mode::Off, timeout)?;
+        let line = serde_json::to_string(&figures).map_err(std::io::Error::other)?;
+        writeln!(out, "{line}")?;
         return Ok(ExitCode::SUCCESS);
     }
     let entry = catalog::find("bank/mutex")?;
@@ -161,34 +181,26 @@ pub fn run(args: &BenchArgs, timeout: Duration, out: &mut impl Write) -> Result<
             ok = false;
             continue;
         }
-        let v: Value = serde_json::from_slice(&output.stdout).map_err(|e| {
+        let v: Figures = serde_json::from_slice(&output.stdout).map_err(|e| {
             Failure::Output(std::io::Error::other(format!(
                 "bench child printed bad JSON: {e}"
             )))
         })?;
-        let mib = |key: &str| {
-            v[key]
-                .as_u64()
-                .map_or("?".to_string(), interleave::report::human::mib)
-        };
-        let result = if v["exhaustive"].as_bool() == Some(true) {
-            format!("exhaustive; outcomes {}", v["outcomes"])
+        let result = if v.exhaustive {
+            format!("exhaustive; outcomes {}", v.outcomes.join(", "))
         } else {
-            format!("NOT exhaustive ({})", v["completion"])
+            format!("NOT exhaustive: {}", v.completion)
         };
-        // (A JSON value's `Display` ignores widths: format the numbers.)
-        let count = |key: &str| v[key].as_u64().map_or("?".to_string(), grouped);
         writeln!(
             out,
             "{name:<10} {:>12} {:>13} {:>9.2} {:>13} {:>12} {:>11}  {result}",
-            count("states"),
-            count("steps"),
-            v["seconds"].as_f64().unwrap_or(0.0),
-            v["states_per_second"]
-                .as_f64()
-                .map_or("?".to_string(), |rate| grouped(rate as u64)),
-            mib("peak_rss_bytes"),
-            mib("store_bytes"),
+            grouped(v.states),
+            grouped(v.steps),
+            v.seconds,
+            grouped(v.states_per_second as u64),
+            v.peak_rss_bytes
+                .map_or("?".to_string(), interleave::report::human::mib),
+            interleave::report::human::mib(v.store_bytes),
         )?;
     }
     Ok(if ok {
@@ -394,7 +406,7 @@ pub fn backends(out: &mut impl Write) -> Result<ExitCode, Failure> {
             entry.params_from(&["incomes=500+10".to_string(), format!("weeks={weeks}")])?;
         let scenario = entry.build(&params)?;
         let mut b = Backends::default();
-        b.loom.max_duration = Some(Duration::from_secs(600));
+        b.loom.time_limit = Some(Duration::from_secs(600));
         let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let mut executions = 0;
         let (ours, hand) = alternating_medians(

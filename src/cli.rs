@@ -272,10 +272,10 @@ fn config(args: &CheckArgs) -> Result<ExploreConfig, Failure> {
                 &format!("{n} is more than 4,294,967,295 steps"),
             ));
         }
-        config = config.max_depth(n as usize);
+        config = config.max_steps(n as usize);
     }
     if let Some(t) = &args.timeout {
-        config = config.timeout(parse_duration(t)?);
+        config = config.time_limit(parse_duration(t)?);
     }
     if let Some(n) = args.threads {
         config = config.threads(checked_threads(n)?);
@@ -355,14 +355,14 @@ fn backends(
     }
     backends.loom.preemption_bound = args.preemption_bound;
     if args.max_depth.is_some() {
-        backends.shuttle.max_steps = backends.explore.max_depth;
-        backends.loom.max_steps = backends.explore.max_depth;
-        backends.threads.max_steps = backends.explore.max_depth;
+        backends.shuttle.max_steps = backends.explore.max_steps;
+        backends.loom.max_steps = backends.explore.max_steps;
+        backends.threads.max_steps = backends.explore.max_steps;
     }
-    if let Some(t) = backends.explore.timeout {
-        backends.loom.max_duration = Some(t);
-        backends.shuttle.max_time = Some(t);
-        backends.threads.max_time = Some(t);
+    if let Some(t) = backends.explore.time_limit {
+        backends.loom.time_limit = Some(t);
+        backends.shuttle.time_limit = Some(t);
+        backends.threads.time_limit = Some(t);
     }
     if let Some(n) = args.runs {
         if n == 0 {
@@ -540,11 +540,7 @@ fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, Failure> {
                         Format::Json => writeln!(
                             out,
                             "{}",
-                            serde_json::json!({
-                                "scenario": entry.name,
-                                "backend": kind.name(),
-                                "skipped": e.to_string(),
-                            })
+                            json::skipped(entry.name, kind.name(), e.to_string())
                         )?,
                     }
                     continue;

@@ -45,11 +45,14 @@
 //! schedules, and [`check::Pair`] checks a bug and its fix together from a
 //! `#[test]`. `docs/guide.md` walks through adding a scenario.
 //!
-//! Modules: [`model`] (what a scenario is), [`explore`](mod@explore) (the built-in
-//! explorer, replay, schedules from choices), [`backend`] (shuttle, loom, OS
-//! threads), [`check`] (properties, expectations, verdicts, replay tokens,
-//! pairs, regression files), [`report`] (text and JSON), [`catalog`] (the
-//! lessons), [`strategy`] (proptest).
+//! Modules, from the ground up: [`model`] (what a scenario is),
+//! [`results`] (properties, statuses, counterexamples, schedules: what
+//! every engine returns), [`sim`] (the step semantics every engine runs,
+//! and replay), [`explore`](mod@explore) (the built-in explorer) and
+//! [`backend`] (shuttle, loom, OS threads), [`check`] (running an engine,
+//! expectations, pairs), [`catalog`] (the lessons, replay tokens,
+//! regression files), [`report`] (text and JSON), [`strategy`]
+//! (proptest).
 
 pub mod backend;
 pub mod catalog;

@@ -80,7 +80,7 @@ impl Case {
         format!("interleave replay '{token}'")
     }
 
-    /// A run of this case (from [`run_choices`](crate::explore::run_choices))
+    /// A run of this case (from [`run_choices`](crate::run_choices))
     /// as every counterexample is shown: how `property` broke, the
     /// per-thread trace cut where it broke, and the command that replays
     /// exactly that prefix. `None` when the run does not break it.
@@ -447,7 +447,7 @@ impl WaitGroupCases {
     }
 }
 
-/// Preemption choices for [`run_choices`](crate::explore::run_choices): 0
+/// Preemption choices for [`run_choices`](crate::run_choices): 0
 /// keeps the running thread going, `k` switches to another. proptest
 /// shrinks them towards fewer and smaller, that is, towards fewer
 /// preemptions and a shorter prefix.

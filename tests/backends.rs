@@ -133,7 +133,7 @@ fn unbounded_loom_sees_exactly_the_explorers_outcomes() {
         let truth = explore(&scenario, &ExploreConfig::default().stop(Stop::Exhaust));
         let mut b = Backends::default();
         b.loom = LoomConfig::default();
-        b.loom.max_duration = Some(Duration::from_secs(600));
+        b.loom.time_limit = Some(Duration::from_secs(600));
         let e = check::run(BackendKind::Loom, &scenario, &b).unwrap();
         assert_eq!(e.completion, Completion::Exhaustive, "{}", scenario.name());
         assert_eq!(outcomes(&e), outcomes(&truth), "{}", scenario.name());
@@ -219,7 +219,7 @@ fn shuttle_dfs_is_exhaustive_only_when_it_runs_out_of_schedules() {
     // Stopped by the clock before the schedules ran out: a sample.
     let entry = catalog::find("bank/mutex").unwrap();
     let big = entry.build(&entry.default_params()).unwrap();
-    b.shuttle.max_time = Some(Duration::from_millis(200));
+    b.shuttle.time_limit = Some(Duration::from_millis(200));
     let e = check::run(BackendKind::Shuttle, &big, &b).unwrap();
     assert_eq!(e.completion, Completion::Sampled);
     assert!(
@@ -378,7 +378,7 @@ fn loom_out_of_time_after_a_race_does_not_claim_race_freedom() {
         .build(&entry.params_from(&["incomes=500+10", "weeks=1"]).unwrap())
         .unwrap();
     let mut b = Backends::default();
-    b.loom.max_duration = Some(Duration::from_nanos(1));
+    b.loom.time_limit = Some(Duration::from_nanos(1));
     let e = check::run(BackendKind::Loom, &scenario, &b).unwrap();
     assert_eq!(
         e.completion,
@@ -472,7 +472,7 @@ fn a_thread_spinning_for_ever_is_stopped_at_the_step_bound_on_every_backend() {
     b.shuttle.max_steps = 300;
     b.shuttle.iterations = 200;
     b.loom.max_steps = 300;
-    b.loom.max_duration = Some(Duration::from_secs(2));
+    b.loom.time_limit = Some(Duration::from_secs(2));
     b.threads.max_steps = 300;
     b.threads.runs = 20;
     let runs = [

@@ -234,8 +234,8 @@ fn a_bounded_search_never_says_holds() {
     let (entry, p) = params("bank/mutex", &["incomes=500+10+50", "weeks=3"]);
     for config in [
         ExploreConfig::default().max_states(50),
-        ExploreConfig::default().max_depth(5),
-        ExploreConfig::default().timeout(Duration::from_nanos(1)),
+        ExploreConfig::default().max_steps(5),
+        ExploreConfig::default().time_limit(Duration::from_nanos(1)),
     ] {
         let report = entry.check(&p, &config).unwrap();
         assert_eq!(report.verdict, Verdict::Inconclusive);

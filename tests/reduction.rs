@@ -198,6 +198,7 @@ fn kind(s: &Status) -> &'static str {
         Status::Holds => "holds",
         Status::Violated(_) => "violated",
         Status::Undecided => "undecided",
+        _ => "another status",
     }
 }
 
@@ -323,7 +324,7 @@ use interleave::backend::{ShuttleScheduler};
         let mut b = Backends::default();
         b.shuttle.scheduler = ShuttleScheduler::Dfs;
         b.shuttle.iterations = 1_000_000;
-        b.shuttle.max_time = Some(std::time::Duration::from_secs(2));
+        b.shuttle.time_limit = Some(std::time::Duration::from_secs(2));
         let dfs = check::run(BackendKind::Shuttle, &scenario, &b).unwrap();
         prop_assert!(outcome_set(&dfs).is_subset(&outcome_set(&truth)));
         prop_assert!(violated_set(&dfs).iter().all(|p| violated_set(&truth).contains(p)));
@@ -395,7 +396,7 @@ fn loom_agrees_with_the_explorer(scenario: &interleave::Scenario) -> Result<(), 
     use interleave::check::{self, BackendKind, Backends};
     let truth = explore(scenario, &ExploreConfig::default().stop(Stop::Exhaust));
     let mut b = Backends::default();
-    b.loom.max_duration = Some(std::time::Duration::from_secs(2));
+    b.loom.time_limit = Some(std::time::Duration::from_secs(2));
     let loom = check::run(BackendKind::Loom, scenario, &b).unwrap();
     // A case loom cannot finish in 2 s proves nothing either way.
     prop_assume!(loom.completion != interleave::Completion::Bounded(interleave::Bound::Time));

@@ -27,13 +27,14 @@ pub const LOOM_MAX_THREADS: usize = 5;
 /// or bound the preemptions or the time.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct LoomConfig {
     /// Explore only executions with at most this many preemptions; default
     /// none (exhaustive).
     pub preemption_bound: Option<usize>,
     /// Stop after this long; the result is then bounded, not exhaustive.
     /// Default 30 s.
-    pub max_duration: Option<Duration>,
+    pub time_limit: Option<Duration>,
     /// Stop an execution after this many steps; default 100,000. loom
     /// tries every order of every execution up to this length, so a thread
     /// that loops for ever (a spin on a flag) makes its search endless: the
@@ -45,9 +46,38 @@ impl Default for LoomConfig {
     fn default() -> Self {
         LoomConfig {
             preemption_bound: None,
-            max_duration: Some(Duration::from_secs(30)),
+            time_limit: Some(Duration::from_secs(30)),
             max_steps: 100_000,
         }
+    }
+}
+
+impl LoomConfig {
+    /// Sets [`preemption_bound`](Self::preemption_bound).
+    ///
+    /// ```
+    /// use interleave::backend::LoomConfig;
+    /// let config = LoomConfig::default().preemption_bound(2).no_time_limit();
+    /// assert_eq!(config.time_limit, None);
+    /// ```
+    pub fn preemption_bound(mut self, bound: usize) -> Self {
+        self.preemption_bound = Some(bound);
+        self
+    }
+    /// Sets [`time_limit`](Self::time_limit).
+    pub fn time_limit(mut self, limit: Duration) -> Self {
+        self.time_limit = Some(limit);
+        self
+    }
+    /// Runs without a time limit (loom's default here is 30 s).
+    pub fn no_time_limit(mut self) -> Self {
+        self.time_limit = None;
+        self
+    }
+    /// Sets [`max_steps`](Self::max_steps).
+    pub fn max_steps(mut self, n: usize) -> Self {
+        self.max_steps = n;
+        self
     }
 }
 
@@ -105,7 +135,7 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
     // the clock (a run that finished just at the limit is reported bounded).
     let out_of_time = || {
         config
-            .max_duration
+            .time_limit
             .is_some_and(|limit| started.elapsed() >= limit)
     };
     // The last run, whether it saw a race, and whether its invariants read
@@ -113,7 +143,7 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
     let (aggregate, racy, unlearnt) = loop {
         runs += 1;
         let remaining = config
-            .max_duration
+            .time_limit
             .map(|limit| limit.saturating_sub(started.elapsed()));
         let aggregate = Arc::new(Mutex::new(Aggregate::new(&scenario)));
         let unobserved = Arc::new(Mutex::new(Vec::<u32>::new()));

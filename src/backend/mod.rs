@@ -3,7 +3,7 @@
 //!
 //! One interpreter (`world.rs`) serves all three; each backend supplies its
 //! own atomics and parking threads (`runtime.rs`). Every backend
-//! returns the explorer's [`Exploration`], so reports, JSON and replay
+//! returns the explorer's [`Exploration`](crate::Exploration), so reports, JSON and replay
 //! tokens are the same whichever found a failure: a counterexample's
 //! schedule is in the scenario's own thread numbers and replays
 //! deterministically with [`replay`](crate::replay).

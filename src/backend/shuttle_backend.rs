@@ -22,6 +22,7 @@ use shuttle_engine::scheduler::ScheduleStep as shuttle_step;
 
 /// Which shuttle scheduler picks the interleavings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ShuttleScheduler {
     /// Uniformly random choice at every step.
     Random,
@@ -40,6 +41,7 @@ pub enum ShuttleScheduler {
 /// How to run a scenario on shuttle.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct ShuttleConfig {
     /// The scheduler; default PCT with depth 3.
     pub scheduler: ShuttleScheduler,
@@ -49,7 +51,7 @@ pub struct ShuttleConfig {
     /// the same executions.
     pub seed: u64,
     /// Stop starting executions after this long; default none.
-    pub max_time: Option<std::time::Duration>,
+    pub time_limit: Option<std::time::Duration>,
     /// Stop an execution after this many steps; default 1,000,000 (the
     /// explorer's default depth). A stopped execution counts for nothing
     /// and is noted: it is how a thread that loops for ever (a spin on a
@@ -64,9 +66,55 @@ impl Default for ShuttleConfig {
             scheduler: ShuttleScheduler::Pct { depth: 3 },
             iterations: 1_000,
             seed: 0,
-            max_time: None,
+            time_limit: None,
             max_steps: 1_000_000,
         }
+    }
+}
+
+impl ShuttleConfig {
+    /// PCT with bug depth `depth`, the other settings at their defaults.
+    ///
+    /// ```
+    /// use interleave::backend::ShuttleConfig;
+    /// let config = ShuttleConfig::pct(2).iterations(500).seed(7);
+    /// assert_eq!(config.iterations, 500);
+    /// ```
+    pub fn pct(depth: usize) -> Self {
+        Self::default().scheduler(ShuttleScheduler::Pct { depth })
+    }
+    /// The random scheduler, the other settings at their defaults.
+    pub fn random() -> Self {
+        Self::default().scheduler(ShuttleScheduler::Random)
+    }
+    /// Depth-first enumeration, the other settings at their defaults.
+    pub fn dfs() -> Self {
+        Self::default().scheduler(ShuttleScheduler::Dfs)
+    }
+    /// Sets [`scheduler`](Self::scheduler).
+    pub fn scheduler(mut self, scheduler: ShuttleScheduler) -> Self {
+        self.scheduler = scheduler;
+        self
+    }
+    /// Sets [`iterations`](Self::iterations).
+    pub fn iterations(mut self, n: usize) -> Self {
+        self.iterations = n;
+        self
+    }
+    /// Sets [`seed`](Self::seed).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+    /// Sets [`time_limit`](Self::time_limit).
+    pub fn time_limit(mut self, limit: std::time::Duration) -> Self {
+        self.time_limit = Some(limit);
+        self
+    }
+    /// Sets [`max_steps`](Self::max_steps).
+    pub fn max_steps(mut self, n: usize) -> Self {
+        self.max_steps = n;
+        self
     }
 }
 
@@ -124,7 +172,7 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
     let mut shuttle_config = Config::new();
     shuttle_config.silence_warnings = true;
     shuttle_config.failure_persistence = FailurePersistence::None;
-    shuttle_config.max_time = config.max_time;
+    shuttle_config.max_time = config.time_limit;
     // The interpreter ends an execution at `max_steps` steps. shuttle counts
     // its own decisions (about one a step; none for a forced step); its
     // bound, just above, is a guard that stops an execution (counted as
@@ -171,7 +219,7 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
     })?;
     let aggregate = Aggregate::take(aggregate);
     let timed_out = config
-        .max_time
+        .time_limit
         .is_some_and(|limit| started.elapsed() >= limit);
     // DFS that ran fewer executions than its budget, and was not stopped by
     // the clock, enumerated them all.

@@ -18,6 +18,7 @@ use crate::results::{Completion, Exploration};
 /// every operation make interleavings likely. The report says which were used.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct ThreadsConfig {
     /// How many executions; default 1,000.
     pub runs: usize,
@@ -26,7 +27,7 @@ pub struct ThreadsConfig {
     /// Yield after every operation; default on.
     pub yields: bool,
     /// Stop starting runs after this long; default none.
-    pub max_time: Option<std::time::Duration>,
+    pub time_limit: Option<std::time::Duration>,
     /// Stop a run after this many steps; default 1,000,000. A stopped run
     /// counts for nothing and is noted; without the bound, a thread that
     /// loops for ever (a spin on a flag nobody sets) would hang the run.
@@ -39,9 +40,43 @@ impl Default for ThreadsConfig {
             runs: 1_000,
             barrier: true,
             yields: true,
-            max_time: None,
+            time_limit: None,
             max_steps: 1_000_000,
         }
+    }
+}
+
+impl ThreadsConfig {
+    /// Sets [`runs`](Self::runs).
+    ///
+    /// ```
+    /// use interleave::backend::ThreadsConfig;
+    /// let config = ThreadsConfig::default().runs(200).yields(false);
+    /// assert!(config.barrier && !config.yields);
+    /// ```
+    pub fn runs(mut self, n: usize) -> Self {
+        self.runs = n;
+        self
+    }
+    /// Sets [`barrier`](Self::barrier).
+    pub fn barrier(mut self, on: bool) -> Self {
+        self.barrier = on;
+        self
+    }
+    /// Sets [`yields`](Self::yields).
+    pub fn yields(mut self, on: bool) -> Self {
+        self.yields = on;
+        self
+    }
+    /// Sets [`time_limit`](Self::time_limit).
+    pub fn time_limit(mut self, limit: std::time::Duration) -> Self {
+        self.time_limit = Some(limit);
+        self
+    }
+    /// Sets [`max_steps`](Self::max_steps).
+    pub fn max_steps(mut self, n: usize) -> Self {
+        self.max_steps = n;
+        self
     }
 }
 
@@ -58,7 +93,7 @@ pub fn run_threads(scenario: &Scenario, config: &ThreadsConfig) -> Result<Explor
     let scenario = Arc::new(scenario.clone());
     let mut aggregate = Aggregate::new(&scenario);
     let mut runs = 0;
-    while runs < config.runs && config.max_time.is_none_or(|t| started.elapsed() < t) {
+    while runs < config.runs && config.time_limit.is_none_or(|t| started.elapsed() < t) {
         runs += 1;
         let options = Options {
             yields: config.yields,

@@ -8,6 +8,7 @@ use crate::error::{Error, ErrorKind};
 
 /// A parameter's value: an integer, or a list of integers.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ParamValue {
     /// One integer.
     Int(i64),
@@ -29,6 +30,7 @@ impl fmt::Display for ParamValue {
 
 /// What values a parameter takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ParamKind {
     /// An integer in `min..=max`.
     Int {

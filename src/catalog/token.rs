@@ -13,6 +13,7 @@ pub const TOKEN_VERSION: &str = "v1";
 
 /// How a token's schedule is written.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TokenSchedule {
     /// Thread choices in the scenario's own numbering, replayed by the
     /// explorer's semantics (from any backend's counterexample).

@@ -14,6 +14,7 @@ use crate::results::Exploration;
 
 /// Which engine explores a scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BackendKind {
     /// The built-in explorer (exhaustive).
     Explore,
@@ -54,6 +55,7 @@ impl fmt::Display for BackendKind {
 /// The settings of every backend; [`run`] uses the one it is asked for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct Backends {
     /// The built-in explorer.
     pub explore: ExploreConfig,

@@ -12,6 +12,7 @@ use crate::results::{Bound, Completion, Exploration, Property, Status};
 /// How many distinct final outcomes a scenario should reach.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Outcomes {
     /// Not part of the expectation.
     Any,
@@ -32,6 +33,8 @@ pub enum Outcomes {
 /// assert_eq!(Expectation::holds().to_string(), "holds in every interleaving");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+#[must_use]
 pub struct Expectation {
     /// The properties that must have a counterexample.
     pub violated: BTreeSet<Property>,
@@ -93,6 +96,7 @@ impl fmt::Display for Expectation {
 /// The overall verdict of one check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Verdict {
     /// Every property holds in every interleaving (exhaustive).
     Holds,
@@ -114,6 +118,8 @@ impl fmt::Display for Verdict {
 
 /// One scenario checked against its expectation.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
+#[must_use]
 pub struct Report {
     /// The scenario's name.
     pub scenario: String,

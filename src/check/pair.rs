@@ -41,6 +41,7 @@ use crate::results::{Counterexample, Exploration};
 /// println!("{report}");
 /// ```
 #[derive(Clone, Debug)]
+#[must_use]
 pub struct Pair {
     buggy: Scenario,
     fixed: Scenario,
@@ -71,10 +72,10 @@ impl Pair {
         let b = &self.budget;
         let zero = if b.max_states == 0 {
             Some("max_states is 0")
-        } else if b.max_depth == 0 {
-            Some("max_depth is 0")
-        } else if b.timeout.is_some_and(|t| t.is_zero()) {
-            Some("the timeout is 0")
+        } else if b.max_steps == 0 {
+            Some("max_steps is 0")
+        } else if b.time_limit.is_some_and(|t| t.is_zero()) {
+            Some("the time limit is 0")
         } else {
             None
         };
@@ -102,6 +103,8 @@ impl Pair {
 
 /// What [`Pair::check`] found.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
+#[must_use]
 pub struct PairReport {
     pub(crate) buggy_name: String,
     pub(crate) fixed_name: String,

@@ -30,14 +30,15 @@ pub enum Stop {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct ExploreConfig {
     /// Most distinct states stored; default 200,000,000 (about 8 GiB at the
     /// seed's state size).
     pub max_states: usize,
     /// Most steps on one execution; default 1,000,000.
-    pub max_depth: usize,
+    pub max_steps: usize,
     /// Wall-clock limit; default none.
-    pub timeout: Option<Duration>,
+    pub time_limit: Option<Duration>,
     /// Follow chains of states with a single enabled thread without storing
     /// them; default on. Off, every reachable state is stored, and
     /// counterexamples are shortest in steps.
@@ -126,8 +127,8 @@ impl Default for ExploreConfig {
     fn default() -> Self {
         ExploreConfig {
             max_states: 200_000_000,
-            max_depth: 1_000_000,
-            timeout: None,
+            max_steps: 1_000_000,
+            time_limit: None,
             reduction: true,
             stop: Stop::FirstViolation,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -143,14 +144,14 @@ impl ExploreConfig {
         self.max_states = n;
         self
     }
-    /// Sets [`max_depth`](Self::max_depth).
-    pub fn max_depth(mut self, n: usize) -> Self {
-        self.max_depth = n;
+    /// Sets [`max_steps`](Self::max_steps).
+    pub fn max_steps(mut self, n: usize) -> Self {
+        self.max_steps = n;
         self
     }
-    /// Sets [`timeout`](Self::timeout).
-    pub fn timeout(mut self, t: Duration) -> Self {
-        self.timeout = Some(t);
+    /// Sets [`time_limit`](Self::time_limit).
+    pub fn time_limit(mut self, t: Duration) -> Self {
+        self.time_limit = Some(t);
         self
     }
     /// Sets [`reduction`](Self::reduction).

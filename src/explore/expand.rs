@@ -76,7 +76,7 @@ pub(crate) struct Successor {
 pub(crate) struct Expanded {
     pub index: u32,
     pub steps: u64,
-    /// A path from it went past [`ExploreConfig::max_depth`].
+    /// A path from it went past [`ExploreConfig::max_steps`].
     pub depth_bound: bool,
     pub successors_end: usize,
     pub findings_end: usize,
@@ -237,7 +237,7 @@ impl<'a> Expander<'a> {
             }
             out.steps += 1;
         }
-        if u64::from(depth) + chain.len() as u64 > self.config.max_depth as u64 {
+        if u64::from(depth) + chain.len() as u64 > self.config.max_steps as u64 {
             out.depth_bound = true;
             return;
         }

@@ -208,7 +208,7 @@ impl<'a> Search<'a> {
         for e in &block.expanded {
             let index = e.index;
             if index % 1024 == 0 {
-                if let Some(limit) = self.config.timeout
+                if let Some(limit) = self.config.time_limit
                     && started.elapsed() >= limit
                 {
                     self.bound = Some(Bound::Time);

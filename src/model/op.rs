@@ -8,6 +8,7 @@ use super::ids::{ChanId, MutexId, VarId, WaitGroupId};
 /// two operations is local and invisible to other threads. The semantics are
 /// Go's: see `ARCHITECTURE.md` for the exact enabling rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Op {
     /// Read a shared variable; answered with [`OpResult::Value`].
     Load(VarId),
@@ -40,6 +41,7 @@ pub enum Op {
 
 /// What an operation gives back to the thread that performed it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OpResult {
     /// The operation completed and returns nothing.
     Done,

@@ -15,6 +15,7 @@ type Check = Arc<dyn Fn(&StateView<'_>) -> Result<(), String> + Send + Sync>;
 
 /// When an invariant is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Scope {
     /// In every reachable state, so a violation is caught the moment it happens.
     Always,
@@ -111,6 +112,7 @@ impl ThreadDecl {
 ///
 /// Build one with [`ScenarioBuilder`]; check it with [`explore`](crate::explore()).
 #[derive(Clone)]
+#[must_use]
 pub struct Scenario {
     pub(crate) name: String,
     pub(crate) names: Names,
@@ -338,6 +340,7 @@ impl<'a> StateView<'a> {
 ///
 /// See [`ProgramBuilder`](crate::ProgramBuilder) for a complete example.
 #[derive(Clone)]
+#[must_use]
 pub struct ScenarioBuilder {
     name: String,
     names: Names,

@@ -1,99 +1,243 @@
-//! Machine-readable output: one JSON object per scenario result.
+//! Machine-readable output: one JSON object per scenario result, one per
+//! skipped scenario, and one per replayed execution.
+//!
+//! Each is a `Serialize` type whose fields are the schema; its `Display`
+//! is the object on one line, keys in alphabetical order.
 
-use serde_json::{Value, json};
+use std::fmt;
 
-use crate::check::Report;
-use crate::model::Names;
-use crate::results::{Replay, Status};
+use serde::Serialize;
 
-fn steps_json(names: &Names, steps: &[crate::results::TraceStep]) -> Value {
-    Value::Array(
-        steps
+use crate::check::{Report, Verdict};
+use crate::model::{Names, OutcomeValue};
+use crate::results::{
+    Completion, Counterexample, Property, Replay, ReplayFinding, Status, TraceStep,
+};
+
+/// One step of a trace.
+#[derive(Clone, Serialize)]
+pub struct StepJson<'a> {
+    code: &'a str,
+    step: usize,
+    thread: usize,
+    thread_name: &'a str,
+    value: &'a str,
+}
+
+/// A thread that was about to move when a counterexample showed.
+#[derive(Clone, Serialize)]
+pub struct PendingJson<'a> {
+    code: &'a str,
+    thread: usize,
+    thread_name: &'a str,
+}
+
+/// A counterexample with its trace and replay command.
+#[derive(Clone, Serialize)]
+pub struct CounterexampleJson<'a> {
+    backend_replay: Option<&'a str>,
+    message: &'a str,
+    pending: Vec<PendingJson<'a>>,
+    property: &'a Property,
+    replay: Option<&'a str>,
+    schedule: String,
+    steps: Vec<StepJson<'a>>,
+}
+
+/// A property and its status word.
+#[derive(Serialize)]
+pub struct PropertyJson<'a> {
+    property: &'a Property,
+    status: &'static str,
+}
+
+/// A final outcome and how often it was reached.
+#[derive(Serialize)]
+pub struct OutcomeJson<'a> {
+    count: u64,
+    /// `final_states` for the explorer, `executions` for a threaded backend.
+    counts: &'static str,
+    outcome: String,
+    values: &'a [OutcomeValue],
+}
+
+/// One scenario's result.
+#[derive(Serialize)]
+pub struct ReportJson<'a> {
+    as_expected: bool,
+    backend: &'a str,
+    completion: Completion,
+    counterexample: Option<CounterexampleJson<'a>>,
+    counterexamples: Vec<CounterexampleJson<'a>>,
+    elapsed_ms: u64,
+    executions: u64,
+    exhaustive: bool,
+    expected: String,
+    max_depth: u64,
+    memory_bytes: u64,
+    mismatches: &'a [String],
+    notes: &'a [String],
+    outcomes: Vec<OutcomeJson<'a>>,
+    params: &'a str,
+    properties: Vec<PropertyJson<'a>>,
+    reduction: bool,
+    scenario: &'a str,
+    states: u64,
+    steps: u64,
+    verdict: Verdict,
+}
+
+/// A scenario the chosen backend cannot run.
+#[derive(Serialize)]
+pub struct SkippedJson<'a> {
+    backend: &'a str,
+    scenario: &'a str,
+    skipped: String,
+}
+
+/// A replayed execution.
+#[derive(Serialize)]
+pub struct ReplayJson<'a> {
+    findings: &'a [ReplayFinding],
+    outcome: Option<String>,
+    params: &'a str,
+    scenario: &'a str,
+    steps: Vec<StepJson<'a>>,
+}
+
+fn steps<'a>(names: &'a Names, steps: &'a [TraceStep]) -> Vec<StepJson<'a>> {
+    steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| StepJson {
+            code: &s.code,
+            step: i + 1,
+            thread: s.thread.index(),
+            thread_name: names.thread(s.thread),
+            value: &s.value,
+        })
+        .collect()
+}
+
+fn counterexample<'a>(names: &'a Names, c: &'a Counterexample) -> CounterexampleJson<'a> {
+    CounterexampleJson {
+        backend_replay: c.backend_replay.as_deref(),
+        message: &c.message,
+        pending: c
+            .pending
             .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                json!({
-                    "step": i + 1,
-                    "thread": s.thread.index(),
-                    "thread_name": names.thread(s.thread),
-                    "code": s.code,
-                    "value": s.value,
-                })
+            .map(|p| PendingJson {
+                code: &p.code,
+                thread: p.thread.index(),
+                thread_name: names.thread(p.thread),
             })
             .collect(),
-    )
+        property: &c.property,
+        replay: c.replay.as_deref(),
+        schedule: c.schedule.to_string(),
+        steps: steps(names, &c.steps),
+    }
+}
+
+fn status_word(status: &Status) -> &'static str {
+    match status {
+        Status::Holds => "holds",
+        Status::Violated(_) => "violated",
+        Status::Undecided => "undecided",
+    }
+}
+
+/// Writes `value` as one line of JSON, every object's keys in
+/// alphabetical order (nested result types included), so that the output
+/// does not depend on the order of a type's fields.
+fn write_json(f: &mut fmt::Formatter<'_>, value: &impl Serialize) -> fmt::Result {
+    let value = serde_json::to_value(value).map_err(|_| fmt::Error)?;
+    write!(f, "{value}")
 }
 
 /// One report as a JSON object.
-pub fn report(r: &Report, names: &Names) -> Value {
+pub fn report<'a>(r: &'a Report, names: &'a Names) -> ReportJson<'a> {
     let e = &r.exploration;
-    let counterexamples: Vec<Value> = e
-        .violations()
-        .map(|c| {
-            json!({
-                "property": c.property,
-                "message": c.message,
-                "schedule": c.schedule.to_string(),
-                "replay": c.replay,
-                "backend_replay": c.backend_replay,
-                "steps": steps_json(names, &c.steps),
-                "pending": c.pending.iter().map(|p| json!({
-                    "thread": p.thread.index(),
-                    "thread_name": names.thread(p.thread),
-                    "code": p.code,
-                })).collect::<Vec<_>>(),
+    let counterexamples: Vec<_> = e.violations().map(|c| counterexample(names, c)).collect();
+    let counts = if r.backend == "explore" {
+        "final_states"
+    } else {
+        "executions"
+    };
+    ReportJson {
+        as_expected: r.as_expected(),
+        backend: r.backend,
+        completion: e.completion,
+        counterexample: counterexamples.first().cloned(),
+        counterexamples,
+        elapsed_ms: e.stats.elapsed.as_millis() as u64,
+        executions: e.stats.executions,
+        exhaustive: e.is_exhaustive(),
+        expected: r.expected.to_string(),
+        max_depth: e.stats.max_depth,
+        memory_bytes: e.stats.memory_bytes,
+        mismatches: &r.mismatches,
+        notes: &e.notes,
+        outcomes: e
+            .outcomes
+            .iter()
+            .map(|o| OutcomeJson {
+                count: o.count,
+                counts,
+                outcome: o.outcome.to_string(),
+                values: &o.outcome.values,
             })
-        })
-        .collect();
-    let properties: Vec<Value> = e
-        .properties
-        .iter()
-        .map(|p| {
-            let status = match p.status {
-                Status::Holds => "holds",
-                Status::Violated(_) => "violated",
-                Status::Undecided => "undecided",
-            };
-            json!({ "property": p.property, "status": status })
-        })
-        .collect();
-    json!({
-        "scenario": r.scenario,
-        "params": r.params,
-        "backend": r.backend,
-        "verdict": r.verdict,
-        "exhaustive": e.is_exhaustive(),
-        "completion": e.completion,
-        "expected": r.expected.to_string(),
-        "as_expected": r.as_expected(),
-        "mismatches": r.mismatches,
-        "states": e.stats.states,
-        "steps": e.stats.steps,
-        "max_depth": e.stats.max_depth,
-        "memory_bytes": e.stats.memory_bytes,
-        "reduction": e.stats.reduction,
-        "elapsed_ms": e.stats.elapsed.as_millis() as u64,
-        "executions": e.stats.executions,
-        "notes": e.notes,
-        "properties": properties,
-        "outcomes": e.outcomes.iter().map(|o| json!({
-            "outcome": o.outcome.to_string(),
-            "values": o.outcome.values,
-            "count": o.count,
-            "counts": if r.backend == "explore" { "final_states" } else { "executions" },
-        })).collect::<Vec<_>>(),
-        "counterexample": counterexamples.first().cloned().unwrap_or(Value::Null),
-        "counterexamples": counterexamples,
-    })
+            .collect(),
+        params: &r.params,
+        properties: e
+            .properties
+            .iter()
+            .map(|p| PropertyJson {
+                property: &p.property,
+                status: status_word(&p.status),
+            })
+            .collect(),
+        reduction: e.stats.reduction,
+        scenario: &r.scenario,
+        states: e.stats.states,
+        steps: e.stats.steps,
+        verdict: r.verdict,
+    }
+}
+
+/// A skipped scenario as a JSON object.
+pub fn skipped<'a>(scenario: &'a str, backend: &'a str, why: String) -> SkippedJson<'a> {
+    SkippedJson {
+        backend,
+        scenario,
+        skipped: why,
+    }
 }
 
 /// A replayed execution as a JSON object.
-pub fn replay(scenario: &str, params: &str, names: &Names, run: &Replay) -> Value {
-    json!({
-        "scenario": scenario,
-        "params": params,
-        "steps": steps_json(names, &run.steps),
-        "findings": run.findings,
-        "outcome": run.outcome.as_ref().map(|o| o.to_string()),
-    })
+pub fn replay<'a>(
+    scenario: &'a str,
+    params: &'a str,
+    names: &'a Names,
+    run: &'a Replay,
+) -> ReplayJson<'a> {
+    ReplayJson {
+        findings: &run.findings,
+        outcome: run.outcome.as_ref().map(|o| o.to_string()),
+        params,
+        scenario,
+        steps: steps(names, &run.steps),
+    }
 }
+
+macro_rules! display_as_json {
+    ($($ty:ident),*) => {$(
+        impl fmt::Display for $ty<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write_json(f, self)
+            }
+        }
+    )*};
+}
+
+display_as_json!(ReportJson, SkippedJson, ReplayJson);

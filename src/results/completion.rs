@@ -7,12 +7,13 @@ use serde::Serialize;
 /// A limit that ended a search before it was exhaustive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Bound {
-    /// [`ExploreConfig::max_states`] distinct states were stored.
+    /// [`ExploreConfig::max_states`](crate::ExploreConfig::max_states) distinct states were stored.
     States,
-    /// Some execution was longer than [`ExploreConfig::max_depth`] steps.
+    /// Some execution was longer than [`ExploreConfig::max_steps`](crate::ExploreConfig::max_steps) steps.
     Depth,
-    /// [`ExploreConfig::timeout`] passed.
+    /// [`ExploreConfig::time_limit`](crate::ExploreConfig::time_limit) passed.
     Time,
     /// loom explored every execution within a preemption bound, not every
     /// execution.
@@ -33,6 +34,7 @@ impl fmt::Display for Bound {
 /// How far a search went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "bound")]
+#[non_exhaustive]
 pub enum Completion {
     /// Every reachable state was explored.
     Exhaustive,
@@ -42,4 +44,15 @@ pub enum Completion {
     Bounded(Bound),
     /// A threaded backend ran a sample of executions.
     Sampled,
+}
+
+impl fmt::Display for Completion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Completion::Exhaustive => f.write_str("exhaustive"),
+            Completion::Stopped => f.write_str("stopped early, not exhaustive"),
+            Completion::Bounded(bound) => write!(f, "cut off by its {bound}, not exhaustive"),
+            Completion::Sampled => f.write_str("a sample, not exhaustive"),
+        }
+    }
 }

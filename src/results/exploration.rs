@@ -11,6 +11,7 @@ use crate::model::{Outcome, Scenario};
 
 /// A final outcome and how often it was reached.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct OutcomeCount {
     /// The observed values.
     pub outcome: Outcome,
@@ -22,6 +23,7 @@ pub struct OutcomeCount {
 
 /// Counters of one search.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Stats {
     /// Distinct states stored.
     pub states: u64,
@@ -47,9 +49,11 @@ fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(d.as_millis() as u64)
 }
 
-/// The result of [`explore`]: each property's status, the reachable final
+/// The result of [`explore`](crate::explore()) or any other engine: each property's status, the reachable final
 /// outcomes, and how far the search went.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
+#[must_use]
 pub struct Exploration {
     /// Every property of the scenario with what was decided about it.
     pub properties: Vec<PropertyResult>,
@@ -82,6 +86,64 @@ impl Exploration {
             Status::Violated(c) => Some(&**c),
             _ => None,
         })
+    }
+
+    /// Panics unless every property holds in every interleaving: the
+    /// search was exhaustive and found no counterexample. The message says
+    /// which property broke (with its schedule) or how far the search went.
+    ///
+    /// ```
+    /// use interleave::{ExploreConfig, ProgramBuilder, ScenarioBuilder, explore};
+    /// let mut s = ScenarioBuilder::new("one writer");
+    /// let x = s.var("x", 0);
+    /// let mut p = ProgramBuilder::new("writer");
+    /// p.store(x, 1);
+    /// s.thread(p.build());
+    /// explore(&s.build().unwrap(), &ExploreConfig::default()).assert_holds();
+    /// ```
+    #[track_caller]
+    pub fn assert_holds(&self) {
+        if let Some(c) = self.violations().next() {
+            panic!(
+                "expected every property to hold, but `{}` is violated: {} (schedule {})",
+                c.property, c.message, c.schedule
+            );
+        }
+        if !self.is_exhaustive() {
+            panic!(
+                "expected every property to hold in every interleaving, but the search was {}: no violation found, which proves nothing",
+                self.completion
+            );
+        }
+    }
+
+    /// Panics unless `property` has a counterexample, and returns it.
+    ///
+    /// ```
+    /// use interleave::{ExploreConfig, ProgramBuilder, Property, ScenarioBuilder, explore};
+    /// let mut s = ScenarioBuilder::new("two writers");
+    /// let x = s.var("x", 0);
+    /// for v in [1, 2] {
+    ///     let mut p = ProgramBuilder::new(format!("w{v}"));
+    ///     p.store(x, v);
+    ///     s.thread(p.build());
+    /// }
+    /// let e = explore(&s.build().unwrap(), &ExploreConfig::default());
+    /// let race = e.assert_violated(&Property::NoDataRace);
+    /// assert!(race.steps.is_empty()); // both stores are pending at the start
+    /// ```
+    #[track_caller]
+    pub fn assert_violated(&self, property: &Property) -> &Counterexample {
+        match self.status(property) {
+            Some(Status::Violated(c)) => c,
+            Some(status) => panic!(
+                "expected `{property}` to be violated, but it is {status} (the search was {})",
+                self.completion
+            ),
+            None => panic!(
+                "expected `{property}` to be violated, but the scenario has no such property"
+            ),
+        }
     }
 
     /// The status of one property, if the scenario has it.

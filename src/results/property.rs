@@ -9,6 +9,7 @@ use crate::model::ThreadId;
 
 /// A property of a scenario: one of its invariants, or a built-in check.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Property {
     /// A named invariant of the scenario.
     Invariant(String),
@@ -46,6 +47,7 @@ impl Serialize for Property {
 
 /// One step of a trace: a thread performing one shared operation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct TraceStep {
     /// The thread that moved.
     pub thread: ThreadId,
@@ -58,6 +60,7 @@ pub struct TraceStep {
 /// A thread's pending operation at the end of a counterexample, for races
 /// (the two conflicting accesses) and deadlocks (what each thread waits for).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Pending {
     /// The thread.
     pub thread: ThreadId,
@@ -70,6 +73,7 @@ pub struct Pending {
 
 /// A schedule that breaks a property, with its trace.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Counterexample {
     /// The property it breaks.
     pub property: Property,
@@ -97,6 +101,7 @@ fn serialize_display<S: Serializer, T: fmt::Display>(v: &T, s: S) -> Result<S::O
 
 /// What a search decided about one property.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Status {
     /// No reachable state breaks it: the search was exhaustive.
     Holds,
@@ -106,8 +111,19 @@ pub enum Status {
     Undecided,
 }
 
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Status::Holds => "holds",
+            Status::Violated(_) => "violated",
+            Status::Undecided => "not decided",
+        })
+    }
+}
+
 /// A property and its status.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PropertyResult {
     /// The property.
     pub property: Property,

@@ -9,6 +9,7 @@ use crate::model::Outcome;
 
 /// Something a replayed execution showed: a property broken after a step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ReplayFinding {
     /// How many steps had run when it showed (0: in the initial state).
     pub after_step: usize,
@@ -22,6 +23,8 @@ pub struct ReplayFinding {
 
 /// One execution, re-run from its schedule.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+#[must_use]
 pub struct Replay {
     /// The steps, in order.
     pub steps: Vec<TraceStep>,
@@ -52,6 +55,8 @@ pub(crate) fn note(
 
 /// One run driven by [`run_choices`](crate::sim::run_choices).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+#[must_use]
 pub struct GuidedRun {
     /// The schedule taken, in thread numbers; replays with [`replay`](crate::replay()).
     pub schedule: Schedule,

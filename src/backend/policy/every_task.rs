@@ -5,7 +5,7 @@
 //! choice could reorder needs no scheduling point: a forced step, a chain
 //! of them, and a `Wait` that can only be released once.
 
-use super::{Hold, Policy};
+use super::contract::{Hold, Policy};
 use crate::model::Scenario;
 use crate::sim::{Sim, SimState};
 

@@ -7,7 +7,7 @@
 //! and a step that an `Always` invariant can see holds the observer's
 //! resource too.
 
-use super::{Hold, Policy};
+use super::contract::{Hold, Policy};
 use crate::model::{MutexId, Op, Scenario};
 use crate::results::choice;
 use crate::sim::{Sim, SimState};

@@ -14,6 +14,7 @@ pub const MAX_REGISTERS: usize = 64;
 type Body<'a> = Box<dyn FnOnce(&mut ProgramBuilder) + 'a>;
 
 /// The cases of a [`ProgramBuilder::select`], each with the code it runs.
+#[must_use]
 pub struct SelectBuilder<'a> {
     cases: Vec<(ChanId, CaseKind, Body<'a>)>,
     default: Option<Body<'a>>,
@@ -111,6 +112,7 @@ impl<'a> SelectBuilder<'a> {
 /// # s.build().unwrap();
 /// ```
 #[derive(Clone, Debug)]
+#[must_use]
 pub struct ProgramBuilder {
     name: String,
     instrs: Vec<Instr>,

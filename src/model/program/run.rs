@@ -19,6 +19,7 @@ const LOCAL_STEP_LIMIT: u32 = 1_000_000;
 /// A compiled thread program: straight-line Go-like code with loops and
 /// conditions, run as a state machine of a program counter and registers.
 #[derive(Clone, Debug)]
+#[must_use]
 pub struct Program {
     pub(super) name: String,
     pub(super) names: Vec<String>,
