@@ -281,7 +281,11 @@ fn counterexamples_replay_to_the_same_violation() {
         for c in report.exploration.violations() {
             let run = replay(&scenario, &c.schedule).unwrap();
             assert_eq!(run.steps, c.steps, "{}", entry.name);
-            if c.property != Property::Deterministic {
+            if c.property == Property::Terminates {
+                // A lasso: the replay ends where its cycle began.
+                assert!(c.cycle_from.is_some(), "{}", entry.name);
+                assert_eq!(run.returns_to, c.cycle_from, "{}", entry.name);
+            } else if c.property != Property::Deterministic {
                 assert!(
                     run.findings.iter().any(|f| f.property == c.property),
                     "{}: {}",

@@ -30,6 +30,8 @@ pub(crate) struct Aggregate {
     max_depth: u64,
     /// Executions stopped at the step bound before they finished.
     cut: u64,
+    /// Executions stopped by the time limit before they finished.
+    timed_out: u64,
 }
 
 impl Aggregate {
@@ -47,6 +49,7 @@ impl Aggregate {
             steps: 0,
             max_depth: 0,
             cut: 0,
+            timed_out: 0,
         }
     }
 
@@ -58,6 +61,11 @@ impl Aggregate {
             .expect("every execution has finished")
             .into_inner()
             .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Executions that finished (not stopped at the step bound).
+    pub fn executions(&self) -> u64 {
+        self.executions
     }
 
     /// Whether some execution broke `property`.
@@ -75,14 +83,18 @@ impl Aggregate {
     /// is called only when the execution is kept as a counterexample, since
     /// most executions are not and rendering every one is costly.
     pub fn add_with(&mut self, e: Execution, backend_schedule: impl Fn() -> Option<String>) {
-        if e.cut {
+        // An execution stopped at its bound counts for nothing, but what it
+        // found before the bound is a real finding of a real execution.
+        if e.timed_out {
+            self.timed_out += 1;
+        } else if e.cut {
             self.add_cut();
-            return;
+        } else {
+            self.executions += 1;
+            self.chose += u64::from(e.chose);
+            self.steps += e.schedule.len() as u64;
+            self.max_depth = self.max_depth.max(e.schedule.len() as u64);
         }
-        self.executions += 1;
-        self.chose += u64::from(e.chose);
-        self.steps += e.schedule.len() as u64;
-        self.max_depth = self.max_depth.max(e.schedule.len() as u64);
         for f in &e.run.findings {
             *self.frequency.entry(f.property.clone()).or_insert(0) += 1;
             // Keep the shortest counterexample any execution gave.
@@ -104,6 +116,7 @@ impl Aggregate {
                     replay: None,
                     backend_schedule: backend_schedule(),
                     backend_replay: None,
+                    cycle_from: None,
                 },
             );
         }
@@ -131,6 +144,7 @@ impl Aggregate {
                                 replay: None,
                                 backend_schedule: backend_schedule(),
                                 backend_replay: None,
+                                cycle_from: None,
                             },
                         );
                     }
@@ -203,10 +217,16 @@ impl Aggregate {
         elapsed: Duration,
         mut notes: Vec<String>,
     ) -> Exploration {
+        if self.timed_out > 0 {
+            notes.push(format!(
+                "the time limit stopped {} execution(s) before they finished; they count for nothing",
+                self.timed_out
+            ));
+        }
         for (property, k) in &self.frequency {
             notes.push(format!(
                 "`{property}` broken in {k} of {} executions",
-                self.executions
+                self.executions + self.cut + self.timed_out
             ));
         }
         let properties = self

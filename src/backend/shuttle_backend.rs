@@ -151,6 +151,7 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
             ));
         }
     }
+    without_shuttles_panic_hook();
     let started = Instant::now();
     let scenario = Arc::new(scenario.clone());
     let aggregate = Arc::new(Mutex::new(Aggregate::new(&scenario)));
@@ -162,6 +163,12 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
         let finished = finished.clone();
         let options = Options {
             max_steps: Some(config.max_steps),
+            // Not under DFS: it replays each execution's prefix and needs
+            // it the same every time; its executions end at `max_steps`.
+            deadline: config
+                .time_limit
+                .filter(|_| config.scheduler != ShuttleScheduler::Dfs)
+                .map(|limit| started + limit),
             ..Options::default()
         };
         move || {
@@ -235,14 +242,21 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
         ShuttleScheduler::Pct { depth } => {
             // PCT's guarantee: one execution finds a given bug of depth d
             // with probability at least 1/(n k^(d-1)), for n threads and k
-            // scheduling decisions.
-            let n = scenario.thread_count() as f64;
-            let k = (*lock(&longest)).max(1) as f64;
-            let p = 1.0 / (n * k.powi(depth as i32 - 1));
-            let miss = (1.0 - p).powf(runs as f64);
-            format!(
-                "shuttle PCT scheduler, depth {depth}, seed {seed}, {runs} executions; with n = {n} threads and k = {k} scheduling decisions, each execution finds a given depth-{depth} bug with probability at least {p:.2e}, so all {runs} miss it with probability at most {miss:.3}"
-            )
+            // scheduling decisions. It speaks of executions that finished.
+            let finished = aggregate.executions();
+            let mut note = format!("shuttle PCT scheduler, depth {depth}, seed {seed}, {runs} executions");
+            if finished > 0 {
+                let n = scenario.thread_count() as f64;
+                let k = (*lock(&longest)).max(1) as f64;
+                let p = 1.0 / (n * k.powi(depth as i32 - 1));
+                let miss = (1.0 - p).powf(finished as f64);
+                note.push_str(&format!(
+                    "; with n = {n} threads and k = {k} scheduling decisions, each execution finds a given depth-{depth} bug with probability at least {}, so the {finished} that finished all miss it with probability at most {}",
+                    probability(p),
+                    probability(miss)
+                ));
+            }
+            note
         }
         ShuttleScheduler::Dfs => format!("shuttle DFS scheduler, {runs} executions"),
     });
@@ -252,6 +266,40 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
         ));
     }
     Ok(aggregate.finish(completion, started.elapsed(), notes))
+}
+
+/// shuttle installs a panic hook once per process, at its first execution.
+/// It writes to stderr for every panic in a shuttle task, caught or not,
+/// and keeps doing so for every later panic of the process (scenario code
+/// that panics under the explorer, in a user's own test, too). A library
+/// must not print: one empty execution makes shuttle install it now, and
+/// the hook it wrapped is put back.
+fn without_shuttles_panic_hook() {
+    static REMOVED: std::sync::Once = std::sync::Once::new();
+    REMOVED.call_once(|| {
+        type Hook = dyn Fn(&std::panic::PanicHookInfo<'_>) + Send + Sync;
+        let previous: Arc<Hook> = Arc::from(std::panic::take_hook());
+        let forward = previous.clone();
+        std::panic::set_hook(Box::new(move |info| forward(info)));
+        let mut config = Config::new();
+        config.silence_warnings = true;
+        config.failure_persistence = FailurePersistence::None;
+        // DFS reads no environment variable, which a malformed one would make panic.
+        Runner::new(DfsScheduler::new(Some(1), false), config).run(|| {});
+        drop(std::panic::take_hook());
+        std::panic::set_hook(Box::new(move |info| previous(info)));
+    });
+}
+
+/// A probability as a reader can use it: never rounded to 0 or 1.
+fn probability(p: f64) -> String {
+    if p > 0.0 && p < 0.001 {
+        format!("{p:.2e}")
+    } else if p < 1.0 && p > 0.999 {
+        format!("1 - {:.2e}", 1.0 - p)
+    } else {
+        format!("{p:.3}")
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -277,11 +325,12 @@ impl Recording {
         let Some(current) = self.current.take() else {
             return;
         };
-        let mut longest = lock(&self.longest);
-        *longest = (*longest).max(current.len());
-        drop(longest);
         match lock(&self.finished).take() {
             Some(execution) => {
+                if !execution.cut {
+                    let mut longest = lock(&self.longest);
+                    *longest = (*longest).max(current.len());
+                }
                 lock(&self.aggregate).add_with(execution, || Some(encode(&current)));
             }
             // shuttle stopped it at its own bound: the body never returned.
@@ -427,6 +476,7 @@ pub fn replay_shuttle(scenario: &Scenario, encoded: &str) -> Result<Replay, Erro
         started: false,
         mismatch: mismatch.clone(),
     };
+    without_shuttles_panic_hook();
     Runner::new(replayer, config).run(body);
     if let Some(why) = lock(&mismatch).take() {
         return Err(Error::new(

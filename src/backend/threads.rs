@@ -101,6 +101,7 @@ pub fn run_threads(scenario: &Scenario, config: &ThreadsConfig) -> Result<Explor
                 .barrier
                 .then(|| Arc::new(Barrier::new(scenario.thread_count()))),
             max_steps: Some(config.max_steps),
+            deadline: config.time_limit.map(|limit| started + limit),
             ..Options::default()
         };
         aggregate.add(execute::<StdRuntime>(&scenario, &options));

@@ -71,8 +71,11 @@ pub(crate) struct World {
     /// With [`Options::free_accesses`]: the happens-before clocks that
     /// tell whether that was sound.
     clocks: Option<Clocks>,
-    /// Ended at [`Options::max_steps`] (see [`Execution::cut`]).
+    /// Ended at [`Options::max_steps`] or [`Options::deadline`] (see
+    /// [`Execution::cut`]).
     cut: bool,
+    /// Ended at [`Options::deadline`].
+    timed_out: bool,
     /// This execution has shown a data race (see `free` in `thread_loop`).
     raced: bool,
 }
@@ -88,9 +91,12 @@ pub(crate) struct Execution {
     /// Words an `Always` invariant read beyond [`Options::observed`]
     /// (sorted, without repeats).
     pub unobserved: Vec<u32>,
-    /// Stopped at [`Options::max_steps`] before it finished: it shows
-    /// nothing, and its findings and outcome are not to be counted.
+    /// Stopped at [`Options::max_steps`] or [`Options::deadline`] before
+    /// it finished: it reached no end, and counts as no execution; what it
+    /// found before it was stopped stands.
     pub cut: bool,
+    /// Stopped at [`Options::deadline`].
+    pub timed_out: bool,
 }
 
 struct Shared<R: Runtime> {
@@ -219,6 +225,9 @@ pub(crate) struct Options {
     /// nobody sets, or one the scheduler never lets another thread set)
     /// would never let `execute` return.
     pub max_steps: Option<usize>,
+    /// End the execution, as [`Execution::cut`], once this time has come,
+    /// so that a run's time limit holds even while one execution is long.
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// Runs one execution of `scenario` on runtime `R`. Thread 0 runs on the
@@ -237,6 +246,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
                 chose: false,
                 unobserved: Vec::new(),
                 cut: false,
+                timed_out: false,
             };
         }
     };
@@ -276,6 +286,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
             only: None,
             unobserved: Vec::new(),
             cut: false,
+            timed_out: false,
             raced: initial_race,
             clocks: options
                 .free_accesses
@@ -332,6 +343,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
         chose: world.chose,
         unobserved,
         cut: world.cut,
+        timed_out: world.timed_out,
     }
 }
 
@@ -541,6 +553,17 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
             if !w.over && options.max_steps.is_some_and(|most| step >= most) {
                 w.over = true;
                 w.cut = true;
+            }
+            // The clock is read every 256 steps: a few microseconds late.
+            if !w.over
+                && step % 256 == 0
+                && options
+                    .deadline
+                    .is_some_and(|d| std::time::Instant::now() >= d)
+            {
+                w.over = true;
+                w.cut = true;
+                w.timed_out = true;
             }
             // Wake the parked threads that can now move, or that this step
             // moved on (an unbuffered sender whose value was taken); all of

@@ -20,6 +20,7 @@ mod params;
 mod pizzeria;
 mod registry;
 mod regressions;
+mod spin;
 mod token;
 mod waitgroup;
 

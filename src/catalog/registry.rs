@@ -4,7 +4,7 @@
 
 use super::params::{ParamSpec, Params};
 use super::token::{ReplayToken, TokenSchedule};
-use super::{bank, deadlock, interest, message, pizzeria, waitgroup};
+use super::{bank, deadlock, interest, message, pizzeria, spin, waitgroup};
 use crate::check::{self, BackendKind, Backends};
 use crate::check::{Expectation, Report};
 use crate::error::{Error, ErrorKind};
@@ -137,6 +137,20 @@ const ENTRIES: &[Entry] = &[
         params: deadlock::params_philosophers,
         build: deadlock::build_ordered,
         expect: deadlock::expect_ordered,
+    },
+    Entry {
+        name: "spin/never-set",
+        summary: "a goroutine spins on a flag nobody sets: it cannot finish, though it never deadlocks",
+        params: spin::params,
+        build: spin::build_never_set,
+        expect: spin::expect_never_set,
+    },
+    Entry {
+        name: "spin/set-later",
+        summary: "the same spin with main setting the flag: every execution can finish",
+        params: spin::params,
+        build: spin::build_set_later,
+        expect: spin::expect_set_later,
     },
 ];
 

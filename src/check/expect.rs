@@ -191,6 +191,12 @@ impl Report {
                     "`{}` holds in every interleaving, but should be violated",
                     p.property
                 )),
+                (Status::Undecided, true) if p.property == Property::Terminates => {
+                    mismatches.push(format!(
+                        "`{}` is not decided: {why_undecided} cannot show that an execution never finishes (one stopped at its step bound might still have); the explorer decides it",
+                        p.property
+                    ));
+                }
                 (Status::Undecided, true) => mismatches.push(format!(
                     "no counterexample to `{}` found before {why_undecided}",
                     p.property

@@ -26,6 +26,8 @@ pub(crate) struct Finding {
     pub message: String,
     /// The steps from the expanded state to the state that shows it.
     pub chain: Vec<u16>,
+    /// A thread failed in the last of those steps, which ends the execution.
+    pub ends: bool,
 }
 
 impl Finding {
@@ -34,6 +36,14 @@ impl Finding {
             property,
             message,
             chain: chain.to_vec(),
+            ends: false,
+        }
+    }
+
+    fn fault(found: (Property, String), chain: &[u16]) -> Self {
+        Finding {
+            ends: true,
+            ..Finding::new(found, chain)
         }
     }
 }
@@ -207,7 +217,7 @@ impl<'a> Expander<'a> {
         if let Err((who, fault)) = sim.step(next, choice) {
             block
                 .findings
-                .push(Finding::new(sim.fault_finding(who, &fault), chain));
+                .push(Finding::fault(sim.fault_finding(who, &fault), chain));
             return;
         }
         out.steps += 1;
@@ -232,7 +242,7 @@ impl<'a> Expander<'a> {
             if let Err((who, fault)) = sim.step(next, u) {
                 block
                     .findings
-                    .push(Finding::new(sim.fault_finding(who, &fault), chain));
+                    .push(Finding::fault(sim.fault_finding(who, &fault), chain));
                 return;
             }
             out.steps += 1;

@@ -13,6 +13,8 @@
 //! matters ([`Sim::eager_done`]). Every verdict and outcome set is the
 //! unreduced one; only fewer states are stored.
 
+mod termination;
+
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
@@ -34,6 +36,8 @@ const BLOCK: u32 = 1024;
 struct Found {
     message: String,
     schedule: Vec<u16>,
+    /// For a lasso, the steps before its cycle.
+    cycle_from: Option<usize>,
 }
 
 struct Search<'a> {
@@ -56,6 +60,9 @@ struct Search<'a> {
     reported: Instant,
     /// States whose successors are stored.
     expanded: u32,
+    /// Some edge led to a state no deeper than the one it left: the state
+    /// graph may have a cycle (see `termination.rs`).
+    may_cycle: bool,
 }
 
 /// Explores every interleaving of `scenario` (within the limits of `config`)
@@ -94,10 +101,14 @@ pub fn explore(scenario: &Scenario, config: &ExploreConfig) -> Exploration {
         stop: false,
         reported: started,
         expanded: 0,
+        may_cycle: false,
     };
     match search.sim.initial() {
         Ok(init) => search.run(init, started),
         Err((t, fault)) => search.record_fault(t, fault, None, &[]),
+    }
+    if search.bound.is_none() && !search.stop {
+        search.check_termination();
     }
     let expanded = search.expanded;
     search.report_progress(started, expanded, true);
@@ -232,7 +243,7 @@ impl<'a> Search<'a> {
             let successors = &block.successors[successors_from..e.successors_end];
             successors_from = e.successors_end;
             results.clear();
-            results.resize(successors.len(), Insert::Seen);
+            results.resize(successors.len(), Insert::Full);
             let room = self.config.max_states.saturating_sub(self.store.len());
             if successors.len() <= room {
                 spans.clear();
@@ -255,6 +266,11 @@ impl<'a> Search<'a> {
                 }
             }
             for (succ, result) in successors.iter().zip(&results) {
+                if let Insert::Seen(j) = *result
+                    && self.depths[j as usize] <= self.depths[index as usize]
+                {
+                    self.may_cycle = true;
+                }
                 if let Insert::New(j) = *result {
                     let chain = block.chain(succ);
                     let depth = self.depths[index as usize] as u64 + chain.len() as u64;
@@ -366,7 +382,14 @@ impl<'a> Search<'a> {
         }
         let mut schedule = parent.map_or_else(Vec::new, |p| self.schedule_to(p));
         schedule.extend_from_slice(chain);
-        self.found.insert(property, Found { message, schedule });
+        self.found.insert(
+            property,
+            Found {
+                message,
+                schedule,
+                cycle_from: None,
+            },
+        );
         self.stop |= match &self.config.stop {
             Stop::FirstViolation => true,
             Stop::WhenViolated(targets) => {
@@ -471,8 +494,8 @@ impl<'a> Search<'a> {
 /// property broken, so the trace shown is as short as the unreduced
 /// search's.
 fn without_needless_dones(sc: &Scenario, property: &Property, found: &mut Found) {
-    if *property == Property::Deterministic {
-        return; // shown by two executions, not by one replay
+    if matches!(property, Property::Deterministic | Property::Terminates) {
+        return; // shown by two executions, or by a cycle, not by one replay
     }
     let sim = Sim::new(sc);
     let Ok(mut st) = sim.initial() else { return };
@@ -504,7 +527,8 @@ fn counterexample(sc: &Scenario, property: Property, mut found: Found) -> Counte
     let schedule = Schedule::from_indices(&found.schedule);
     let run = replay(sc, &schedule).expect("a schedule the search found replays");
     debug_assert!(
-        run.findings.iter().any(|f| f.property == property) || property == Property::Deterministic,
+        run.findings.iter().any(|f| f.property == property)
+            || matches!(property, Property::Deterministic | Property::Terminates),
         "replay of {schedule} does not show {property}"
     );
     let pending = run
@@ -522,6 +546,7 @@ fn counterexample(sc: &Scenario, property: Property, mut found: Found) -> Counte
         replay: None,
         backend_schedule: None,
         backend_replay: None,
+        cycle_from: found.cycle_from,
     }
 }
 

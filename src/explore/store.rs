@@ -29,8 +29,12 @@ pub(crate) struct StateStore {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Insert {
+    /// Stored now, as this state number.
     New(u32),
-    Seen,
+    /// Stored before, as this state number.
+    Seen(u32),
+    /// Not stored: the store was full (the caller's state limit).
+    Full,
 }
 
 fn encode(words: &[i64], out: &mut Vec<u8>) {
@@ -114,7 +118,7 @@ impl StateStore {
 
     /// Inserts one state.
     pub fn insert(&mut self, words: &[i64]) -> Insert {
-        let mut out = [Insert::Seen];
+        let mut out = [Insert::Full];
         self.insert_batch(std::iter::once(words), &mut out);
         out[0]
     }
@@ -176,7 +180,24 @@ impl StateStore {
                 return Insert::New(index);
             }
             if (entry >> 32) as u32 == h && self.bytes((entry as u32 - 1) as usize) == bytes {
-                return Insert::Seen;
+                return Insert::Seen(entry as u32 - 1);
+            }
+            pos = (pos + 1) & mask;
+        }
+    }
+
+    /// The number of a stored state, encoded by [`encode_key`] with hash
+    /// `h`, if it is stored.
+    pub fn find(&self, bytes: &[u8], h: u32) -> Option<u32> {
+        let mask = self.table.len().checked_sub(1)?;
+        let mut pos = h as usize & mask;
+        loop {
+            let entry = self.table[pos];
+            if entry == 0 {
+                return None;
+            }
+            if (entry >> 32) as u32 == h && self.bytes((entry as u32 - 1) as usize) == bytes {
+                return Some(entry as u32 - 1);
             }
             pos = (pos + 1) & mask;
         }
@@ -246,7 +267,7 @@ mod tests {
             assert_eq!(store.insert(s), Insert::New(n as u32));
         }
         for (n, s) in states.iter().enumerate() {
-            assert_eq!(store.insert(s), Insert::Seen);
+            assert_eq!(store.insert(s), Insert::Seen(n as u32));
             let mut out = vec![0; 5];
             store.get(n as u32, &mut out);
             assert_eq!(&out, s);
@@ -259,8 +280,8 @@ mod tests {
         let mut store = StateStore::new();
         let a = [1i64, 2];
         let b = [3i64, 4];
-        let mut out = [Insert::Seen; 3];
+        let mut out = [Insert::Full; 3];
         store.insert_batch([&a[..], &b[..], &a[..]].into_iter(), &mut out);
-        assert_eq!(out, [Insert::New(0), Insert::New(1), Insert::Seen]);
+        assert_eq!(out, [Insert::New(0), Insert::New(1), Insert::Seen(0)]);
     }
 }

@@ -124,9 +124,23 @@ pub fn details(r: &Report, names: &Names) -> String {
             names,
             &c.steps,
             &c.pending,
-            c.pending.is_empty(),
+            c.pending.is_empty() && c.cycle_from.is_none(),
             &inner,
         ));
+        if let Some(k) = c.cycle_from {
+            let steps = match c.steps.len() - k {
+                1 => format!("step {}", k + 1),
+                _ => format!("steps {} to {}", k + 1, c.steps.len()),
+            };
+            let start = match k {
+                0 => "the initial state".to_string(),
+                k => format!("the state after step {k}"),
+            };
+            let _ = writeln!(
+                out,
+                "{inner}cycle     {steps} return to {start}: they can repeat for ever"
+            );
+        }
         let _ = writeln!(out, "{inner}schedule  {}", c.schedule);
         if let Some(cmd) = &c.replay {
             let _ = writeln!(out, "{inner}replay    {cmd}");
@@ -184,6 +198,18 @@ pub fn replay(scenario: &str, params: &str, names: &Names, run: &Replay) -> Stri
         .flat_map(|f| f.pending.clone())
         .collect();
     out.push_str(&trace_table(names, &run.steps, &pending, false, "  "));
+    if let Some(k) = run.returns_to {
+        let start = match k {
+            0 => "the initial state".to_string(),
+            k => format!("the state after step {k}"),
+        };
+        let _ = writeln!(
+            out,
+            "steps {} to {} return to {start}: they can repeat for ever",
+            k + 1,
+            run.steps.len()
+        );
+    }
     if run.findings.is_empty() {
         let _ = writeln!(out, "no property broken along this schedule");
     }

@@ -36,6 +36,9 @@ pub struct PendingJson<'a> {
 #[derive(Clone, Serialize)]
 pub struct CounterexampleJson<'a> {
     backend_replay: Option<&'a str>,
+    /// For an execution that cannot finish: the steps before its cycle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cycle_from: Option<usize>,
     message: &'a str,
     pending: Vec<PendingJson<'a>>,
     property: &'a Property,
@@ -101,6 +104,9 @@ pub struct ReplayJson<'a> {
     findings: &'a [ReplayFinding],
     outcome: Option<String>,
     params: &'a str,
+    /// The schedule ends in the state it was in after this many steps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    returns_to: Option<usize>,
     scenario: &'a str,
     steps: Vec<StepJson<'a>>,
 }
@@ -122,6 +128,7 @@ fn steps<'a>(names: &'a Names, steps: &'a [TraceStep]) -> Vec<StepJson<'a>> {
 fn counterexample<'a>(names: &'a Names, c: &'a Counterexample) -> CounterexampleJson<'a> {
     CounterexampleJson {
         backend_replay: c.backend_replay.as_deref(),
+        cycle_from: c.cycle_from,
         message: &c.message,
         pending: c
             .pending
@@ -225,6 +232,7 @@ pub fn replay<'a>(
         findings: &run.findings,
         outcome: run.outcome.as_ref().map(|o| o.to_string()),
         params,
+        returns_to: run.returns_to,
         scenario,
         steps: steps(names, &run.steps),
     }

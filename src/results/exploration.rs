@@ -168,6 +168,7 @@ pub(crate) fn properties_of(sc: &Scenario) -> Vec<Property> {
     props.extend([
         Property::NoDataRace,
         Property::NoDeadlock,
+        Property::Terminates,
         Property::NoPanic,
         Property::Assertions,
     ]);

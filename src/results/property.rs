@@ -20,6 +20,11 @@ pub enum Property {
     NoDataRace,
     /// No state where some thread has not exited and no thread can move.
     NoDeadlock,
+    /// Every execution can end: from every reachable state, some state
+    /// where no thread can move (every thread exited, or a deadlock,
+    /// reported as such) or a failure is reachable. Broken by a spin on a
+    /// flag nobody sets, a livelock, a thread that loops for ever.
+    Terminates,
     /// No panic: not in the scenario's own code, and no Go runtime error.
     NoPanic,
     /// Every `assert` of the scenario's programs holds.
@@ -33,6 +38,7 @@ impl fmt::Display for Property {
             Property::Deterministic => f.write_str("deterministic outcome"),
             Property::NoDataRace => f.write_str("no data race"),
             Property::NoDeadlock => f.write_str("no deadlock"),
+            Property::Terminates => f.write_str("terminates"),
             Property::NoPanic => f.write_str("no panic"),
             Property::Assertions => f.write_str("assertions hold"),
         }
@@ -93,6 +99,11 @@ pub struct Counterexample {
     pub backend_schedule: Option<String>,
     /// The command line that replays it through the backend's own replay.
     pub backend_replay: Option<String>,
+    /// For an execution that cannot finish, how many of its steps lead in:
+    /// the steps after them return to the state they started from, and
+    /// can repeat for ever.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cycle_from: Option<usize>,
 }
 
 fn serialize_display<S: Serializer, T: fmt::Display>(v: &T, s: S) -> Result<S::Ok, S::Error> {

@@ -32,6 +32,10 @@ pub struct Replay {
     pub findings: Vec<ReplayFinding>,
     /// The final outcome, when the schedule runs every thread to its end.
     pub outcome: Option<Outcome>,
+    /// When the schedule ends in the state it was in after this many steps
+    /// (0: the initial state): the steps after them can repeat for ever.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub returns_to: Option<usize>,
 }
 
 /// Notes that `property` broke after `step`, unless this run already

@@ -29,11 +29,7 @@ use crate::results::{Choice, GuidedRun, Property, Replay, Schedule, choice, note
 /// ```
 pub fn replay(scenario: &Scenario, schedule: &Schedule) -> Result<Replay, Error> {
     let sim = Sim::new(scenario);
-    let mut run = Replay {
-        steps: Vec::new(),
-        findings: Vec::new(),
-        outcome: None,
-    };
+    let mut run = Replay::default();
     let mismatch = |m: String| Err(Error::new(ErrorKind::TokenMismatch, m));
     let mut st = match sim.initial() {
         Ok(st) => st,
@@ -52,6 +48,9 @@ pub fn replay(scenario: &Scenario, schedule: &Schedule) -> Result<Replay, Error>
     let threads = scenario.thread_count();
     let mut enabled = Vec::new();
     examine(&sim, &st, 0, &mut run, &mut enabled);
+    // A hash of the state after each step, to tell whether the schedule
+    // ends where it has been before (a lasso's cycle).
+    let mut hashes = vec![state_hash(&st.words)];
     for (k, s) in schedule.steps().iter().enumerate() {
         let t = s.thread.index();
         let step = k + 1;
@@ -101,8 +100,37 @@ pub fn replay(scenario: &Scenario, schedule: &Schedule) -> Result<Replay, Error>
             return Ok(run);
         }
         examine(&sim, &st, step, &mut run, &mut enabled);
+        hashes.push(state_hash(&st.words));
     }
+    run.returns_to = returns_to(&sim, schedule, &hashes, &st.words);
     Ok(run)
+}
+
+fn state_hash(words: &[i64]) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(words)
+}
+
+/// The first step count after which the run was in the state it ends in,
+/// if that is before its end; `hashes` holds each step's state hash, and
+/// a match is confirmed on the words.
+fn returns_to(sim: &Sim<'_>, schedule: &Schedule, hashes: &[u64], last: &[i64]) -> Option<usize> {
+    let end = hashes.len() - 1;
+    let candidates = (0..end).filter(|&k| hashes[k] == hashes[end]);
+    for k in candidates {
+        let mut st = sim.initial().ok()?;
+        for s in &schedule.steps()[..k] {
+            sim.step(
+                &mut st,
+                choice(s.thread.index(), usize::from(s.alternative)),
+            )
+            .ok()?;
+        }
+        if st.words == last {
+            return Some(k);
+        }
+    }
+    None
 }
 
 /// Checks a state reached by a step, noting what it breaks, and puts the

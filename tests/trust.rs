@@ -1,0 +1,266 @@
+//! Honest verdicts on programs a user might write by mistake: each item has
+//! a good and a bad program, and the harness must answer both truthfully,
+//! on every engine, without printing.
+
+use interleave::backend::{LoomConfig, ShuttleConfig, ThreadsConfig};
+use interleave::check::{self, BackendKind, Backends};
+use interleave::{
+    Completion, ExploreConfig, Expr, Op, OpResult, ProgramBuilder, Property, Scenario,
+    ScenarioBuilder, Status, Stop, ThreadMachine, VarId, explore, replay,
+};
+
+/// A goroutine spins on `ready` until it is 1 (reading it under a mutex,
+/// so there is no race); `main` sets it when `set`.
+fn spin(set: bool) -> Scenario {
+    let mut s = ScenarioBuilder::new(if set { "spin/set" } else { "spin/never" });
+    let ready = s.var("ready", 0);
+    let mu = s.mutex("mu");
+    let mut waiter = ProgramBuilder::new("waiter");
+    let r = waiter.local("r");
+    waiter.while_(Expr::from(r).equals(0), |w| {
+        w.lock(mu).load(r, ready).unlock(mu);
+    });
+    s.thread(waiter.build());
+    let mut main = ProgramBuilder::new("main");
+    if set {
+        main.lock(mu).store(ready, 1).unlock(mu);
+    }
+    s.thread(main.build());
+    s.build().unwrap()
+}
+
+fn exhaust() -> ExploreConfig {
+    ExploreConfig::default().stop(Stop::Exhaust)
+}
+
+#[test]
+fn a_spin_on_a_flag_nobody_sets_cannot_finish_and_shows_a_lasso() {
+    let scenario = spin(false);
+    let e = explore(&scenario, &exhaust());
+    assert!(e.is_exhaustive());
+    assert!(e.outcomes.is_empty());
+    // Not a deadlock: the waiter can always move.
+    assert_eq!(e.status(&Property::NoDeadlock), Some(&Status::Holds));
+    let lasso = e.assert_violated(&Property::Terminates);
+    assert!(
+        lasso.message.starts_with("cannot finish"),
+        "{}",
+        lasso.message
+    );
+    let from = lasso.cycle_from.expect("a lasso has a cycle");
+    assert!(from < lasso.steps.len());
+    // Lock, load, unlock, and the waiter is where it started.
+    assert_eq!(lasso.steps.len() - from, 3);
+    let run = replay(&scenario, &lasso.schedule).unwrap();
+    assert_eq!(run.steps, lasso.steps);
+    assert_eq!(run.returns_to, Some(from));
+}
+
+#[test]
+fn a_spin_whose_flag_is_set_terminates() {
+    let e = explore(&spin(true), &exhaust());
+    e.assert_holds();
+    assert_eq!(e.status(&Property::Terminates), Some(&Status::Holds));
+    assert_eq!(e.outcomes.len(), 1);
+}
+
+#[test]
+fn a_thread_that_loops_alone_for_ever_cannot_finish() {
+    // `for { x++ }` with x wrapping: a single thread, no other.
+    let mut s = ScenarioBuilder::new("alone");
+    let x = s.var("x", 0);
+    let mut p = ProgramBuilder::new("looper");
+    let r = p.local("r");
+    p.while_(1, |p| {
+        p.load(r, x)
+            .set(r, (Expr::from(r) + 1).less_than(3))
+            .store(x, r);
+    });
+    s.thread(p.build());
+    let e = explore(&s.build().unwrap(), &exhaust());
+    assert!(e.is_exhaustive());
+    let lasso = e.assert_violated(&Property::Terminates);
+    assert!(lasso.cycle_from.is_some());
+}
+
+#[test]
+fn a_livelock_of_two_threads_cannot_finish() {
+    // Two polite threads: each takes its flag, backs off while the other's
+    // flag is up, and tries again, for ever in the interleaving where they
+    // alternate; but one of them can also get through, so that alone is
+    // not a finding. Here neither ever gets through: each waits for the
+    // other's flag to be down while holding its own up.
+    let mut s = ScenarioBuilder::new("livelock");
+    let flags = [s.var("a", 0), s.var("b", 0)];
+    let mu = s.mutex("mu");
+    for me in 0..2 {
+        let (mine, theirs) = (flags[me], flags[1 - me]);
+        let mut p = ProgramBuilder::new(format!("t{me}"));
+        let other = p.local("other");
+        p.lock(mu).store(mine, 1).unlock(mu);
+        p.set(other, 1);
+        p.while_(Expr::from(other).equals(1), |p| {
+            p.lock(mu).load(other, theirs).unlock(mu);
+            p.set(other, 1);
+        });
+        s.thread(p.build());
+    }
+    let e = explore(&s.build().unwrap(), &exhaust());
+    assert!(e.is_exhaustive());
+    e.assert_violated(&Property::Terminates);
+    assert_eq!(e.status(&Property::NoDeadlock), Some(&Status::Holds));
+}
+
+#[test]
+fn a_search_cut_by_a_bound_never_says_terminates_holds() {
+    let e = explore(&spin(true), &exhaust().max_states(1));
+    assert!(!e.is_exhaustive());
+    assert_eq!(e.status(&Property::Terminates), Some(&Status::Undecided));
+}
+
+/// Two goroutines race on `x` at once; then `a` spins for ever.
+fn race_then_spin() -> Scenario {
+    let mut s = ScenarioBuilder::new("race then spin");
+    let x = s.var("x", 0);
+    let flag = s.var("flag", 0);
+    let mu = s.mutex("mu");
+    let mut a = ProgramBuilder::new("a");
+    let r = a.local("r");
+    a.store(x, 1);
+    a.while_(Expr::from(r).equals(0), |a| {
+        a.lock(mu).load(r, flag).unlock(mu);
+    });
+    s.thread(a.build());
+    let mut b = ProgramBuilder::new("b");
+    b.store(x, 2);
+    s.thread(b.build());
+    s.build().unwrap()
+}
+
+#[test]
+fn a_race_found_before_the_step_bound_is_kept_on_every_sampling_engine() {
+    let scenario = race_then_spin();
+    let mut b = Backends::default();
+    b.shuttle = ShuttleConfig::pct(3).iterations(20).max_steps(500);
+    b.threads = ThreadsConfig::default().runs(20).max_steps(500);
+    b.loom = LoomConfig::default().max_steps(500);
+    for kind in [
+        BackendKind::Shuttle,
+        BackendKind::Threads,
+        BackendKind::Loom,
+    ] {
+        let e = check::run(kind, &scenario, &b).unwrap();
+        // Every execution was stopped at its bound: none finished.
+        assert!(e.outcomes.is_empty(), "{kind}");
+        assert!(!e.is_exhaustive(), "{kind}");
+        if kind != BackendKind::Threads {
+            // Both stores are pending at the start: a race in every execution.
+            e.assert_violated(&Property::NoDataRace);
+        }
+        assert_ne!(
+            e.status(&Property::Terminates),
+            Some(&Status::Holds),
+            "{kind}"
+        );
+        assert!(
+            e.notes
+                .iter()
+                .any(|n| n.contains("did not finish within 500 steps")),
+            "{kind}: {:?}",
+            e.notes
+        );
+    }
+}
+
+#[test]
+fn a_time_limit_ends_a_sampling_run_even_inside_one_long_execution() {
+    let scenario = spin(false);
+    let mut b = Backends::default();
+    let limit = std::time::Duration::from_millis(300);
+    // One execution could take a million steps: the clock ends it.
+    b.shuttle = ShuttleConfig::random()
+        .iterations(1_000_000)
+        .time_limit(limit);
+    b.threads = ThreadsConfig::default().runs(1_000_000).time_limit(limit);
+    for kind in [BackendKind::Shuttle, BackendKind::Threads] {
+        let started = std::time::Instant::now();
+        let e = check::run(kind, &scenario, &b).unwrap();
+        let took = started.elapsed();
+        assert_eq!(e.completion, Completion::Sampled, "{kind}");
+        // Generous for a loaded debug build; without the per-step clock one
+        // execution alone ran for tens of seconds here.
+        assert!(
+            took < std::time::Duration::from_secs(10),
+            "{kind}: {took:?}"
+        );
+        assert_eq!(e.status(&Property::Terminates), Some(&Status::Undecided));
+    }
+}
+
+/// Runs this test binary's `child` test in a child process and returns its
+/// stderr.
+fn stderr_of_child(test: &str) -> String {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--nocapture", "--include-ignored"])
+        .env("INTERLEAVE_TRUST_CHILD", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A hand-written thread whose code panics after its first store.
+struct Panicky(VarId);
+
+impl ThreadMachine for Panicky {
+    type State = u8;
+    fn start(&self) -> u8 {
+        0
+    }
+    fn next_op(&self, s: &u8) -> Op {
+        match s {
+            0 => Op::Store(self.0, 1),
+            _ => Op::Exit,
+        }
+    }
+    fn resume(&self, _: &mut u8, _: OpResult) {
+        panic!("scenario bug: index out of range");
+    }
+}
+
+fn panicking() -> Scenario {
+    let mut s = ScenarioBuilder::new("panicky");
+    let x = s.var("x", 0);
+    s.machine("a", Panicky(x));
+    s.machine("b", Panicky(x));
+    s.build().unwrap()
+}
+
+#[test]
+#[ignore = "run by the library_never_writes_to_stderr test in a child process"]
+fn child_runs_shuttle_then_the_explorer_on_panicking_code() {
+    if std::env::var_os("INTERLEAVE_TRUST_CHILD").is_none() {
+        return;
+    }
+    let scenario = panicking();
+    let mut b = Backends::default();
+    b.shuttle = ShuttleConfig::random().iterations(50);
+    // The explorer first, so that the harness's own quiet hook is there
+    // before shuttle's; then shuttle; then both again.
+    for _ in 0..2 {
+        let e = explore(&scenario, &exhaust());
+        e.assert_violated(&Property::NoPanic);
+        let e = check::run(BackendKind::Shuttle, &scenario, &b).unwrap();
+        e.assert_violated(&Property::NoPanic);
+    }
+}
+
+#[test]
+fn the_library_never_writes_to_stderr() {
+    let stderr = stderr_of_child("child_runs_shuttle_then_the_explorer_on_panicking_code");
+    assert_eq!(stderr, "", "the library wrote to stderr");
+}
