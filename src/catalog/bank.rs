@@ -161,11 +161,8 @@ fn build(p: &Params, with_mutex: bool) -> Result<Scenario, Error> {
     s.thread(main.build());
     no_lost_update(&mut s, &bank);
     let balance = bank.balance;
-    if !with_mutex {
-        // The lost update is caught as it happens; a final-balance check
-        // would only repeat it hundreds of steps later.
-        return s.build();
-    }
+    // The seed's sentence: the final balance is the sum of all incomes
+    // exactly when the mutex is in use.
     s.at_end(FINAL_BALANCE, move |v| {
         let actual = v.var(balance);
         if actual == total {
@@ -197,6 +194,7 @@ pub(crate) fn expect_unsync(p: &Params) -> Expectation {
     }
     Expectation::violates([
         Property::Invariant(LOST_UPDATE.to_string()),
+        Property::Invariant(FINAL_BALANCE.to_string()),
         Property::NoDataRace,
     ])
 }

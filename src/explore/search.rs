@@ -21,12 +21,12 @@ use std::time::{Duration, Instant};
 use super::config::{ExploreConfig, Progress, Stop};
 use super::expand::{Block, CHAIN_CAP, Checks, End, Expander, checks, forced_choice};
 use super::store::{Insert, StateStore};
-use crate::model::{Fault, Op, Outcome, Scenario};
+use crate::model::{Fault, Op, Outcome, Scenario, Scope};
 use crate::results::{
     Bound, Completion, Counterexample, Exploration, OutcomeCount, Property, PropertyResult,
     Schedule, Stats, Status, properties_of, thread_of,
 };
-use crate::sim::{Sim, SimState, replay};
+use crate::sim::{Sim, SimState, Terminal, replay};
 
 /// Most states in one [`Block`]: enough to make handing it to a thread
 /// cheap (it takes a millisecond or so to expand), few enough that the
@@ -382,6 +382,11 @@ impl<'a> Search<'a> {
         }
         let mut schedule = parent.map_or_else(Vec::new, |p| self.schedule_to(p));
         schedule.extend_from_slice(chain);
+        let ends_here =
+            matches!(property, Property::Invariant(_)) || property == Property::NoDataRace;
+        if ends_here {
+            self.complete_from(&schedule);
+        }
         self.found.insert(
             property,
             Found {
@@ -397,6 +402,52 @@ impl<'a> Search<'a> {
             }
             Stop::Exhaust => false,
         };
+    }
+
+    /// Runs on from where `prefix` leaves a violation, the lowest-numbered
+    /// thread that can move first, to an end, and records a final-state
+    /// invariant the end breaks if none is known yet: a broken invariant
+    /// or a race usually breaks the final result too, and the breadth-first
+    /// search alone would reach that end only after every shorter
+    /// execution (at the seed's size, never).
+    fn complete_from(&mut self, prefix: &[u16]) {
+        let sc = self.sim.sc;
+        let open = sc.invariants_of(Scope::AtEnd).iter().any(|&i| {
+            !self
+                .found
+                .contains_key(&Property::Invariant(sc.invariants[i].name.clone()))
+        });
+        if !open {
+            return;
+        }
+        let sim = &self.sim;
+        let Ok(mut st) = sim.initial() else { return };
+        for &c in prefix {
+            if sim.step(&mut st, c).is_err() {
+                return;
+            }
+        }
+        let mut schedule = prefix.to_vec();
+        let mut enabled = Vec::new();
+        loop {
+            sim.enabled_up_to(&st, 1, &mut enabled);
+            let Some(&c) = enabled.first() else { break };
+            if schedule.len() >= self.config.max_steps || sim.step(&mut st, c).is_err() {
+                return;
+            }
+            schedule.push(c);
+        }
+        if sim.terminal(&st) != Terminal::Final {
+            return;
+        }
+        if let Some((i, message)) = sim.failing_invariant(&st, Scope::AtEnd) {
+            let property = Property::Invariant(sc.invariants[i].name.clone());
+            self.found.entry(property).or_insert(Found {
+                message,
+                schedule,
+                cycle_from: None,
+            });
+        }
     }
 
     /// The full schedule (chains included) that reaches stored state `index`.

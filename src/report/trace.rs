@@ -5,9 +5,17 @@ use std::fmt::Write;
 use crate::model::{Names, ThreadId};
 use crate::results::{Pending, TraceStep};
 
+/// A run of one thread's steps longer than this is folded: its first and
+/// last [`FOLD_KEEP`] steps are shown, and one row says how many are between.
+pub const FOLD_AFTER: usize = 8;
+/// Steps kept at each end of a folded run.
+pub const FOLD_KEEP: usize = 3;
+
 /// Renders steps as a table with a column for each thread that moves (or is
 /// pending at the end), marking the last step when `mark_last` is set, then
 /// the pending operations (racing accesses, or what blocked threads wait for).
+/// A long run of one thread's uninterrupted steps is folded into one row
+/// (see [`FOLD_AFTER`]); the JSON report lists every step.
 pub fn trace_table(
     names: &Names,
     steps: &[TraceStep],
@@ -71,23 +79,36 @@ pub fn trace_table(
             .collect(),
         "",
     );
-    for (i, s) in steps.iter().enumerate() {
-        let cells = threads
+    let only_in = |t: ThreadId, text: String| -> Vec<String> {
+        threads
             .iter()
-            .map(|&t| {
-                if t == s.thread {
-                    cell(s)
-                } else {
-                    String::new()
-                }
-            })
-            .collect();
+            .map(|&u| if u == t { text.clone() } else { String::new() })
+            .collect()
+    };
+    let mut i = 0;
+    while i < steps.len() {
+        let s = &steps[i];
+        let run = steps[i..]
+            .iter()
+            .take_while(|r| r.thread == s.thread)
+            .count();
+        if run > FOLD_AFTER {
+            let hidden = run - 2 * FOLD_KEEP;
+            for k in i..i + FOLD_KEEP {
+                row(&(k + 1).to_string(), only_in(s.thread, cell(&steps[k])), "");
+            }
+            let text = format!("… {hidden} more steps of {}", names.thread(s.thread));
+            row("…", only_in(s.thread, text), "");
+            i += FOLD_KEEP + hidden;
+            continue;
+        }
         let mark = if mark_last && i + 1 == steps.len() {
             "   ✗"
         } else {
             ""
         };
-        row(&(i + 1).to_string(), cells, mark);
+        row(&(i + 1).to_string(), only_in(s.thread, cell(s)), mark);
+        i += 1;
     }
     if !pending.is_empty() {
         let cells = threads
