@@ -94,8 +94,8 @@ pub fn trace_table(
             .count();
         if run > FOLD_AFTER {
             let hidden = run - 2 * FOLD_KEEP;
-            for k in i..i + FOLD_KEEP {
-                row(&(k + 1).to_string(), only_in(s.thread, cell(&steps[k])), "");
+            for (k, kept) in steps.iter().enumerate().skip(i).take(FOLD_KEEP) {
+                row(&(k + 1).to_string(), only_in(s.thread, cell(kept)), "");
             }
             let text = format!("… {hidden} more steps of {}", names.thread(s.thread));
             row("…", only_in(s.thread, text), "");
