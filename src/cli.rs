@@ -61,6 +61,11 @@ struct CheckArgs {
     /// Most distinct states to store per scenario.
     #[arg(long, value_name = "N")]
     max_states: Option<u64>,
+    /// explore: most memory the visited set may take, e.g. `512MiB`, `8GiB`
+    /// (default: half the machine's memory); the search stops, bounded,
+    /// when it is reached.
+    #[arg(long, value_name = "SIZE")]
+    max_memory: Option<String>,
     /// Most steps on one execution (default 1000000; loom: 100000). A
     /// threaded backend stops a longer execution, which counts for nothing.
     #[arg(long, value_name = "N")]
@@ -232,6 +237,40 @@ fn parse_duration(text: &str) -> Result<Duration, Failure> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// Parses `512MiB`, `8GiB`, `1.5GiB`, `64KiB` or a plain number of bytes.
+fn parse_size(text: &str) -> Result<u64, Failure> {
+    let bad = || {
+        limit_error(
+            "max-memory",
+            &format!("`{text}` is not a size; write e.g. `512MiB` or `8GiB`"),
+        )
+    };
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => text.split_at(i),
+        None => (text, "B"),
+    };
+    let n: f64 = number.parse().map_err(|_| bad())?;
+    let scale: f64 = match unit {
+        "B" => 1.0,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        "TiB" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(bad()),
+    };
+    let bytes = n * scale;
+    if !bytes.is_finite() || bytes < 1024.0 * 1024.0 {
+        return Err(limit_error("max-memory", "must be at least 1MiB"));
+    }
+    if bytes > 1024.0_f64.powi(5) {
+        return Err(limit_error(
+            "max-memory",
+            &format!("`{text}` is more than a PiB; leave it out for the default"),
+        ));
+    }
+    Ok(bytes as u64)
+}
+
 /// A `--threads` value, or an error for an absurd one.
 fn checked_threads(n: usize) -> Result<usize, Failure> {
     if n > MAX_THREADS {
@@ -276,6 +315,9 @@ fn config(args: &CheckArgs) -> Result<ExploreConfig, Failure> {
     }
     if let Some(t) = &args.timeout {
         config = config.time_limit(parse_duration(t)?);
+    }
+    if let Some(size) = &args.max_memory {
+        config = config.max_memory(parse_size(size)?);
     }
     if let Some(n) = args.threads {
         config = config.threads(checked_threads(n)?);
@@ -322,6 +364,11 @@ fn backends(
     )?;
     only("runs", args.runs.is_some(), BackendKind::Threads)?;
     only("threads", args.threads.is_some(), BackendKind::Explore)?;
+    only(
+        "max-memory",
+        args.max_memory.is_some(),
+        BackendKind::Explore,
+    )?;
     only("no-barrier", args.no_barrier, BackendKind::Threads)?;
     only("no-yields", args.no_yields, BackendKind::Threads)?;
     if args.pct_depth.is_some() && args.scheduler.is_some_and(|s| s != SchedulerArg::Pct) {

@@ -264,3 +264,74 @@ fn the_library_never_writes_to_stderr() {
     let stderr = stderr_of_child("child_runs_shuttle_then_the_explorer_on_panicking_code");
     assert_eq!(stderr, "", "the library wrote to stderr");
 }
+
+#[test]
+fn a_search_too_big_for_its_memory_ends_bounded_instead_of_aborting() {
+    // Four goroutines count in variables of their own: 201^4 states, and
+    // each state 64 words wide.
+    let mut s = ScenarioBuilder::new("explodes");
+    for t in 0..4 {
+        let x = s.var(format!("x{t}"), 0);
+        let wide = s.var(format!("ballast{t}"), 7);
+        let mut p = ProgramBuilder::new(format!("counter {t}"));
+        for k in 0..14 {
+            p.ghost(&format!("g{k}"));
+        }
+        p.repeat("i", 200, |p, i| {
+            p.store(x, i);
+        });
+        p.store(wide, 8);
+        s.thread(p.build());
+    }
+    let limit = 16 << 20;
+    let e = explore(&s.build().unwrap(), &exhaust().max_memory(limit));
+    assert_eq!(e.completion, Completion::Bounded(interleave::Bound::Memory));
+    assert!(e.properties.iter().all(|p| p.status == Status::Undecided));
+    assert!(e.stats.memory_bytes <= limit, "{}", e.stats.memory_bytes);
+    assert!(
+        e.notes.iter().any(|n| n.contains("memory limit of 16 MiB")),
+        "{:?}",
+        e.notes
+    );
+}
+
+#[test]
+fn a_pair_names_the_verdict_on_the_users_own_invariant_even_when_a_race_shows_first() {
+    fn counter(with_mutex: bool) -> Scenario {
+        let mut s = ScenarioBuilder::new(if with_mutex {
+            "counter/mutex"
+        } else {
+            "counter/unsync"
+        });
+        let counter = s.var("counter", 0);
+        let mu = s.mutex("mu");
+        for name in ["a", "b"] {
+            let mut p = ProgramBuilder::new(name);
+            let temp = p.local("temp");
+            if with_mutex {
+                p.lock(mu);
+            }
+            p.load(temp, counter)
+                .set(temp, temp + 1)
+                .store(counter, temp);
+            if with_mutex {
+                p.unlock(mu);
+            }
+            s.thread(p.build());
+        }
+        s.at_end("both increments count", move |v| match v.var(counter) {
+            2 => Ok(()),
+            n => Err(format!("counter is {n}")),
+        });
+        s.build().unwrap()
+    }
+    let report = check::Pair::new(counter(false), counter(true))
+        .check()
+        .unwrap();
+    report.assert_separates();
+    // The race shows at the start; the invariant is still decided.
+    report.buggy.assert_violated(&Property::NoDataRace);
+    report
+        .buggy
+        .assert_violated(&Property::Invariant("both increments count".into()));
+}

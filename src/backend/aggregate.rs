@@ -233,11 +233,7 @@ impl Aggregate {
             .properties
             .iter()
             .map(|property| {
-                let status = match self.found.remove(property) {
-                    Some(c) => Status::Violated(Box::new(c)),
-                    None if completion == Completion::Exhaustive => Status::Holds,
-                    None => Status::Undecided,
-                };
+                let status = Status::decide(self.found.remove(property), completion);
                 PropertyResult {
                     property: property.clone(),
                     status,

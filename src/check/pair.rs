@@ -5,7 +5,7 @@
 use crate::error::{Error, ErrorKind};
 use crate::explore::{ExploreConfig, Stop, explore};
 use crate::model::Scenario;
-use crate::results::{Counterexample, Exploration};
+use crate::results::{Counterexample, Exploration, Property};
 
 /// A scenario with a bug and the same scenario fixed.
 ///
@@ -59,7 +59,8 @@ impl Pair {
     }
 
     /// The limits both searches run under (the stopping rule is the pair's
-    /// own: the buggy search stops at its first counterexample, the fixed
+    /// own: the buggy search stops once each of its invariants has a
+    /// counterexample, or at its first one when it has none; the fixed
     /// one must exhaust).
     pub fn budget(mut self, budget: ExploreConfig) -> Self {
         self.budget = budget;
@@ -89,7 +90,20 @@ impl Pair {
                 ),
             ));
         }
-        let buggy = explore(&self.buggy, &b.clone().stop(Stop::FirstViolation));
+        // Every invariant of the buggy scenario gets its own verdict: a race
+        // found first must not leave the user's invariant undecided.
+        let own: std::collections::BTreeSet<Property> = self
+            .buggy
+            .invariants()
+            .iter()
+            .map(|i| Property::Invariant(i.name.clone()))
+            .collect();
+        let stop = if own.is_empty() {
+            Stop::FirstViolation
+        } else {
+            Stop::WhenViolated(own)
+        };
+        let buggy = explore(&self.buggy, &b.clone().stop(stop));
         let fixed = explore(&self.fixed, &b.clone().stop(Stop::Exhaust));
         Ok(PairReport {
             buggy_name: self.buggy.name().to_string(),
@@ -109,7 +123,8 @@ pub struct PairReport {
     pub(crate) buggy_name: String,
     pub(crate) fixed_name: String,
     pub(crate) names: crate::model::Names,
-    /// The buggy scenario's search (stopped at its first counterexample).
+    /// The buggy scenario's search (stopped once each of its invariants has
+    /// a counterexample, or at its first one when it has none).
     pub buggy: Exploration,
     /// The fixed scenario's search (exhaustive, unless the budget ran out).
     pub fixed: Exploration,

@@ -39,6 +39,13 @@ pub struct ExploreConfig {
     pub max_steps: usize,
     /// Wall-clock limit; default none.
     pub time_limit: Option<Duration>,
+    /// Most bytes the visited set (states, their index and hash table,
+    /// parents, choices and depths, counting room reserved ahead and the
+    /// hash table's next growth) may take; default half the machine's
+    /// memory (from `/proc/meminfo`; 4 GiB where that cannot be read). A
+    /// search that reaches it ends, bounded, before the process could run
+    /// out of memory, however wide its states.
+    pub max_memory: u64,
     /// Follow chains of states with a single enabled thread without storing
     /// them; default on. Off, every reachable state is stored, and
     /// counterexamples are shortest in steps.
@@ -129,6 +136,7 @@ impl Default for ExploreConfig {
             max_states: 200_000_000,
             max_steps: 1_000_000,
             time_limit: None,
+            max_memory: half_the_machines_memory(),
             reduction: true,
             stop: Stop::FirstViolation,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -152,6 +160,11 @@ impl ExploreConfig {
     /// Sets [`time_limit`](Self::time_limit).
     pub fn time_limit(mut self, t: Duration) -> Self {
         self.time_limit = Some(t);
+        self
+    }
+    /// Sets [`max_memory`](Self::max_memory), in bytes.
+    pub fn max_memory(mut self, bytes: u64) -> Self {
+        self.max_memory = bytes;
         self
     }
     /// Sets [`reduction`](Self::reduction).
@@ -179,4 +192,19 @@ impl ExploreConfig {
         self.progress = Some(hook);
         self
     }
+}
+
+/// Half of `MemTotal` in `/proc/meminfo`, read once; 4 GiB where it cannot
+/// be read.
+fn half_the_machines_memory() -> u64 {
+    static HALF: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *HALF.get_or_init(|| {
+        let total_kib = std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|text| {
+                let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+                line.split_whitespace().nth(1)?.parse::<u64>().ok()
+            });
+        total_kib.map_or(4 << 30, |kib| kib * 1024 / 2)
+    })
 }

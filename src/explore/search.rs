@@ -218,11 +218,15 @@ impl<'a> Search<'a> {
         let (mut successors_from, mut findings_from) = (0, 0);
         for e in &block.expanded {
             let index = e.index;
-            if index % 1024 == 0 {
+            if index % 64 == 0 {
                 if let Some(limit) = self.config.time_limit
                     && started.elapsed() >= limit
                 {
                     self.bound = Some(Bound::Time);
+                    return false;
+                }
+                if self.peak_bytes() >= self.config.max_memory {
+                    self.bound = Some(Bound::Memory);
                     return false;
                 }
                 self.report_progress(started, index, false);
@@ -289,6 +293,16 @@ impl<'a> Search<'a> {
             }
         }
         true
+    }
+
+    /// What the visited set may take at its peak (see
+    /// [`StateStore::peak_bytes`]), with each state's parent, choice and
+    /// depth.
+    fn peak_bytes(&self) -> u64 {
+        (self.store.peak_bytes()
+            + self.parents.capacity() * 4
+            + self.choices.capacity() * 2
+            + self.depths.capacity() * 4) as u64
     }
 
     /// Calls the progress hook, if any, at most every 100 ms unless `done`;
@@ -496,11 +510,10 @@ impl<'a> Search<'a> {
         let properties = properties_of(sc)
             .into_iter()
             .map(|property| {
-                let status = match found.remove(&property) {
-                    Some(f) => Status::Violated(Box::new(counterexample(sc, property.clone(), f))),
-                    None if completion == Completion::Exhaustive => Status::Holds,
-                    None => Status::Undecided,
-                };
+                let found = found
+                    .remove(&property)
+                    .map(|f| counterexample(sc, property.clone(), f));
+                let status = Status::decide(found, completion);
                 PropertyResult { property, status }
             })
             .collect();
@@ -533,7 +546,13 @@ impl<'a> Search<'a> {
                 executions: 0,
             },
             completion,
-            notes: Vec::new(),
+            notes: match completion {
+                Completion::Bounded(Bound::Memory) => vec![format!(
+                    "the visited set reached its memory limit of {:.0} MiB (--max-memory; the default is half the machine's memory)",
+                    self.config.max_memory as f64 / (1u64 << 20) as f64
+                )],
+                _ => Vec::new(),
+            },
         }
     }
 }

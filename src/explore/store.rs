@@ -246,6 +246,17 @@ impl StateStore {
 
     /// Bytes the encoded states, the index and the table take (not the
     /// arena's room still unused).
+    /// Bytes in use, counting the index's room reserved ahead and the
+    /// table the next growth would allocate beside the current one: what
+    /// the store may take at its peak before it stores many more states.
+    /// (A segment's room is reserved but not touched until written, so
+    /// only what is written counts.)
+    pub fn peak_bytes(&self) -> usize {
+        self.segments.iter().map(Vec::len).sum::<usize>()
+            + self.locs.capacity() * 8
+            + self.table.len() * 8 * 3
+    }
+
     pub fn memory_bytes(&self) -> usize {
         self.segments.iter().map(Vec::len).sum::<usize>()
             + self.locs.len() * 8

@@ -15,6 +15,9 @@ pub enum Bound {
     Depth,
     /// [`ExploreConfig::time_limit`](crate::ExploreConfig::time_limit) passed.
     Time,
+    /// The visited set reached
+    /// [`ExploreConfig::max_memory`](crate::ExploreConfig::max_memory).
+    Memory,
     /// loom explored every execution within a preemption bound, not every
     /// execution.
     Preemptions,
@@ -26,6 +29,7 @@ impl fmt::Display for Bound {
             Bound::States => "state limit",
             Bound::Depth => "depth limit",
             Bound::Time => "time limit",
+            Bound::Memory => "memory limit",
             Bound::Preemptions => "preemption bound",
         })
     }

@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
+use super::completion::Completion;
 use super::schedule::Schedule;
 use crate::model::ThreadId;
 
@@ -129,6 +130,20 @@ impl fmt::Display for Status {
             Status::Violated(_) => "violated",
             Status::Undecided => "not decided",
         })
+    }
+}
+
+impl Status {
+    /// What a search decided about a property: violated by its
+    /// counterexample if it found one; otherwise `Holds` only when the
+    /// search was exhaustive, and `Undecided` after any other search. The
+    /// only way an engine says a property holds.
+    pub(crate) fn decide(found: Option<Counterexample>, completion: Completion) -> Status {
+        match found {
+            Some(c) => Status::Violated(Box::new(c)),
+            None if completion == Completion::Exhaustive => Status::Holds,
+            None => Status::Undecided,
+        }
     }
 }
 
