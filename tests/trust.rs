@@ -335,3 +335,146 @@ fn a_pair_names_the_verdict_on_the_users_own_invariant_even_when_a_race_shows_fi
         .buggy
         .assert_violated(&Property::Invariant("both increments count".into()));
 }
+
+/// Builds a scenario and returns its build error's message.
+fn build_error(s: &ScenarioBuilder) -> String {
+    match s.build() {
+        Ok(_) => panic!(
+            "`{}` built, but should be refused",
+            s.build().unwrap().name()
+        ),
+        Err(e) => {
+            assert_eq!(e.kind(), interleave::ErrorKind::InvalidScenario);
+            e.to_string()
+        }
+    }
+}
+
+fn writer(name: &str, x: VarId) -> interleave::Program {
+    let mut p = ProgramBuilder::new(name);
+    p.store(x, 1);
+    p.build()
+}
+
+#[test]
+fn an_id_from_another_builder_is_refused_when_the_scenario_is_built() {
+    let mut other = ScenarioBuilder::new("other");
+    other.var("a", 0);
+    let foreign = other.var("b", 0);
+    let mut s = ScenarioBuilder::new("mine");
+    s.var("x", 0);
+    s.thread(writer("w", foreign));
+    let message = build_error(&s);
+    assert!(message.contains("another ScenarioBuilder"), "{message}");
+    // A register of another program too.
+    let mut other = ProgramBuilder::new("other");
+    let foreign = other.local("r");
+    let mut s = ScenarioBuilder::new("mine");
+    let x = s.var("x", 0);
+    let mut p = ProgramBuilder::new("p");
+    p.load(foreign, x);
+    s.thread(p.build());
+    let message = build_error(&s);
+    assert!(message.contains("another ProgramBuilder"), "{message}");
+}
+
+#[test]
+fn duplicate_names_are_refused() {
+    let mut s = ScenarioBuilder::new("dup");
+    let x = s.var("x", 0);
+    s.thread(writer("w", x));
+    s.at_end("x is set", move |v| {
+        if v.var(x) == 1 {
+            Ok(())
+        } else {
+            Err("no".into())
+        }
+    });
+    s.at_end("x is set", |_| Err("always broken".into()));
+    assert!(build_error(&s).contains("two invariants named `x is set`"));
+    let mut s = ScenarioBuilder::new("dup");
+    let x = s.var("x", 0);
+    s.thread(writer("w", x));
+    s.thread(writer("w", x));
+    assert!(build_error(&s).contains("two threads named `w`"));
+}
+
+#[test]
+fn an_invariant_or_outcome_that_reads_a_local_register_is_refused() {
+    let mut s = ScenarioBuilder::new("local");
+    let x = s.var("x", 0);
+    let mut p = ProgramBuilder::new("p");
+    let temp = p.local("temp");
+    p.load(temp, x).set(temp, temp + 1).store(x, temp);
+    let t = s.thread(p.build());
+    s.always("temp stays small", move |v| {
+        if v.reg(t, temp) < 10 {
+            Ok(())
+        } else {
+            Err("big".into())
+        }
+    });
+    let message = build_error(&s);
+    assert!(message.contains("ProgramBuilder::ghost"), "{message}");
+    let mut s = ScenarioBuilder::new("local");
+    let x = s.var("x", 0);
+    let mut p = ProgramBuilder::new("p");
+    let temp = p.local("temp");
+    p.load(temp, x);
+    let t = s.thread(p.build());
+    s.observe_reg(t, temp, "temp");
+    assert!(build_error(&s).contains("ProgramBuilder::ghost"));
+    // A ghost is fine.
+    let mut s = ScenarioBuilder::new("ghost");
+    let x = s.var("x", 0);
+    let mut p = ProgramBuilder::new("p");
+    let seen = p.ghost("seen");
+    p.load(seen, x);
+    let t = s.thread(p.build());
+    s.observe_reg(t, seen, "seen");
+    s.always("seen is 0", move |v| {
+        if v.reg(t, seen) == 0 {
+            Ok(())
+        } else {
+            Err("no".into())
+        }
+    });
+    explore(&s.build().unwrap(), &exhaust()).assert_holds();
+}
+
+#[test]
+fn limits_of_the_engines_are_build_errors_not_panics() {
+    // 65 nested loops declare 65 counters: more registers than fit.
+    fn nest(p: &mut ProgramBuilder, x: VarId, depth: usize) {
+        if depth == 0 {
+            p.store(x, 1);
+        } else {
+            p.repeat(&format!("i{depth}"), 1, |p, _| nest(p, x, depth - 1));
+        }
+    }
+    let mut s = ScenarioBuilder::new("deep");
+    let x = s.var("x", 0);
+    let mut p = ProgramBuilder::new("p");
+    nest(&mut p, x, 65);
+    s.thread(p.build());
+    assert!(build_error(&s).contains("registers"));
+    // A channel too big for a stored state.
+    let mut s = ScenarioBuilder::new("wide");
+    let c = s.channel("c", 70_000);
+    let mut p = ProgramBuilder::new("p");
+    p.send(c, 1);
+    s.thread(p.build());
+    assert!(build_error(&s).contains("words of state"));
+    // A select with more ways on than a schedule step can number.
+    let mut s = ScenarioBuilder::new("select");
+    let chans: Vec<_> = (0..200).map(|i| s.channel(format!("c{i}"), 1)).collect();
+    let mut p = ProgramBuilder::new("p");
+    p.select(|sel| {
+        for &c in &chans {
+            sel.send(c, 1, |_| {});
+        }
+    });
+    s.thread(p.build());
+    s.thread(ProgramBuilder::new("q").build());
+    assert!(build_error(&s).contains("select"));
+}

@@ -5,11 +5,16 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::ids::{ChanId, MutexId, Reg, ThreadId, VarId, WaitGroupId};
-use super::machine::{Behaviour, MachineThread, ThreadMachine};
+use super::machine::{Behaviour, Fault, MachineThread, ThreadMachine, guarded};
 use super::names::{ChanDecl, Names, VarDecl};
 use super::op::Op;
 use super::program::Program;
 use crate::error::{Error, ErrorKind};
+
+mod validate;
+
+pub(crate) use validate::MAX_ALTERNATIVES;
+use validate::{Declarations, LOCAL_READ, MAX_STATE_WORDS, Observed, ghost_needed};
 
 type Check = Arc<dyn Fn(&StateView<'_>) -> Result<(), String> + Send + Sync>;
 
@@ -164,6 +169,43 @@ impl Scenario {
         self.threads.len()
     }
 
+    /// The words of the initial state: every variable and wait group at its
+    /// initial value, every thread started; or the thread whose start
+    /// failed, and how.
+    pub(crate) fn initial_words(&self) -> Result<Vec<i64>, (u16, Fault)> {
+        let layout = &self.layout;
+        let mut words = vec![0; layout.width];
+        for (v, decl) in self.names.vars.iter().enumerate() {
+            words[layout.var_base + v] = decl.init;
+        }
+        for (w, &count) in self.wg_init.iter().enumerate() {
+            words[layout.wg_base + w] = count;
+        }
+        for (t, thread) in self.threads.iter().enumerate() {
+            thread
+                .behaviour
+                .start(&mut words[layout.slot(t)])
+                .map_err(|f| (t as u16, f))?;
+        }
+        Ok(words)
+    }
+
+    /// An invariant that reads a local register in the initial state: the
+    /// mistake `StateView::reg` reports when it happens, found here before
+    /// any search (an invariant that reads one only later still fails
+    /// then, with that message).
+    fn local_read_at_start(&self) -> Option<String> {
+        let words = self.initial_words().ok()?;
+        self.invariants.iter().find_map(|invariant| {
+            LOCAL_READ.with(|r| r.take());
+            let view = StateView::new(self, &words);
+            let _ = guarded(|| (invariant.check)(&view));
+            LOCAL_READ
+                .with(|r| r.take())
+                .map(|why| format!("invariant `{}`: {why}", invariant.name))
+        })
+    }
+
     /// Its invariants, in declaration order.
     pub fn invariants(&self) -> &[Invariant] {
         &self.invariants
@@ -310,6 +352,20 @@ impl<'a> StateView<'a> {
                 self.scenario.names.thread(thread)
             );
         };
+        if let Some(program) = &self.scenario.threads[thread.index()].program {
+            if !program.has_register(reg) {
+                panic!(
+                    "register #{} is not one of thread `{}`'s (a register of another program?)",
+                    reg.index(),
+                    program.name()
+                );
+            }
+            if !program.is_ghost(reg) {
+                let why = ghost_needed(program, reg, "it");
+                LOCAL_READ.with(|r| r.replace(Some(why.clone())));
+                panic!("{why}");
+            }
+        }
         let w = base + reg.index();
         self.note(w..w + 1);
         self.words[w]
@@ -493,6 +549,28 @@ impl ScenarioBuilder {
         self
     }
 
+    /// What it declares, for the checks of `validate.rs`.
+    fn declarations(&self) -> Declarations<'_> {
+        Declarations {
+            name: &self.name,
+            names: &self.names,
+            programs: self.threads.iter().map(|t| t.program.as_deref()).collect(),
+            invariants: self.invariants.iter().map(|i| i.name.as_str()).collect(),
+            observed: self
+                .observe
+                .iter()
+                .map(|o| match o {
+                    Observe::Var(v) => Observed::Var(*v),
+                    Observe::Reg { thread, reg, name } => Observed::Reg {
+                        thread: *thread,
+                        reg: *reg,
+                        name,
+                    },
+                })
+                .collect(),
+        }
+    }
+
     /// Checks the declarations and lays out the global state.
     pub fn build(&self) -> Result<Scenario, Error> {
         let invalid = |m: String| Err(Error::new(ErrorKind::InvalidScenario, m));
@@ -516,6 +594,9 @@ impl ScenarioBuilder {
                 self.names.wait_groups[w], self.wg_init[w]
             ));
         }
+        if let Some(why) = self.declarations().misuse() {
+            return invalid(why);
+        }
         let mut layout = Layout::default();
         let mut width = 0;
         for t in &self.threads {
@@ -534,6 +615,12 @@ impl ScenarioBuilder {
             width += 2 + c.capacity.max(1);
         }
         layout.width = width;
+        if width > MAX_STATE_WORDS {
+            return invalid(format!(
+                "scenario `{}` needs {width} words of state (its channels' capacities count one word per slot); at most {MAX_STATE_WORDS} fit one stored state: use smaller channel capacities or fewer resources",
+                self.name
+            ));
+        }
         let observe = if self.observe.is_empty() {
             (0..self.names.vars.len())
                 .map(|v| Observe::Var(VarId(v as u32)))
@@ -541,7 +628,7 @@ impl ScenarioBuilder {
         } else {
             self.observe.clone()
         };
-        Ok(Scenario {
+        let scenario = Scenario {
             name: self.name.clone(),
             names: self.names.clone(),
             wg_init: self.wg_init.clone(),
@@ -558,6 +645,10 @@ impl ScenarioBuilder {
             deterministic: self.deterministic,
             observe,
             layout,
-        })
+        };
+        if let Some(why) = scenario.local_read_at_start() {
+            return invalid(format!("scenario `{}`: {why}", self.name));
+        }
+        Ok(scenario)
     }
 }

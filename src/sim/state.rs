@@ -2,10 +2,8 @@
 //! group, channel and thread slot, each thread's pending operation beside
 //! them, and what that operation waits for.
 
+pub(super) use crate::model::MAX_ALTERNATIVES;
 use crate::model::Op;
-
-/// Most alternatives one select may offer in one state.
-pub(super) const MAX_ALTERNATIVES: usize = 256;
 
 /// One way a pending `select` can proceed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -62,22 +62,11 @@ impl<'a> Sim<'a> {
     /// The initial state, or the first thread whose code panics before its
     /// first operation.
     pub fn initial(&self) -> Result<SimState, (u16, Fault)> {
-        let layout = &self.sc.layout;
-        let mut words = vec![0; layout.width];
-        for (v, decl) in self.sc.names.vars.iter().enumerate() {
-            words[layout.var_base + v] = decl.init;
-        }
-        for (w, &count) in self.sc.wg_init.iter().enumerate() {
-            words[layout.wg_base + w] = count;
-        }
+        let words = self.sc.initial_words()?;
         let mut st = SimState::empty(0, self.sc.threads.len());
         for (t, thread) in self.sc.threads.iter().enumerate() {
-            let range = self.slot_range(t);
-            thread
-                .behaviour
-                .start(&mut words[range.clone()])
-                .map_err(|f| (t as u16, f))?;
-            self.set_pending(&mut st, t, thread.behaviour.pending(&words[range]));
+            let op = thread.behaviour.pending(&words[self.slot_range(t)]);
+            self.set_pending(&mut st, t, op);
         }
         st.words = words;
         Ok(st)

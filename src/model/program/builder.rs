@@ -429,19 +429,26 @@ impl ProgramBuilder {
         }
     }
 
-    /// Finishes the program.
-    ///
-    /// # Panics
-    ///
-    /// With more than [`MAX_REGISTERS`] registers; programs are written by
-    /// scenario authors, so this is a bug in the scenario's code, not input.
+    /// Finishes the program. A program built wrong (more than
+    /// [`MAX_REGISTERS`] registers, a register of another program) makes
+    /// [`ScenarioBuilder::build`](crate::ScenarioBuilder::build) return an
+    /// error that says what to fix.
     pub fn build(self) -> Program {
-        assert!(
-            self.regs.len() <= MAX_REGISTERS,
-            "program `{}` declares {} registers; at most {MAX_REGISTERS} are supported",
-            self.name,
-            self.regs.len()
-        );
+        if let Some(error) = self.misuse() {
+            return Program {
+                name: self.name,
+                names: Vec::new(),
+                instrs: Vec::new(),
+                code: Vec::new(),
+                live: Vec::new(),
+                quiet: Vec::new(),
+                done_budgets: Vec::new(),
+                silent: true,
+                exits_after_done: Vec::new(),
+                ghosts: 0,
+                error: Some(error),
+            };
+        }
         let live = flow::liveness(&self.instrs, &self.regs);
         let quiet = flow::quiet_after(&self.instrs);
         let mut groups: Vec<WaitGroupId> = self
@@ -464,6 +471,12 @@ impl ProgramBuilder {
             .filter(|(_, budget)| flow::exits_after_last_done(budget, &ahead))
             .map(|(wg, _)| *wg)
             .collect();
+        let ghosts = self
+            .regs
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.ghost)
+            .fold(0u64, |mask, (i, _)| mask | 1 << i);
         Program {
             name: self.name,
             names: self.regs.iter().map(|r| r.name.clone()).collect(),
@@ -474,6 +487,33 @@ impl ProgramBuilder {
             done_budgets,
             silent: !ahead[0],
             exits_after_done,
+            ghosts,
+            error: None,
         }
+    }
+
+    /// What makes this program unable to run, if anything.
+    fn misuse(&self) -> Option<String> {
+        if self.regs.len() > MAX_REGISTERS {
+            return Some(format!(
+                "program `{}` declares {} registers (each `repeat` declares one for its counter); at most {MAX_REGISTERS} are supported: reuse registers or nest fewer loops",
+                self.name,
+                self.regs.len()
+            ));
+        }
+        let mut read = Vec::new();
+        for instr in &self.instrs {
+            read.clear();
+            instr.reads(&mut read);
+            read.extend(instr.writes().into_iter().flatten());
+            if let Some(r) = read.iter().find(|r| r.index() >= self.regs.len()) {
+                return Some(format!(
+                    "program `{}` uses register #{}, which it never declared (a register of another ProgramBuilder?); declare it with `local` or `ghost` on this builder",
+                    self.name,
+                    r.index()
+                ));
+            }
+        }
+        None
     }
 }

@@ -13,6 +13,8 @@ mod run;
 pub use builder::{MAX_REGISTERS, ProgramBuilder, SelectBuilder};
 pub use run::Program;
 
+pub(crate) use run::Declared;
+
 #[cfg(test)]
 mod tests {
     use super::*;

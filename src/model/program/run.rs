@@ -35,6 +35,21 @@ pub struct Program {
     pub(super) silent: bool,
     /// The wait groups after whose last `Done` the program only exits.
     pub(super) exits_after_done: Vec<WaitGroupId>,
+    /// Per register, a bit: set for a ghost, which invariants may read.
+    pub(super) ghosts: u64,
+    /// Why the program cannot run, found when it was built; a scenario
+    /// with it does not build.
+    pub(super) error: Option<String>,
+}
+
+/// How many resources of each kind a scenario declares, to check a
+/// program's ids against.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Declared {
+    pub vars: usize,
+    pub mutexes: usize,
+    pub wait_groups: usize,
+    pub channels: usize,
 }
 
 impl Program {
@@ -49,6 +64,65 @@ impl Program {
             .iter()
             .position(|n| n == name)
             .map(|i| Reg(i as u16))
+    }
+
+    /// Why the program cannot run, if it was built wrong.
+    pub(crate) fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// Whether register `reg` is a ghost (never forgotten, so invariants
+    /// and outcomes may read it).
+    pub(crate) fn is_ghost(&self, reg: Reg) -> bool {
+        reg.index() < 64 && self.ghosts & (1 << reg.index()) != 0
+    }
+
+    /// Whether `reg` is one of this program's registers.
+    pub(crate) fn has_register(&self, reg: Reg) -> bool {
+        reg.index() < self.names.len()
+    }
+
+    /// The register's name.
+    pub(crate) fn register_name(&self, reg: Reg) -> &str {
+        self.names.get(reg.index()).map_or("?", String::as_str)
+    }
+
+    /// The first id this program uses that the scenario does not declare
+    /// (an id from another scenario's builder), described.
+    pub(crate) fn undeclared(&self, declared: Declared) -> Option<String> {
+        let var =
+            |v: &VarId| (v.index() >= declared.vars).then(|| format!("variable #{}", v.index()));
+        let mutex =
+            |m: &MutexId| (m.index() >= declared.mutexes).then(|| format!("mutex #{}", m.index()));
+        let wg = |w: &WaitGroupId| {
+            (w.index() >= declared.wait_groups).then(|| format!("wait group #{}", w.index()))
+        };
+        let chan = |c: &ChanId| {
+            (c.index() >= declared.channels).then(|| format!("channel #{}", c.index()))
+        };
+        self.instrs.iter().find_map(|i| match i {
+            Instr::Load { var: v, .. } | Instr::Store { var: v, .. } => var(v),
+            Instr::Lock(m) | Instr::Unlock(m) => mutex(m),
+            Instr::WgAdd { wg: w, .. } | Instr::WgDone(w) | Instr::WgWait(w) => wg(w),
+            Instr::Send { chan: c, .. } | Instr::Recv { chan: c, .. } | Instr::Close(c) => chan(c),
+            Instr::Select { cases, .. } => cases.iter().find_map(|k| chan(&k.chan)),
+            Instr::Set { .. }
+            | Instr::Jump(_)
+            | Instr::JumpUnless { .. }
+            | Instr::Assert { .. } => None,
+        })
+    }
+
+    /// The most cases of any of its selects.
+    pub(crate) fn widest_select(&self) -> usize {
+        self.instrs
+            .iter()
+            .map(|i| match i {
+                Instr::Select { cases, .. } => cases.len(),
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0)
     }
 
     /// Runs local instructions from the slot's pc up to the next shared one,
@@ -274,6 +348,9 @@ impl Behaviour for Program {
     }
 
     fn start(&self, slot: &mut [i64]) -> Result<(), Fault> {
+        if let Some(why) = &self.error {
+            return Err(Fault::panic(why.clone()));
+        }
         slot.fill(0);
         self.run_local(slot).map(drop)
     }
