@@ -89,7 +89,14 @@ impl Search<'_> {
     /// steps before that state first occurs.
     fn lasso(&self, expander: &mut Expander, block: &mut Block, trapped: u32) -> (Vec<u16>, usize) {
         let mut schedule = self.schedule_to(trapped);
-        let stem = schedule.len();
+        // Where the trapped part of that schedule begins: after the step
+        // from the stored state before `trapped`, whose chain (forced
+        // steps, or a `Done` every other step commutes with) can reach an
+        // end no more than `trapped` can. Every stored state before it can.
+        let stem = match trapped {
+            0 => 0,
+            t => self.schedule_to(self.parents[t as usize]).len() + 1,
+        };
         // Follow first successors from state to stored state (a trapped
         // state's successors are trapped too) until one repeats: the states
         // are finitely many, so that happens.
