@@ -66,7 +66,7 @@ pub mod sim;
 pub mod strategy;
 
 pub use error::{Error, ErrorKind};
-pub use explore::{ExploreConfig, Progress, ProgressHook, Stop, explore};
+pub use explore::{ExploreConfig, Progress, ProgressHook, explore};
 pub use model::{
     ChanId, Expr, Invariant, MutexId, Names, Op, OpResult, Operand, Outcome, Program,
     ProgramBuilder, Reg, Scenario, ScenarioBuilder, SelectBuilder, StateView, ThreadId,
@@ -74,7 +74,7 @@ pub use model::{
 };
 pub use results::{
     Bound, Completion, Counterexample, Exploration, GuidedRun, OutcomeCount, Pending, Property,
-    PropertyResult, Replay, ReplayFinding, Schedule, ScheduleStep, Stats, Status, TraceStep,
+    PropertyResult, Replay, ReplayFinding, Schedule, ScheduleStep, Stats, Status, Stop, TraceStep,
 };
 pub use sim::{replay, run_choices};
 

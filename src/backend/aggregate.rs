@@ -68,6 +68,11 @@ impl Aggregate {
         self.executions
     }
 
+    /// The properties some execution broke.
+    pub fn found(&self) -> impl Iterator<Item = &Property> {
+        self.found.keys()
+    }
+
     /// Whether some execution broke `property`.
     pub fn has_finding(&self, property: &Property) -> bool {
         self.found.contains_key(property)

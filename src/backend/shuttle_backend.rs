@@ -17,7 +17,7 @@ use crate::error::{Error, ErrorKind};
 use crate::model::Scenario;
 use crate::model::machine::guarded;
 use crate::results::Replay;
-use crate::results::{Completion, Exploration};
+use crate::results::{Completion, Exploration, Stop};
 use shuttle_engine::scheduler::ScheduleStep as shuttle_step;
 
 /// Which shuttle scheduler picks the interleavings.
@@ -58,6 +58,9 @@ pub struct ShuttleConfig {
     /// flag that the scheduler never lets another thread set) ends, where
     /// shuttle itself would panic.
     pub max_steps: usize,
+    /// When to stop starting executions before `iterations` have run;
+    /// default [`Stop::Exhaust`], never.
+    pub stop: Stop,
 }
 
 impl Default for ShuttleConfig {
@@ -68,6 +71,7 @@ impl Default for ShuttleConfig {
             seed: 0,
             time_limit: None,
             max_steps: 1_000_000,
+            stop: Stop::Exhaust,
         }
     }
 }
@@ -114,6 +118,11 @@ impl ShuttleConfig {
     /// Sets [`max_steps`](Self::max_steps).
     pub fn max_steps(mut self, n: usize) -> Self {
         self.max_steps = n;
+        self
+    }
+    /// Sets [`stop`](Self::stop).
+    pub fn stop(mut self, stop: Stop) -> Self {
+        self.stop = stop;
         self
     }
 }
@@ -205,12 +214,15 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
         ShuttleScheduler::Dfs => Box::new(DfsScheduler::new(Some(n), true)),
     };
     let longest = Arc::new(Mutex::new(0));
+    let stopped = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let recording = Recording {
         inner: scheduler,
         current: None,
         finished: finished.clone(),
         aggregate: aggregate.clone(),
         longest: longest.clone(),
+        stop: config.stop.clone(),
+        stopped: stopped.clone(),
     };
     // shuttle panics when it finds every task blocked or an execution too
     // long for its own bound; the interpreter ends executions before either
@@ -230,11 +242,18 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
         .is_some_and(|limit| started.elapsed() >= limit);
     // DFS that ran fewer executions than its budget, and was not stopped by
     // the clock, enumerated them all.
-    let completion = if config.scheduler == ShuttleScheduler::Dfs && runs < n && !timed_out {
-        aggregate.unexplored_choices(Completion::Exhaustive, &mut notes)
-    } else {
-        Completion::Sampled
-    };
+    let stopped = stopped.load(std::sync::atomic::Ordering::Relaxed);
+    if stopped {
+        notes.push(format!(
+            "stopped after {runs} of {n} executions, once every counterexample asked for was found"
+        ));
+    }
+    let completion =
+        if config.scheduler == ShuttleScheduler::Dfs && runs < n && !timed_out && !stopped {
+            aggregate.unexplored_choices(Completion::Exhaustive, &mut notes)
+        } else {
+            Completion::Sampled
+        };
     // DFS that stopped executions at the bound did not see their ends.
     let completion = aggregate.stopped_at(config.max_steps, completion, &mut notes);
     notes.push(match kind {
@@ -317,6 +336,10 @@ struct Recording {
     aggregate: Arc<Mutex<Aggregate>>,
     /// The most scheduling decisions any execution took (PCT's k).
     longest: Arc<Mutex<usize>>,
+    /// When to start no more executions.
+    stop: Stop,
+    /// Set when `stop` ended the run.
+    stopped: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Recording {
@@ -358,6 +381,11 @@ impl Drop for Recording {
 impl Scheduler for Recording {
     fn new_execution(&mut self) -> Option<Schedule> {
         self.flush();
+        if self.stop.satisfied_by(lock(&self.aggregate).found()) {
+            self.stopped
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            return None;
+        }
         let schedule = self.inner.new_execution()?;
         self.current = Some(Schedule::new(schedule.seed));
         Some(schedule)

@@ -263,7 +263,8 @@ pub(crate) fn expect_two_consumers(_: &Params) -> Expectation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::explore::{ExploreConfig, Stop, explore};
+    use crate::explore::{ExploreConfig, explore};
+    use crate::results::Stop;
 
     fn params() -> Params {
         Params::defaults("pizzeria/buffered", &params_buffered())

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::explore::Stop;
+use crate::results::Stop;
 use crate::results::{Bound, Completion, Exploration, Property, Status};
 
 /// How many distinct final outcomes a scenario should reach.

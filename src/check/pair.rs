@@ -3,8 +3,9 @@
 //! and the report shows the shortest schedule that tells them apart.
 
 use crate::error::{Error, ErrorKind};
-use crate::explore::{ExploreConfig, Stop, explore};
+use crate::explore::{ExploreConfig, explore};
 use crate::model::Scenario;
+use crate::results::Stop;
 use crate::results::{Counterexample, Exploration, Property};
 
 /// A scenario with a bug and the same scenario fixed.

@@ -1,25 +1,10 @@
 //! Search limits and when to stop.
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::results::Property;
-
-/// When a search may stop before it is exhaustive.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Stop {
-    /// At the first violated property (the default).
-    #[default]
-    FirstViolation,
-    /// Once every one of these properties has a counterexample; with an empty
-    /// set, never early.
-    WhenViolated(BTreeSet<Property>),
-    /// Never early: every property is decided, bounds permitting.
-    Exhaust,
-}
+use crate::results::Stop;
 
 /// Limits and options of the built-in explorer.
 ///

@@ -6,5 +6,5 @@ mod expand;
 mod search;
 mod store;
 
-pub use config::{ExploreConfig, Progress, ProgressHook, Stop};
+pub use config::{ExploreConfig, Progress, ProgressHook};
 pub use search::explore;

@@ -18,7 +18,7 @@ mod termination;
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use super::config::{ExploreConfig, Progress, Stop};
+use super::config::{ExploreConfig, Progress};
 use super::expand::{Block, CHAIN_CAP, Checks, End, Expander, checks, forced_choice};
 use super::store::{Insert, StateStore};
 use crate::model::{Fault, Op, Outcome, Scenario, Scope};
@@ -409,13 +409,7 @@ impl<'a> Search<'a> {
                 cycle_from: None,
             },
         );
-        self.stop |= match &self.config.stop {
-            Stop::FirstViolation => true,
-            Stop::WhenViolated(targets) => {
-                !targets.is_empty() && targets.iter().all(|p| self.found.contains_key(p))
-            }
-            Stop::Exhaust => false,
-        };
+        self.stop |= self.config.stop.satisfied_by(self.found.keys());
     }
 
     /// Runs on from where `prefix` leaves a violation, the lowest-numbered

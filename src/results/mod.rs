@@ -8,12 +8,14 @@ mod exploration;
 mod property;
 mod replay;
 mod schedule;
+mod stop;
 
 pub use completion::{Bound, Completion};
 pub use exploration::{Exploration, OutcomeCount, Stats};
 pub use property::{Counterexample, Pending, Property, PropertyResult, Status, TraceStep};
 pub use replay::{GuidedRun, Replay, ReplayFinding};
 pub use schedule::{MAX_SCHEDULE_LEN, Schedule, ScheduleStep};
+pub use stop::Stop;
 
 pub(crate) use exploration::properties_of;
 pub(crate) use replay::note;
