@@ -66,7 +66,7 @@ struct CheckArgs {
     /// when it is reached.
     #[arg(long, value_name = "SIZE")]
     max_memory: Option<String>,
-    /// Most steps on one execution (default 1000000; loom: 100000). A
+    /// Most steps on one execution (default 1000000; loom: 8000, its most). A
     /// threaded backend stops a longer execution, which counts for nothing.
     #[arg(long, value_name = "N")]
     max_depth: Option<u64>,

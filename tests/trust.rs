@@ -478,3 +478,41 @@ fn limits_of_the_engines_are_build_errors_not_panics() {
     s.thread(ProgramBuilder::new("q").build());
     assert!(build_error(&s).contains("select"));
 }
+
+#[test]
+fn loom_refuses_executions_longer_than_it_can_number() {
+    let mut b = Backends::default();
+    b.loom = LoomConfig::default().max_steps(interleave::backend::LOOM_MAX_STEPS + 1);
+    let err = check::run(BackendKind::Loom, &spin(true), &b).unwrap_err();
+    assert_eq!(err.kind(), interleave::ErrorKind::InvalidLimit);
+    assert!(err.to_string().contains("16 bits"), "{err}");
+}
+
+#[test]
+fn shuttle_and_loom_stop_once_the_counterexamples_asked_for_are_found() {
+    let entry = interleave::catalog::find("bank/unsync").unwrap();
+    let params = entry.params_from(&["incomes=500+10", "weeks=2"]).unwrap();
+    for kind in [BackendKind::Shuttle, BackendKind::Loom] {
+        let report = entry.check_on(kind, &params, &Backends::default()).unwrap();
+        assert!(report.as_expected(), "{kind}: {:?}", report.mismatches);
+        let e = &report.exploration;
+        assert!(
+            e.stats.executions < 100,
+            "{kind}: {} executions",
+            e.stats.executions
+        );
+        assert!(
+            e.notes
+                .iter()
+                .any(|n| n.contains("every counterexample asked for was found")),
+            "{kind}: {:?}",
+            e.notes
+        );
+        // A stopped search shows violations, and decides nothing else.
+        assert_ne!(e.completion, Completion::Exhaustive, "{kind}");
+        assert!(
+            e.properties.iter().all(|p| p.status != Status::Holds),
+            "{kind}"
+        );
+    }
+}

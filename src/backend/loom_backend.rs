@@ -13,11 +13,19 @@ use crate::error::{Error, ErrorKind};
 use crate::model::machine::guarded;
 use crate::model::{Scenario, Scope};
 use crate::results::Property;
-use crate::results::{Bound, Completion, Exploration};
+use crate::results::{Bound, Completion, Exploration, Stop};
 use crate::sim::Sim;
 
 /// The most scenario threads loom can run (its own limit, main thread included).
 pub const LOOM_MAX_THREADS: usize = 5;
+
+/// The most steps of one execution on loom. loom numbers each thread's
+/// operations in 16 bits for its partial-order reduction (past 65,535 a
+/// debug build panics and a release build wraps, and would then miss
+/// orders), and one step of the interpreter takes up to eight operations
+/// of loom (its resource's lock and unlock, the observer's, and unparking
+/// the threads it wakes).
+pub const LOOM_MAX_STEPS: usize = 8_000;
 
 /// How to run a scenario on loom.
 ///
@@ -35,11 +43,16 @@ pub struct LoomConfig {
     /// Stop after this long; the result is then bounded, not exhaustive.
     /// Default 30 s.
     pub time_limit: Option<Duration>,
-    /// Stop an execution after this many steps; default 100,000. loom
-    /// tries every order of every execution up to this length, so a thread
-    /// that loops for ever (a spin on a flag) makes its search endless: the
-    /// result is then bounded by depth (or by time), not exhaustive.
+    /// Stop an execution after this many steps; default and most
+    /// [`LOOM_MAX_STEPS`]. loom tries every order of every execution up to
+    /// this length, so a thread that loops for ever (a spin on a flag)
+    /// makes its search endless: the result is then bounded by depth (or
+    /// by time), not exhaustive.
     pub max_steps: usize,
+    /// When to end the search before it is exhaustive; default
+    /// [`Stop::Exhaust`], never. A stopped search decides nothing that
+    /// holds.
+    pub stop: Stop,
 }
 
 impl Default for LoomConfig {
@@ -47,7 +60,8 @@ impl Default for LoomConfig {
         LoomConfig {
             preemption_bound: None,
             time_limit: Some(Duration::from_secs(30)),
-            max_steps: 100_000,
+            max_steps: LOOM_MAX_STEPS,
+            stop: Stop::Exhaust,
         }
     }
 }
@@ -79,7 +93,16 @@ impl LoomConfig {
         self.max_steps = n;
         self
     }
+    /// Sets [`stop`](Self::stop).
+    pub fn stop(mut self, stop: Stop) -> Self {
+        self.stop = stop;
+        self
+    }
 }
+
+/// The payload that ends a loom search once [`LoomConfig::stop`] is
+/// satisfied: loom has no other way to end a search early.
+const STOPPED: &str = "interleave: every counterexample asked for was found";
 
 /// Environment variables that loom's `Builder::new()` reads (and panics on
 /// when malformed); every field is set explicitly afterwards, so they
@@ -107,6 +130,15 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
         ));
     }
     super::world::check_max_steps(config.max_steps)?;
+    if config.max_steps > LOOM_MAX_STEPS {
+        return Err(Error::new(
+            ErrorKind::InvalidLimit,
+            format!(
+                "--max-depth: loom follows executions of at most {LOOM_MAX_STEPS} steps (it numbers each thread's operations in 16 bits), not {}; give loom a smaller bound",
+                config.max_steps
+            ),
+        ));
+    }
     for var in LOOM_VARIABLES {
         if let Ok(value) = std::env::var(var)
             && var != "LOOM_CHECKPOINT_FILE"
@@ -140,7 +172,7 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
     };
     // The last run, whether it saw a race, and whether its invariants read
     // words it did not know (both only possible when time ran out).
-    let (aggregate, racy, unlearnt) = loop {
+    let (aggregate, racy, unlearnt, stopped) = loop {
         runs += 1;
         let remaining = config
             .time_limit
@@ -158,7 +190,11 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
             let scenario = scenario.clone();
             let aggregate = aggregate.clone();
             let unobserved = unobserved.clone();
+            let stop = config.stop.clone();
             move || {
+                if stop.satisfied_by(aggregate.lock().unwrap_or_else(|e| e.into_inner()).found()) {
+                    std::panic::panic_any(STOPPED);
+                }
                 let execution = execute::<LoomRuntime>(&scenario, &options);
                 if !execution.unobserved.is_empty() {
                     let mut words = unobserved.lock().unwrap_or_else(|e| e.into_inner());
@@ -170,15 +206,20 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
                     .add(execution);
             }
         };
-        check(body, config, remaining)?;
+        let stopped = check(body, config, remaining)?;
         let aggregate = Aggregate::take(aggregate);
         let mut unobserved =
             std::mem::take(&mut *unobserved.lock().unwrap_or_else(|e| e.into_inner()));
         let timed_out = out_of_time();
         let racy = race_seen.is_some_and(|a| a.load(Ordering::Relaxed))
             || aggregate.has_finding(&Property::NoDataRace);
+        // What was found stands whichever run found it; only a run that
+        // is to decide what holds must know everything.
+        if stopped {
+            break (aggregate, racy, false, true);
+        }
         if timed_out {
-            break (aggregate, racy, !unobserved.is_empty());
+            break (aggregate, racy, !unobserved.is_empty(), false);
         }
         if free_accesses && racy {
             free_accesses = false;
@@ -190,22 +231,26 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
                 words.sort_unstable();
                 words.dedup();
             }
-            _ => break (aggregate, racy, false),
+            _ => break (aggregate, racy, false, false),
         }
     };
     let timed_out = out_of_time();
-    let completion = match (timed_out, config.preemption_bound) {
-        (true, _) => Completion::Bounded(Bound::Time),
-        (false, None) => Completion::Exhaustive,
-        (false, Some(_)) => Completion::Bounded(Bound::Preemptions),
+    let completion = match (stopped, timed_out, config.preemption_bound) {
+        (true, ..) => Completion::Stopped,
+        (false, true, _) => Completion::Bounded(Bound::Time),
+        (false, false, None) => Completion::Exhaustive,
+        (false, false, Some(_)) => Completion::Bounded(Bound::Preemptions),
     };
-    let mut notes = vec![match config.preemption_bound {
-        None => "loom: every execution of the operations (no preemption bound)".to_string(),
-        Some(b) => format!("loom: every execution with at most {b} preemptions"),
+    let mut notes = vec![match (stopped, config.preemption_bound) {
+        (true, _) => "loom: stopped once every counterexample asked for was found".to_string(),
+        (false, None) => {
+            "loom: every execution of the operations (no preemption bound)".to_string()
+        }
+        (false, Some(b)) => format!("loom: every execution with at most {b} preemptions"),
     }];
     notes.push(
         match (free_accesses, racy) {
-            (true, false) if timed_out => {
+            (true, false) if timed_out || stopped => {
                 "loom: loads and stores were not scheduling points; no data race showed in the executions run before time ran out"
             }
             (true, false) => {
@@ -261,12 +306,13 @@ fn initial_reads(scenario: &Scenario) -> Vec<u32> {
     words
 }
 
-/// Runs `body` under loom's exhaustive checker, for at most `max_duration`.
+/// Runs `body` under loom's exhaustive checker, for at most `max_duration`;
+/// true when the body ended the search early (see [`STOPPED`]).
 fn check(
     body: impl Fn() + Send + Sync + 'static,
     config: &LoomConfig,
     max_duration: Option<Duration>,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     let mut builder = loom::model::Builder::new();
     builder.max_threads = LOOM_MAX_THREADS;
     // A step takes few locks (its own, the observer's, a native mutex's;
@@ -288,13 +334,15 @@ fn check(
     builder.location = false;
     builder.log = false;
     // loom panics when a model is too big for it; that is a skip, not a crash.
-    guarded(|| builder.check(body)).map_err(|fault| {
-        Error::new(
+    match guarded(|| builder.check(body)) {
+        Ok(()) => Ok(false),
+        Err(fault) if fault.message == STOPPED => Ok(true),
+        Err(fault) => Err(Error::new(
             ErrorKind::Unsupported,
             format!(
                 "loom stopped: {}; try smaller parameters or a preemption bound",
                 fault.message
             ),
-        )
-    })
+        )),
+    }
 }

@@ -261,6 +261,7 @@ impl Entry {
         let mut backends = backends.clone();
         backends.explore = backends.explore.stop(expected.stop_rule());
         backends.shuttle.stop = expected.stop_rule();
+        backends.loom.stop = expected.stop_rule();
         let mut exploration = check::run(kind, &scenario, &backends)?;
         for p in &mut exploration.properties {
             if let Status::Violated(c) = &mut p.status {

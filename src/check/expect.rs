@@ -193,7 +193,7 @@ impl Report {
                 )),
                 (Status::Undecided, true) if p.property == Property::Terminates => {
                     mismatches.push(format!(
-                        "`{}` is not decided: {why_undecided} cannot show that an execution never finishes (one stopped at its step bound might still have); the explorer decides it",
+                        "`{}` is not decided: a search that is not exhaustive (here {why_undecided}) cannot show that an execution never finishes, since one stopped at its step bound might still have; the explorer decides it",
                         p.property
                     ));
                 }
