@@ -90,6 +90,14 @@ proptest! {
                 can_lose_an_update(&case),
                 "{}: lost update found = {}; {}", case, violated(e, &lost), replays(&report)
             );
+            // The seed's sentence itself: the final balance is the sum
+            // exactly when nothing can be lost.
+            let final_balance = Property::Invariant(FINAL_BALANCE.to_string());
+            prop_assert_eq!(
+                violated(e, &final_balance),
+                can_lose_an_update(&case),
+                "{}: wrong final balance found = {}; {}", case, violated(e, &final_balance), replays(&report)
+            );
             let earners = case.list("incomes").len();
             prop_assert_eq!(violated(e, &Property::NoDataRace), earners >= 2, "{}", case);
             if can_lose_an_update(&case) {
@@ -100,6 +108,10 @@ proptest! {
                 prop_assert!(
                     violated(&s.exploration, &lost),
                     "{case}: shuttle PCT missed the lost update in 1,000 executions"
+                );
+                prop_assert!(
+                    violated(&s.exploration, &final_balance),
+                    "{case}: shuttle PCT missed the wrong final balance in 1,000 executions"
                 );
             } else {
                 // Nothing to lose: proven, not merely unseen.
@@ -125,6 +137,8 @@ proptest! {
         let lost = Property::Invariant(LOST_UPDATE.to_string());
         let expected = case.name == "bank/unsync" && can_lose_an_update(&case);
         prop_assert_eq!(violated(&e, &lost), expected, "{}", case);
+        let final_balance = Property::Invariant(FINAL_BALANCE.to_string());
+        prop_assert_eq!(violated(&e, &final_balance), expected, "{}", case);
     }
 }
 
