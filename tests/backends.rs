@@ -35,8 +35,10 @@ fn backends() -> Backends {
     b
 }
 
+/// The final outcomes (executions that failed are compared by the tests
+/// of `tests/reduction.rs`).
 fn outcomes(e: &interleave::Exploration) -> BTreeSet<String> {
-    e.outcomes.iter().map(|o| o.outcome.to_string()).collect()
+    e.final_outcomes().map(|o| o.outcome.to_string()).collect()
 }
 
 fn violated(e: &interleave::Exploration) -> BTreeSet<Property> {

@@ -516,3 +516,23 @@ fn shuttle_and_loom_stop_once_the_counterexamples_asked_for_are_found() {
         );
     }
 }
+
+#[test]
+fn outcomes_account_for_executions_that_failed() {
+    let entry = interleave::catalog::find("message/test").unwrap();
+    let scenario = entry.build(&entry.default_params()).unwrap();
+    let e = explore(&scenario, &exhaust());
+    let failed: Vec<_> = e.outcomes.iter().filter(|o| o.failed.is_some()).collect();
+    assert!(!failed.is_empty(), "{:?}", e.outcomes);
+    assert!(failed.iter().all(|o| o.failed == Some(Property::Assertions)));
+    // The assertion fails when the first writer wrote last.
+    assert!(failed.iter().any(|o| o.outcome.to_string().contains("universe")), "{failed:?}");
+    for kind in [BackendKind::Shuttle, BackendKind::Threads] {
+        let mut b = Backends::default();
+        b.shuttle = ShuttleConfig::random().iterations(300);
+        b.threads = ThreadsConfig::default().runs(300);
+        let e = check::run(kind, &scenario, &b).unwrap();
+        let counted: u64 = e.outcomes.iter().map(|o| o.count).sum();
+        assert_eq!(counted, e.stats.executions, "{kind}: {:?}", e.outcomes);
+    }
+}

@@ -21,7 +21,8 @@ pub(crate) struct Aggregate {
     found: BTreeMap<Property, Counterexample>,
     /// How many executions broke each property.
     frequency: BTreeMap<Property, u64>,
-    outcomes: BTreeMap<Outcome, u64>,
+    /// Each outcome, and the property a failure broke when it was one.
+    outcomes: BTreeMap<(Option<Property>, Outcome), u64>,
     first_outcome: Option<(Outcome, Schedule)>,
     executions: u64,
     /// Executions in which a select picked one of several ready cases.
@@ -125,9 +126,12 @@ impl Aggregate {
                 },
             );
         }
+        if let Some((outcome, property)) = e.failed.clone() {
+            *self.outcomes.entry((Some(property), outcome)).or_insert(0) += 1;
+        }
         if let Some(outcome) = e.run.outcome.clone() {
-            let new = !self.outcomes.contains_key(&outcome);
-            *self.outcomes.entry(outcome.clone()).or_insert(0) += 1;
+            let new = !self.outcomes.contains_key(&(None, outcome.clone()));
+            *self.outcomes.entry((None, outcome.clone())).or_insert(0) += 1;
             match &self.first_outcome {
                 None => {
                     self.first_outcome = Some((outcome, Schedule::from_indices(&e.schedule)));
@@ -250,7 +254,11 @@ impl Aggregate {
             outcomes: self
                 .outcomes
                 .into_iter()
-                .map(|(outcome, count)| OutcomeCount { outcome, count })
+                .map(|((failed, outcome), count)| OutcomeCount {
+                    outcome,
+                    count,
+                    failed,
+                })
                 .collect(),
             stats: Stats {
                 states: 0,

@@ -36,7 +36,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use super::policy::{Hold, Policy};
 use super::runtime::Runtime;
-use crate::model::{Op, Scenario};
+use crate::model::{Op, Outcome, Scenario};
 use crate::results::{Choice, Property, Replay, ReplayFinding, choice, note, thread_of};
 use crate::sim::clocks::Clocks;
 use crate::sim::examine;
@@ -76,6 +76,8 @@ pub(crate) struct World {
     cut: bool,
     /// Ended at [`Options::deadline`].
     timed_out: bool,
+    /// Ended by a failing step: the values then, and what it broke.
+    failed: Option<(Outcome, Property)>,
     /// This execution has shown a data race (see `free` in `thread_loop`).
     raced: bool,
 }
@@ -97,6 +99,9 @@ pub(crate) struct Execution {
     pub cut: bool,
     /// Stopped at [`Options::deadline`].
     pub timed_out: bool,
+    /// Ended by a failing step: the outcome's values then, and the property
+    /// the failure broke.
+    pub failed: Option<(Outcome, Property)>,
 }
 
 struct Shared<R: Runtime> {
@@ -247,6 +252,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
                 unobserved: Vec::new(),
                 cut: false,
                 timed_out: false,
+                failed: None,
             };
         }
     };
@@ -287,6 +293,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
             unobserved: Vec::new(),
             cut: false,
             timed_out: false,
+            failed: None,
             raced: initial_race,
             clocks: options
                 .free_accesses
@@ -344,6 +351,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
         unobserved,
         cut: world.cut,
         timed_out: world.timed_out,
+        failed: world.failed.take(),
     }
 }
 
@@ -524,6 +532,7 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
             match sim.step(&mut w.state, c) {
                 Err((who, fault)) => {
                     let (property, message) = sim.fault_finding(who, &fault);
+                    w.failed = Some((shared.scenario.outcome(&w.state.words), property.clone()));
                     note(&mut w.run, step, property, message, Vec::new());
                     w.over = true;
                 }

@@ -211,7 +211,7 @@ impl Report {
                 }
             }
         }
-        let n = exploration.outcomes.len();
+        let n = exploration.final_outcomes().count();
         let outcome_ok = match expected.outcomes {
             Outcomes::Any => true,
             Outcomes::Exactly(k) => n == k && exhaustive || n <= k && partial_by_design,

@@ -12,7 +12,7 @@
 
 use super::config::ExploreConfig;
 use super::store::{decode, encode_key};
-use crate::model::{Scenario, Scope};
+use crate::model::{Outcome, Scenario, Scope};
 use crate::results::Property;
 use crate::sim::{Sim, SimState, Terminal};
 
@@ -26,8 +26,9 @@ pub(crate) struct Finding {
     pub message: String,
     /// The steps from the expanded state to the state that shows it.
     pub chain: Vec<u16>,
-    /// A thread failed in the last of those steps, which ends the execution.
-    pub ends: bool,
+    /// A thread failed in the last of those steps, which ends the
+    /// execution: the outcome's values when it failed.
+    pub ends: Option<Outcome>,
 }
 
 impl Finding {
@@ -36,13 +37,13 @@ impl Finding {
             property,
             message,
             chain: chain.to_vec(),
-            ends: false,
+            ends: None,
         }
     }
 
-    fn fault(found: (Property, String), chain: &[u16]) -> Self {
+    fn fault(found: (Property, String), chain: &[u16], outcome: Outcome) -> Self {
         Finding {
-            ends: true,
+            ends: Some(outcome),
             ..Finding::new(found, chain)
         }
     }
@@ -215,9 +216,11 @@ impl<'a> Expander<'a> {
         chain.clear();
         chain.push(choice);
         if let Err((who, fault)) = sim.step(next, choice) {
-            block
-                .findings
-                .push(Finding::fault(sim.fault_finding(who, &fault), chain));
+            block.findings.push(Finding::fault(
+                sim.fault_finding(who, &fault),
+                chain,
+                sim.sc.outcome(&next.words),
+            ));
             return;
         }
         out.steps += 1;
@@ -240,9 +243,11 @@ impl<'a> Expander<'a> {
             }
             chain.push(u);
             if let Err((who, fault)) = sim.step(next, u) {
-                block
-                    .findings
-                    .push(Finding::fault(sim.fault_finding(who, &fault), chain));
+                block.findings.push(Finding::fault(
+                    sim.fault_finding(who, &fault),
+                    chain,
+                    sim.sc.outcome(&next.words),
+                ));
                 return;
             }
             out.steps += 1;

@@ -50,6 +50,9 @@ struct Search<'a> {
     found: BTreeMap<Property, Found>,
     /// Observed values of final states -> (distinct final states, first one).
     outcomes: HashMap<Vec<i64>, (u64, u32)>,
+    /// The values when a step failed, and what it broke -> distinct
+    /// failing steps.
+    failed: HashMap<(Outcome, Property), u64>,
     /// The first final state stored, the witness of the first outcome.
     first_final: Option<u32>,
     steps: u64,
@@ -94,6 +97,7 @@ pub fn explore(scenario: &Scenario, config: &ExploreConfig) -> Exploration {
         depths: Vec::new(),
         found: BTreeMap::new(),
         outcomes: HashMap::new(),
+        failed: HashMap::new(),
         first_final: None,
         steps: 0,
         max_depth: 0,
@@ -233,6 +237,12 @@ impl<'a> Search<'a> {
             }
             self.steps += e.steps;
             for f in &block.findings[findings_from..e.findings_end] {
+                if let Some(outcome) = &f.ends {
+                    *self
+                        .failed
+                        .entry((outcome.clone(), f.property.clone()))
+                        .or_insert(0) += 1;
+                }
                 // Once a race is known no other is looked for.
                 if f.property != Property::NoDataRace
                     || !self.found.contains_key(&Property::NoDataRace)
@@ -520,10 +530,20 @@ impl<'a> Search<'a> {
                 OutcomeCount {
                     outcome: sc.outcome(&words),
                     count,
+                    failed: None,
                 }
             })
+            .chain(
+                self.failed
+                    .into_iter()
+                    .map(|((outcome, property), count)| OutcomeCount {
+                        outcome,
+                        count,
+                        failed: Some(property),
+                    }),
+            )
             .collect();
-        outcomes.sort_by(|a, b| a.outcome.cmp(&b.outcome));
+        outcomes.sort_by(|a, b| (&a.failed, &a.outcome).cmp(&(&b.failed, &b.outcome)));
         Exploration {
             properties,
             outcomes,

@@ -166,7 +166,7 @@ fn outcomes(e: &Exploration, pad: &str) -> String {
         _ => "reached so far; the search was not exhaustive",
     };
     let _ = writeln!(out, "{pad}outcomes ({complete}):");
-    if e.outcomes.is_empty() {
+    if e.final_outcomes().next().is_none() {
         let _ = writeln!(out, "{pad}  (no final state reached)");
     }
     let unit = if e.stats.executions > 0 {
@@ -176,7 +176,23 @@ fn outcomes(e: &Exploration, pad: &str) -> String {
     };
     for o in &e.outcomes {
         let plural = if o.count == 1 { "" } else { "s" };
-        let _ = writeln!(out, "{pad}  {}   ({} {unit}{plural})", o.outcome, o.count);
+        match &o.failed {
+            None => {
+                let _ = writeln!(out, "{pad}  {}   ({} {unit}{plural})", o.outcome, o.count);
+            }
+            Some(property) => {
+                let (unit, plural) = if e.stats.executions > 0 {
+                    ("execution", plural)
+                } else {
+                    ("failing step", plural)
+                };
+                let _ = writeln!(
+                    out,
+                    "{pad}  {}   ({} {unit}{plural} that broke `{property}` here)",
+                    o.outcome, o.count
+                );
+            }
+        }
     }
     out
 }

@@ -58,6 +58,9 @@ pub struct PropertyJson<'a> {
 #[derive(Serialize)]
 pub struct OutcomeJson<'a> {
     count: u64,
+    /// For executions that failed: the property they broke.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failed: Option<&'a Property>,
     /// `final_states` for the explorer, `executions` for a threaded backend.
     counts: &'static str,
     outcome: String,
@@ -190,6 +193,7 @@ pub fn report<'a>(r: &'a Report, names: &'a Names) -> ReportJson<'a> {
             .iter()
             .map(|o| OutcomeJson {
                 count: o.count,
+                failed: o.failed.as_ref(),
                 counts,
                 outcome: o.outcome.to_string(),
                 values: &o.outcome.values,

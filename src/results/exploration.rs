@@ -16,9 +16,14 @@ pub struct OutcomeCount {
     /// The observed values.
     pub outcome: Outcome,
     /// For the explorer, the distinct final states (threads' local states
-    /// included) with these values; for a threaded backend, the executions
-    /// that ended with them.
+    /// included) with these values, or for a failure the distinct failing
+    /// steps; for a threaded backend, the executions that ended with them.
     pub count: u64,
+    /// Set when these executions ended with a failure (a panic or a failed
+    /// assertion) rather than with every thread exited: the property it
+    /// broke. The values are those when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed: Option<Property>,
 }
 
 /// Counters of one search.
@@ -144,6 +149,12 @@ impl Exploration {
                 "expected `{property}` to be violated, but the scenario has no such property"
             ),
         }
+    }
+
+    /// The outcomes of executions that ended with every thread exited (not
+    /// those that failed).
+    pub fn final_outcomes(&self) -> impl Iterator<Item = &OutcomeCount> {
+        self.outcomes.iter().filter(|o| o.failed.is_none())
     }
 
     /// The status of one property, if the scenario has it.

@@ -44,7 +44,7 @@ impl Search<'_> {
                 let successors = &block.successors[successors_from..e.successors_end];
                 let fails = block.findings[findings_from..e.findings_end]
                     .iter()
-                    .any(|f| f.ends);
+                    .any(|f| f.ends.is_some());
                 successors_from = e.successors_end;
                 findings_from = e.findings_end;
                 ends[e.index as usize] = successors.is_empty() || fails;
