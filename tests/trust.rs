@@ -524,9 +524,18 @@ fn outcomes_account_for_executions_that_failed() {
     let e = explore(&scenario, &exhaust());
     let failed: Vec<_> = e.outcomes.iter().filter(|o| o.failed.is_some()).collect();
     assert!(!failed.is_empty(), "{:?}", e.outcomes);
-    assert!(failed.iter().all(|o| o.failed == Some(Property::Assertions)));
+    assert!(
+        failed
+            .iter()
+            .all(|o| o.failed == Some(Property::Assertions))
+    );
     // The assertion fails when the first writer wrote last.
-    assert!(failed.iter().any(|o| o.outcome.to_string().contains("universe")), "{failed:?}");
+    assert!(
+        failed
+            .iter()
+            .any(|o| o.outcome.to_string().contains("universe")),
+        "{failed:?}"
+    );
     for kind in [BackendKind::Shuttle, BackendKind::Threads] {
         let mut b = Backends::default();
         b.shuttle = ShuttleConfig::random().iterations(300);
@@ -535,4 +544,53 @@ fn outcomes_account_for_executions_that_failed() {
         let counted: u64 = e.outcomes.iter().map(|o| o.count).sum();
         assert_eq!(counted, e.stats.executions, "{kind}: {:?}", e.outcomes);
     }
+}
+
+/// Every `.rs` file under `dir`.
+fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn only_one_function_says_a_property_holds() {
+    // `Status::decide` (results/property.rs) gives `Holds` only to an
+    // exhaustive search; everywhere else the variant may only be matched.
+    let mut files = Vec::new();
+    sources(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let mut constructions = Vec::new();
+    for file in &files {
+        if file.ends_with("results/property.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            if line.contains("Status::Holds") && !line.contains("=>") {
+                constructions.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(constructions.is_empty(), "{constructions:#?}");
+    let decide = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/results/property.rs"),
+    )
+    .unwrap();
+    let built: Vec<&str> = decide
+        .lines()
+        .filter(|l| l.contains("Status::Holds") && !l.trim_start().starts_with("Status::Holds =>"))
+        .collect();
+    assert_eq!(
+        built,
+        ["            None if completion == Completion::Exhaustive => Status::Holds,"],
+        "one construction, in Status::decide"
+    );
 }
