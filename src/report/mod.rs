@@ -6,4 +6,4 @@ pub mod json;
 mod pair;
 mod trace;
 
-pub use trace::trace_table;
+pub use trace::{FOLD_AFTER, FOLD_KEEP, trace_table};
