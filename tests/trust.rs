@@ -594,3 +594,28 @@ fn only_one_function_says_a_property_holds() {
         "one construction, in Status::decide"
     );
 }
+
+#[test]
+fn a_counted_loop_whose_body_resets_its_counter_cannot_finish() {
+    // The explorer skips looking for cycles only in programs whose loops
+    // are bounded: a `repeat` that writes its own counter is not.
+    let mut s = ScenarioBuilder::new("reset");
+    let x = s.var("x", 0);
+    let mut p = ProgramBuilder::new("p");
+    p.repeat("i", 3, |p, i| {
+        p.store(x, 1);
+        p.set(i, 0);
+    });
+    s.thread(p.build());
+    let e = explore(&s.build().unwrap(), &exhaust());
+    e.assert_violated(&Property::Terminates);
+    // The same loop left alone ends.
+    let mut s = ScenarioBuilder::new("counted");
+    let x = s.var("x", 0);
+    let mut p = ProgramBuilder::new("p");
+    p.repeat("i", 3, |p, _| {
+        p.store(x, 1);
+    });
+    s.thread(p.build());
+    explore(&s.build().unwrap(), &exhaust()).assert_holds();
+}

@@ -66,6 +66,9 @@ struct Search<'a> {
     /// Some edge led to a state no deeper than the one it left: the state
     /// graph may have a cycle (see `termination.rs`).
     may_cycle: bool,
+    /// Whether the scenario can have a cycle at all (`Scenario::may_cycle`);
+    /// without one, edges are not looked at (a random read per edge).
+    cycles_possible: bool,
 }
 
 /// Explores every interleaving of `scenario` (within the limits of `config`)
@@ -106,6 +109,7 @@ pub fn explore(scenario: &Scenario, config: &ExploreConfig) -> Exploration {
         reported: started,
         expanded: 0,
         may_cycle: false,
+        cycles_possible: scenario.may_cycle(),
     };
     match search.sim.initial() {
         Ok(init) => search.run(init, started),
@@ -281,6 +285,7 @@ impl<'a> Search<'a> {
             }
             for (succ, result) in successors.iter().zip(&results) {
                 if let Insert::Seen(j) = *result
+                    && self.cycles_possible
                     && self.depths[j as usize] <= self.depths[index as usize]
                 {
                     self.may_cycle = true;

@@ -206,6 +206,15 @@ impl Scenario {
         })
     }
 
+    /// Whether its states may form a cycle: some thread is a hand-written
+    /// machine, or a program with a loop that may run for ever (see
+    /// [`Program::may_loop`]).
+    pub(crate) fn may_cycle(&self) -> bool {
+        self.threads
+            .iter()
+            .any(|t| t.program.as_ref().is_none_or(|p| p.may_loop()))
+    }
+
     /// Its invariants, in declaration order.
     pub fn invariants(&self) -> &[Invariant] {
         &self.invariants

@@ -118,6 +118,9 @@ pub struct ProgramBuilder {
     instrs: Vec<Instr>,
     code: Vec<Option<String>>,
     regs: Vec<RegDecl>,
+    /// Some loop may run for ever: a `while`, a `range`, or a `repeat`
+    /// whose body writes its counter or its bound.
+    unbounded: bool,
 }
 
 impl ProgramBuilder {
@@ -128,6 +131,7 @@ impl ProgramBuilder {
             instrs: Vec::new(),
             code: Vec::new(),
             regs: Vec::new(),
+            unbounded: false,
         }
     }
 
@@ -286,6 +290,7 @@ impl ProgramBuilder {
         });
         let exit = self.jump_unless(Expr::from(ok));
         body(self);
+        self.unbounded = true;
         self.push(Instr::Jump(head));
         let end = self.instrs.len();
         self.patch(exit, end);
@@ -382,6 +387,21 @@ impl ProgramBuilder {
         self.code(format!("{c} := 0"));
         let head = self.jump_unless(Expr::from(i).less_than(bound));
         body(self, i);
+        // Bounded only while the body leaves the counter and the bound alone.
+        let mut written = Vec::new();
+        for instr in &self.instrs[head + 1..] {
+            written.extend(instr.writes().into_iter().flatten());
+            if let Instr::Select { cases, .. } = instr {
+                written.extend(cases.iter().flat_map(|c| c.writes()).flatten());
+            }
+        }
+        let bound_reg = match bound {
+            Operand::Reg(r) => Some(r),
+            _ => None,
+        };
+        if written.iter().any(|&w| w == i || Some(w) == bound_reg) {
+            self.unbounded = true;
+        }
         self.set(i, i + 1);
         self.code(format!("{c}++"));
         self.push(Instr::Jump(head));
@@ -392,6 +412,7 @@ impl ProgramBuilder {
 
     /// `for cond { body }`
     pub fn while_(&mut self, cond: impl Into<Expr>, body: impl FnOnce(&mut Self)) -> &mut Self {
+        self.unbounded = true;
         let head = self.jump_unless(cond.into());
         body(self);
         self.push(Instr::Jump(head));
@@ -446,6 +467,7 @@ impl ProgramBuilder {
                 silent: true,
                 exits_after_done: Vec::new(),
                 ghosts: 0,
+                may_loop: true,
                 error: Some(error),
             };
         }
@@ -488,6 +510,7 @@ impl ProgramBuilder {
             silent: !ahead[0],
             exits_after_done,
             ghosts,
+            may_loop: self.unbounded,
             error: None,
         }
     }

@@ -37,6 +37,8 @@ pub struct Program {
     pub(super) exits_after_done: Vec<WaitGroupId>,
     /// Per register, a bit: set for a ghost, which invariants may read.
     pub(super) ghosts: u64,
+    /// Some loop may run for ever (see [`Program::may_loop`]).
+    pub(super) may_loop: bool,
     /// Why the program cannot run, found when it was built; a scenario
     /// with it does not build.
     pub(super) error: Option<String>,
@@ -64,6 +66,15 @@ impl Program {
             .iter()
             .position(|n| n == name)
             .map(|i| Reg(i as u16))
+    }
+
+    /// Whether some loop of the program may run for ever: a `while`, a
+    /// `range`, or a `repeat` whose body writes its counter or its bound.
+    /// Without one, every step moves the thread forward through its code
+    /// and its loops' counters, so it never returns to a local state it
+    /// was in, and a scenario of such threads has no cycle of states.
+    pub(crate) fn may_loop(&self) -> bool {
+        self.may_loop
     }
 
     /// Why the program cannot run, if it was built wrong.
