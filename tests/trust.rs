@@ -9,24 +9,16 @@ use interleave::{
     ScenarioBuilder, Status, Stop, ThreadMachine, VarId, explore, replay,
 };
 
-/// A goroutine spins on `ready` until it is 1 (reading it under a mutex,
-/// so there is no race); `main` sets it when `set`.
+/// A goroutine spins on `ready` under a mutex until it is 1; `main` sets
+/// it when `set` (the catalog's `spin/*` lessons).
 fn spin(set: bool) -> Scenario {
-    let mut s = ScenarioBuilder::new(if set { "spin/set" } else { "spin/never" });
-    let ready = s.var("ready", 0);
-    let mu = s.mutex("mu");
-    let mut waiter = ProgramBuilder::new("waiter");
-    let r = waiter.local("r");
-    waiter.while_(Expr::from(r).equals(0), |w| {
-        w.lock(mu).load(r, ready).unlock(mu);
-    });
-    s.thread(waiter.build());
-    let mut main = ProgramBuilder::new("main");
-    if set {
-        main.lock(mu).store(ready, 1).unlock(mu);
-    }
-    s.thread(main.build());
-    s.build().unwrap()
+    let name = if set {
+        "spin/set-later"
+    } else {
+        "spin/never-set"
+    };
+    let entry = interleave::catalog::find(name).unwrap();
+    entry.build(&entry.default_params()).unwrap()
 }
 
 fn exhaust() -> ExploreConfig {
