@@ -358,6 +358,20 @@ fn an_id_from_another_builder_is_refused_when_the_scenario_is_built() {
     s.thread(writer("w", foreign));
     let message = build_error(&s);
     assert!(message.contains("another ScenarioBuilder"), "{message}");
+    // Even where its index would fit: `a` is variable 0 there, `x` here.
+    let mut other = ScenarioBuilder::new("other");
+    let a = other.var("a", 0);
+    let mut s = ScenarioBuilder::new("mine");
+    s.var("x", 0);
+    s.thread(writer("w", a));
+    let message = build_error(&s);
+    assert!(message.contains("another ScenarioBuilder"), "{message}");
+    // Labelling another builder's variable.
+    let mut s = ScenarioBuilder::new("mine");
+    let x = s.var("x", 0);
+    s.thread(writer("w", x));
+    s.label(a, 1, "one");
+    assert!(build_error(&s).contains("labels variable #0"));
     // A register of another program too.
     let mut other = ProgramBuilder::new("other");
     let foreign = other.local("r");

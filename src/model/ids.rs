@@ -4,7 +4,92 @@
 //! which hands back one of these ids; operations name resources only through them,
 //! so a program cannot lock a channel or store into a mutex.
 
-use serde::Serialize;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use serde::{Serialize, Serializer};
+
+/// Bits of a resource id that number the resource; the bits above hold the
+/// tag of the [`ScenarioBuilder`](crate::ScenarioBuilder) that declared it,
+/// so that an id from another builder is refused when a scenario is built.
+const INDEX_BITS: u32 = 20;
+const INDEX_MASK: u32 = (1 << INDEX_BITS) - 1;
+/// The most resources of one kind a builder can number.
+pub(crate) const MAX_RESOURCES: usize = INDEX_MASK as usize + 1;
+
+/// A fresh builder tag, 1 to 4,095 (0 marks ids made inside the engines).
+/// Tags repeat after 4,095 builders, so two builders that far apart are
+/// not told apart.
+pub(crate) fn next_tag() -> u32 {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % ((1 << (32 - INDEX_BITS)) - 1) + 1
+}
+
+macro_rules! resource_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        ///
+        /// Ids compare, hash, order and serialise by their index alone.
+        #[derive(Clone, Copy)]
+        pub struct $name(pub(crate) u32);
+
+        impl $name {
+            /// Position of this id in its scenario's declaration order, from 0.
+            pub fn index(self) -> usize {
+                (self.0 & INDEX_MASK) as usize
+            }
+
+            /// The id of resource `index` of the builder tagged `tag`.
+            pub(crate) fn tagged(index: usize, tag: u32) -> Self {
+                $name(tag << INDEX_BITS | (index as u32 & INDEX_MASK))
+            }
+
+            /// The tag of the builder that declared it (0: made by the
+            /// engines).
+            pub(crate) fn tag(self) -> u32 {
+                self.0 >> INDEX_BITS
+            }
+        }
+
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                self.index() == other.index()
+            }
+        }
+
+        impl Eq for $name {}
+
+        impl Hash for $name {
+            fn hash<H: Hasher>(&self, state: &mut H) {
+                self.index().hash(state);
+            }
+        }
+
+        impl PartialOrd for $name {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+
+        impl Ord for $name {
+            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+                self.index().cmp(&other.index())
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.index())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_u64(self.index() as u64)
+            }
+        }
+    };
+}
 
 macro_rules! typed_id {
     ($(#[$doc:meta])* $name:ident) => {
@@ -21,20 +106,20 @@ macro_rules! typed_id {
     };
 }
 
-typed_id!(
+resource_id!(
     /// A shared integer variable, declared with [`ScenarioBuilder::var`](crate::ScenarioBuilder::var).
     VarId
 );
-typed_id!(
+resource_id!(
     /// A mutex (Go's `sync.Mutex`), declared with [`ScenarioBuilder::mutex`](crate::ScenarioBuilder::mutex).
     MutexId
 );
-typed_id!(
+resource_id!(
     /// A wait group (Go's `sync.WaitGroup`), declared with
     /// [`ScenarioBuilder::wait_group`](crate::ScenarioBuilder::wait_group).
     WaitGroupId
 );
-typed_id!(
+resource_id!(
     /// A Go-like channel, declared with [`ScenarioBuilder::channel`](crate::ScenarioBuilder::channel).
     ChanId
 );

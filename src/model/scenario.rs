@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::ids::{ChanId, MutexId, Reg, ThreadId, VarId, WaitGroupId};
+use super::ids::{ChanId, MAX_RESOURCES, MutexId, Reg, ThreadId, VarId, WaitGroupId, next_tag};
 use super::machine::{Behaviour, Fault, MachineThread, ThreadMachine, guarded};
 use super::names::{ChanDecl, Names, VarDecl};
 use super::op::Op;
@@ -414,6 +414,10 @@ pub struct ScenarioBuilder {
     invariants: Vec<Invariant>,
     deterministic: bool,
     observe: Vec<Observe>,
+    /// Marks the ids this builder hands out (see `ids.rs`).
+    tag: u32,
+    /// Mistakes found as declarations were made, reported by `build`.
+    mistakes: Vec<String>,
 }
 
 impl ScenarioBuilder {
@@ -427,7 +431,21 @@ impl ScenarioBuilder {
             invariants: Vec::new(),
             deterministic: false,
             observe: Vec::new(),
+            tag: next_tag(),
+            mistakes: Vec::new(),
         }
+    }
+
+    /// The id of the next resource of a kind that has `count` already,
+    /// noting a mistake when there are more than an id can number.
+    fn next_index(&mut self, count: usize, kind: &str) -> usize {
+        if count >= MAX_RESOURCES {
+            self.mistakes.push(format!(
+                "scenario `{}` declares more than {MAX_RESOURCES} {kind}",
+                self.name
+            ));
+        }
+        count
     }
 
     /// Declares a shared integer variable with its initial value.
@@ -437,21 +455,28 @@ impl ScenarioBuilder {
             init,
             labels: Vec::new(),
         });
-        VarId(self.names.vars.len() as u32 - 1)
+        let index = self.next_index(self.names.vars.len() - 1, "variables");
+        VarId::tagged(index, self.tag)
     }
 
     /// Names a value of a variable, so traces print `"Hello, cosmos!"` rather than 2.
     pub fn label(&mut self, var: VarId, value: i64, label: impl Into<String>) -> &mut Self {
-        self.names.vars[var.index()]
-            .labels
-            .push((value, label.into()));
+        match self.names.vars.get_mut(var.index()) {
+            Some(decl) if var.tag() == self.tag => decl.labels.push((value, label.into())),
+            _ => self.mistakes.push(format!(
+                "scenario `{}` labels variable #{}, which it does not declare (an id from another ScenarioBuilder?)",
+                self.name,
+                var.index()
+            )),
+        }
         self
     }
 
     /// Declares a mutex.
     pub fn mutex(&mut self, name: impl Into<String>) -> MutexId {
         self.names.mutexes.push(name.into());
-        MutexId(self.names.mutexes.len() as u32 - 1)
+        let index = self.next_index(self.names.mutexes.len() - 1, "mutexes");
+        MutexId::tagged(index, self.tag)
     }
 
     /// Declares a wait group whose counter starts at `count`: the `wg.Add(n)`
@@ -459,7 +484,8 @@ impl ScenarioBuilder {
     pub fn wait_group(&mut self, name: impl Into<String>, count: i64) -> WaitGroupId {
         self.names.wait_groups.push(name.into());
         self.wg_init.push(count);
-        WaitGroupId(self.wg_init.len() as u32 - 1)
+        let index = self.next_index(self.wg_init.len() - 1, "wait groups");
+        WaitGroupId::tagged(index, self.tag)
     }
 
     /// Declares a channel; capacity 0 is an unbuffered rendezvous.
@@ -468,7 +494,8 @@ impl ScenarioBuilder {
             name: name.into(),
             capacity,
         });
-        ChanId(self.names.channels.len() as u32 - 1)
+        let index = self.next_index(self.names.channels.len() - 1, "channels");
+        ChanId::tagged(index, self.tag)
     }
 
     /// Adds a thread running a program; it starts with the scenario.
@@ -562,6 +589,8 @@ impl ScenarioBuilder {
     fn declarations(&self) -> Declarations<'_> {
         Declarations {
             name: &self.name,
+            tag: self.tag,
+            mistakes: &self.mistakes,
             names: &self.names,
             programs: self.threads.iter().map(|t| t.program.as_deref()).collect(),
             invariants: self.invariants.iter().map(|i| i.name.as_str()).collect(),

@@ -52,6 +52,8 @@ pub(crate) struct Declared {
     pub mutexes: usize,
     pub wait_groups: usize,
     pub channels: usize,
+    /// The tag of the builder that declared them.
+    pub tag: u32,
 }
 
 impl Program {
@@ -101,15 +103,22 @@ impl Program {
     /// The first id this program uses that the scenario does not declare
     /// (an id from another scenario's builder), described.
     pub(crate) fn undeclared(&self, declared: Declared) -> Option<String> {
-        let var =
-            |v: &VarId| (v.index() >= declared.vars).then(|| format!("variable #{}", v.index()));
-        let mutex =
-            |m: &MutexId| (m.index() >= declared.mutexes).then(|| format!("mutex #{}", m.index()));
+        // Another builder's id carries another tag, even where its index
+        // would fit this scenario.
+        let foreign = |index: usize, count: usize, tag: u32| index >= count || tag != declared.tag;
+        let var = |v: &VarId| {
+            foreign(v.index(), declared.vars, v.tag()).then(|| format!("variable #{}", v.index()))
+        };
+        let mutex = |m: &MutexId| {
+            foreign(m.index(), declared.mutexes, m.tag()).then(|| format!("mutex #{}", m.index()))
+        };
         let wg = |w: &WaitGroupId| {
-            (w.index() >= declared.wait_groups).then(|| format!("wait group #{}", w.index()))
+            foreign(w.index(), declared.wait_groups, w.tag())
+                .then(|| format!("wait group #{}", w.index()))
         };
         let chan = |c: &ChanId| {
-            (c.index() >= declared.channels).then(|| format!("channel #{}", c.index()))
+            foreign(c.index(), declared.channels, c.tag())
+                .then(|| format!("channel #{}", c.index()))
         };
         self.instrs.iter().find_map(|i| match i {
             Instr::Load { var: v, .. } | Instr::Store { var: v, .. } => var(v),
@@ -270,11 +279,14 @@ impl Program {
         }
         let r = |reg: &Reg| self.names[reg.index()].clone();
         let o = |op: &Operand| op.render(&self.names);
-        let var = |v: &VarId| names.map_or(format!("var{}", v.0), |n| n.var(*v).to_string());
-        let mutex = |m: &MutexId| names.map_or(format!("mu{}", m.0), |n| n.mutex(*m).to_string());
-        let wg =
-            |w: &WaitGroupId| names.map_or(format!("wg{}", w.0), |n| n.wait_group(*w).to_string());
-        let chan = |c: &ChanId| names.map_or(format!("ch{}", c.0), |n| n.channel(*c).to_string());
+        let var = |v: &VarId| names.map_or(format!("var{}", v.index()), |n| n.var(*v).to_string());
+        let mutex =
+            |m: &MutexId| names.map_or(format!("mu{}", m.index()), |n| n.mutex(*m).to_string());
+        let wg = |w: &WaitGroupId| {
+            names.map_or(format!("wg{}", w.index()), |n| n.wait_group(*w).to_string())
+        };
+        let chan =
+            |c: &ChanId| names.map_or(format!("ch{}", c.index()), |n| n.channel(*c).to_string());
         match instr {
             Instr::Load { dst, var: v } => format!("{} := {}", r(dst), var(v)),
             Instr::Store { var: v, src } => format!("{} = {}", var(v), o(src)),
@@ -316,7 +328,7 @@ impl Program {
     }
 
     fn case_text(&self, case: &Case, names: Option<&Names>) -> String {
-        let chan = names.map_or(format!("ch{}", case.chan.0), |n| {
+        let chan = names.map_or(format!("ch{}", case.chan.index()), |n| {
             n.channel(case.chan).to_string()
         });
         match &case.kind {

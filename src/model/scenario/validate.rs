@@ -43,6 +43,10 @@ pub(crate) enum Observed<'a> {
 /// What a scenario declares, as the checks read it.
 pub(crate) struct Declarations<'a> {
     pub name: &'a str,
+    /// The tag of the builder, which its ids carry.
+    pub tag: u32,
+    /// Mistakes noted while declaring.
+    pub mistakes: &'a [String],
     pub names: &'a Names,
     /// Per thread, its program (`None` for a hand-written machine).
     pub programs: Vec<Option<&'a Program>>,
@@ -55,6 +59,9 @@ impl Declarations<'_> {
     /// scenario's author can make that the engines could not run, or
     /// would run as a silently different program.
     pub(crate) fn misuse(&self) -> Option<String> {
+        if let Some(first) = self.mistakes.first() {
+            return Some(first.clone());
+        }
         let scenario = self.name;
         let kinds: [(&str, Vec<&str>); 6] = [
             (
@@ -97,6 +104,7 @@ impl Declarations<'_> {
             mutexes: self.names.mutexes.len(),
             wait_groups: self.names.wait_groups.len(),
             channels: self.names.channels.len(),
+            tag: self.tag,
         };
         for program in self.programs.iter().flatten() {
             if let Some(why) = program.error() {
@@ -122,7 +130,7 @@ impl Declarations<'_> {
         }
         for o in &self.observed {
             match o {
-                Observed::Var(v) if v.index() >= self.names.vars.len() => {
+                Observed::Var(v) if v.index() >= self.names.vars.len() || v.tag() != self.tag => {
                     return Some(format!(
                         "scenario `{scenario}` observes variable #{}, which it does not declare (an id from another ScenarioBuilder?)",
                         v.index()
