@@ -298,7 +298,7 @@ fn counterexamples_replay_to_the_same_violation() {
 }
 
 /// A thread whose own code panics on its second step.
-struct Faulty;
+struct Faulty(interleave::WaitGroupId);
 
 impl ThreadMachine for Faulty {
     type State = u8;
@@ -307,7 +307,7 @@ impl ThreadMachine for Faulty {
     }
     fn next_op(&self, s: &u8) -> Op {
         if *s < 2 {
-            Op::WgAdd(interleave_wg(), 0)
+            Op::WgAdd(self.0, 0)
         } else {
             Op::Exit
         }
@@ -320,16 +320,11 @@ impl ThreadMachine for Faulty {
     }
 }
 
-fn interleave_wg() -> interleave::WaitGroupId {
-    let mut b = ScenarioBuilder::new("ids");
-    b.wait_group("wg", 0)
-}
-
 #[test]
 fn a_panic_in_scenario_code_is_a_violation_with_its_trace() {
     let mut s = ScenarioBuilder::new("faulty");
-    s.wait_group("wg", 0);
-    s.machine("faulty", Faulty);
+    let wg = s.wait_group("wg", 0);
+    s.machine("faulty", Faulty(wg));
     let e = explore(&s.build().unwrap(), &ExploreConfig::default());
     let c = match e.status(&Property::NoPanic) {
         Some(Status::Violated(c)) => c.clone(),

@@ -625,3 +625,39 @@ fn a_counted_loop_whose_body_resets_its_counter_cannot_finish() {
     s.thread(p.build());
     explore(&s.build().unwrap(), &exhaust()).assert_holds();
 }
+
+/// A hand-written thread that stores into the variable it was given.
+struct StoreInto(VarId);
+
+impl ThreadMachine for StoreInto {
+    type State = u8;
+    fn start(&self) -> u8 {
+        0
+    }
+    fn next_op(&self, s: &u8) -> Op {
+        match s {
+            0 => Op::Store(self.0, 1),
+            _ => Op::Exit,
+        }
+    }
+    fn resume(&self, s: &mut u8, _: OpResult) {
+        *s += 1;
+    }
+}
+
+#[test]
+fn a_machine_that_names_another_builders_resource_fails_clearly() {
+    let mut other = ScenarioBuilder::new("other");
+    let foreign = other.var("a", 0);
+    let mut s = ScenarioBuilder::new("mine");
+    s.var("x", 0);
+    s.machine("m", StoreInto(foreign));
+    let e = explore(&s.build().unwrap(), &exhaust());
+    let c = e.assert_violated(&Property::NoPanic);
+    assert!(
+        c.message.contains("another ScenarioBuilder"),
+        "{}",
+        c.message
+    );
+    assert!(e.outcomes.is_empty() || e.outcomes.iter().all(|o| o.failed.is_some()));
+}

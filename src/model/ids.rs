@@ -145,3 +145,23 @@ impl Reg {
         self.0 as usize
     }
 }
+
+/// How many resources of each kind a scenario declares, to check a
+/// program's ids against.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Declared {
+    pub vars: usize,
+    pub mutexes: usize,
+    pub wait_groups: usize,
+    pub channels: usize,
+    /// The tag of the builder that declared them.
+    pub tag: u32,
+}
+
+impl Declared {
+    /// Whether `index`, of an id tagged `tag`, names one of the `count`
+    /// resources of its kind that this scenario declares.
+    pub(crate) fn has(&self, index: usize, tag: u32, count: usize) -> bool {
+        index < count && tag == self.tag
+    }
+}

@@ -1,6 +1,6 @@
 //! Operations on shared resources, and what they give back.
 
-use super::ids::{ChanId, MutexId, VarId, WaitGroupId};
+use super::ids::{ChanId, Declared, MutexId, VarId, WaitGroupId};
 
 /// The next operation a thread wants to perform on a shared resource.
 ///
@@ -37,6 +37,25 @@ pub enum Op {
     Select(SelectOp),
     /// The thread has finished.
     Exit,
+}
+
+impl Op {
+    /// The resource this operation names that `declared` does not hold (an
+    /// id from another builder, or out of range), described.
+    pub(crate) fn undeclared(&self, declared: &Declared) -> Option<String> {
+        let (kind, index, tag, count) = match *self {
+            Op::Load(v) | Op::Store(v, _) => ("variable", v.index(), v.tag(), declared.vars),
+            Op::Lock(m) | Op::Unlock(m) => ("mutex", m.index(), m.tag(), declared.mutexes),
+            Op::WgAdd(w, _) | Op::WgDone(w) | Op::WgWait(w) => {
+                ("wait group", w.index(), w.tag(), declared.wait_groups)
+            }
+            Op::Send(c, _) | Op::Recv(c) | Op::Close(c) => {
+                ("channel", c.index(), c.tag(), declared.channels)
+            }
+            Op::Select(_) | Op::Exit => return None,
+        };
+        (!declared.has(index, tag, count)).then(|| format!("{kind} #{index}"))
+    }
 }
 
 /// What an operation gives back to the thread that performed it.

@@ -4,7 +4,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::ids::{ChanId, MAX_RESOURCES, MutexId, Reg, ThreadId, VarId, WaitGroupId, next_tag};
+use super::ids::{
+    ChanId, Declared, MAX_RESOURCES, MutexId, Reg, ThreadId, VarId, WaitGroupId, next_tag,
+};
 use super::machine::{Behaviour, Fault, MachineThread, ThreadMachine, guarded};
 use super::names::{ChanDecl, Names, VarDecl};
 use super::op::Op;
@@ -84,6 +86,10 @@ pub(crate) struct ThreadDecl {
     /// The same thread when it is a program, called without dynamic
     /// dispatch on the explorer's hot path.
     program: Option<Arc<Program>>,
+    /// What the scenario declares, which a hand-written machine's
+    /// operations are checked against as it runs (a program's are checked
+    /// when the scenario is built).
+    declared: Declared,
 }
 
 impl ThreadDecl {
@@ -107,8 +113,19 @@ impl ThreadDecl {
             Some(p) => p.resume_pending(slot, result),
             None => {
                 self.behaviour.resume(slot, result)?;
-                Ok(self.behaviour.pending(slot))
+                self.checked(self.behaviour.pending(slot))
             }
+        }
+    }
+
+    /// `op`, or a fault when a hand-written machine names a resource the
+    /// scenario does not declare.
+    fn checked(&self, op: Op) -> Result<Op, Fault> {
+        match op.undeclared(&self.declared) {
+            None => Ok(op),
+            Some(id) => Err(Fault::panic(format!(
+                "its operation names {id}, which this scenario does not declare (an id from another ScenarioBuilder?); use the ids this scenario's builder returned"
+            ))),
         }
     }
 }
@@ -182,10 +199,13 @@ impl Scenario {
             words[layout.wg_base + w] = count;
         }
         for (t, thread) in self.threads.iter().enumerate() {
-            thread
-                .behaviour
-                .start(&mut words[layout.slot(t)])
-                .map_err(|f| (t as u16, f))?;
+            let slot = &mut words[layout.slot(t)];
+            thread.behaviour.start(slot).map_err(|f| (t as u16, f))?;
+            if thread.program.is_none() {
+                thread
+                    .checked(thread.behaviour.pending(slot))
+                    .map_err(|f| (t as u16, f))?;
+            }
         }
         Ok(words)
     }
@@ -505,6 +525,7 @@ impl ScenarioBuilder {
         self.threads.push(ThreadDecl {
             behaviour: program.clone(),
             program: Some(program),
+            declared: Declared::default(),
         });
         ThreadId(self.threads.len() as u32 - 1)
     }
@@ -519,6 +540,7 @@ impl ScenarioBuilder {
         self.threads.push(ThreadDecl {
             behaviour,
             program: None,
+            declared: Declared::default(),
         });
         ThreadId(self.threads.len() as u32 - 1)
     }
@@ -585,11 +607,23 @@ impl ScenarioBuilder {
         self
     }
 
+    /// How many resources of each kind it declares, and its tag.
+    fn declared(&self) -> Declared {
+        Declared {
+            vars: self.names.vars.len(),
+            mutexes: self.names.mutexes.len(),
+            wait_groups: self.names.wait_groups.len(),
+            channels: self.names.channels.len(),
+            tag: self.tag,
+        }
+    }
+
     /// What it declares, for the checks of `validate.rs`.
     fn declarations(&self) -> Declarations<'_> {
         Declarations {
             name: &self.name,
             tag: self.tag,
+            declared: self.declared(),
             mistakes: &self.mistakes,
             names: &self.names,
             programs: self.threads.iter().map(|t| t.program.as_deref()).collect(),
@@ -670,7 +704,14 @@ impl ScenarioBuilder {
             name: self.name.clone(),
             names: self.names.clone(),
             wg_init: self.wg_init.clone(),
-            threads: self.threads.clone(),
+            threads: self
+                .threads
+                .iter()
+                .map(|t| ThreadDecl {
+                    declared: self.declared(),
+                    ..t.clone()
+                })
+                .collect(),
             registers: (self.threads.iter().enumerate())
                 .map(|(t, decl)| decl.program.as_ref().map(|_| layout.slot(t).start + 1))
                 .collect(),

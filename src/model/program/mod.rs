@@ -13,8 +13,6 @@ mod run;
 pub use builder::{MAX_REGISTERS, ProgramBuilder, SelectBuilder};
 pub use run::Program;
 
-pub(crate) use run::Declared;
-
 #[cfg(test)]
 mod tests {
     use super::*;

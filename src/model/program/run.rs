@@ -4,7 +4,7 @@
 use std::any::Any;
 
 use crate::model::expr::{Compiled, Operand};
-use crate::model::ids::{ChanId, MutexId, Reg, VarId, WaitGroupId};
+use crate::model::ids::{ChanId, Declared, MutexId, Reg, VarId, WaitGroupId};
 use crate::model::machine::{Behaviour, Fault, FaultKind, SelectCase};
 use crate::model::names::Names;
 use crate::model::op::{Op, OpResult, SelectOp};
@@ -42,18 +42,6 @@ pub struct Program {
     /// Why the program cannot run, found when it was built; a scenario
     /// with it does not build.
     pub(super) error: Option<String>,
-}
-
-/// How many resources of each kind a scenario declares, to check a
-/// program's ids against.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Declared {
-    pub vars: usize,
-    pub mutexes: usize,
-    pub wait_groups: usize,
-    pub channels: usize,
-    /// The tag of the builder that declared them.
-    pub tag: u32,
 }
 
 impl Program {
@@ -103,22 +91,20 @@ impl Program {
     /// The first id this program uses that the scenario does not declare
     /// (an id from another scenario's builder), described.
     pub(crate) fn undeclared(&self, declared: Declared) -> Option<String> {
-        // Another builder's id carries another tag, even where its index
-        // would fit this scenario.
-        let foreign = |index: usize, count: usize, tag: u32| index >= count || tag != declared.tag;
+        let name = |kind: &str, index: usize| format!("{kind} #{index}");
         let var = |v: &VarId| {
-            foreign(v.index(), declared.vars, v.tag()).then(|| format!("variable #{}", v.index()))
+            (!declared.has(v.index(), v.tag(), declared.vars)).then(|| name("variable", v.index()))
         };
         let mutex = |m: &MutexId| {
-            foreign(m.index(), declared.mutexes, m.tag()).then(|| format!("mutex #{}", m.index()))
+            (!declared.has(m.index(), m.tag(), declared.mutexes)).then(|| name("mutex", m.index()))
         };
         let wg = |w: &WaitGroupId| {
-            foreign(w.index(), declared.wait_groups, w.tag())
-                .then(|| format!("wait group #{}", w.index()))
+            (!declared.has(w.index(), w.tag(), declared.wait_groups))
+                .then(|| name("wait group", w.index()))
         };
         let chan = |c: &ChanId| {
-            foreign(c.index(), declared.channels, c.tag())
-                .then(|| format!("channel #{}", c.index()))
+            (!declared.has(c.index(), c.tag(), declared.channels))
+                .then(|| name("channel", c.index()))
         };
         self.instrs.iter().find_map(|i| match i {
             Instr::Load { var: v, .. } | Instr::Store { var: v, .. } => var(v),

@@ -2,8 +2,9 @@
 //! built: every mistake the engines could not run, or would run as a
 //! silently different program, is an error that says what to fix.
 
+use crate::model::ids::Declared;
 use crate::model::names::Names;
-use crate::model::program::{Declared, Program};
+use crate::model::program::Program;
 use crate::model::{Reg, ThreadId, VarId};
 
 /// Most ways a select may go on in one state: a schedule step numbers its
@@ -45,6 +46,8 @@ pub(crate) struct Declarations<'a> {
     pub name: &'a str,
     /// The tag of the builder, which its ids carry.
     pub tag: u32,
+    /// How many resources of each kind it declares.
+    pub declared: Declared,
     /// Mistakes noted while declaring.
     pub mistakes: &'a [String],
     pub names: &'a Names,
@@ -99,13 +102,7 @@ impl Declarations<'_> {
                 }
             }
         }
-        let declared = Declared {
-            vars: self.names.vars.len(),
-            mutexes: self.names.mutexes.len(),
-            wait_groups: self.names.wait_groups.len(),
-            channels: self.names.channels.len(),
-            tag: self.tag,
-        };
+        let declared = self.declared;
         for program in self.programs.iter().flatten() {
             if let Some(why) = program.error() {
                 return Some(why.to_string());
