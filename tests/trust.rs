@@ -661,3 +661,29 @@ fn a_machine_that_names_another_builders_resource_fails_clearly() {
     );
     assert!(e.outcomes.is_empty() || e.outcomes.iter().all(|o| o.failed.is_some()));
 }
+
+#[test]
+fn the_explorers_time_limit_holds_when_each_step_runs_a_long_local_loop() {
+    // One thread: every store follows 100,000 local statements, and the
+    // steps of a lone thread form chains of up to 10,000 steps.
+    let mut s = ScenarioBuilder::new("busy");
+    let x = s.var("x", 0);
+    let mut p = ProgramBuilder::new("busy");
+    let k = p.local("k");
+    p.repeat("i", 100_000, |p, i| {
+        p.set(k, 0);
+        p.while_(Expr::from(k).less_than(100_000), |p| {
+            p.set(k, k + 1);
+        });
+        p.store(x, i);
+    });
+    s.thread(p.build());
+    let limit = std::time::Duration::from_millis(300);
+    let started = std::time::Instant::now();
+    let e = explore(&s.build().unwrap(), &exhaust().time_limit(limit));
+    let took = started.elapsed();
+    assert_eq!(e.completion, Completion::Bounded(interleave::Bound::Time));
+    // Generous for a loaded debug build; reading the clock only between
+    // stored states, this took many seconds.
+    assert!(took < std::time::Duration::from_millis(1_500), "{took:?}");
+}

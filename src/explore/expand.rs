@@ -87,8 +87,11 @@ pub(crate) struct Successor {
 pub(crate) struct Expanded {
     pub index: u32,
     pub steps: u64,
-    /// A path from it went past [`ExploreConfig::max_steps`].
+    /// A path from it went past [`ExploreConfig::max_steps`](crate::ExploreConfig::max_steps).
     pub depth_bound: bool,
+    /// The time limit passed while its chains were followed: its
+    /// successors are not all here, and the search must end.
+    pub timed_out: bool,
     pub successors_end: usize,
     pub findings_end: usize,
 }
@@ -155,10 +158,17 @@ pub(crate) struct Expander<'a> {
     choices: Vec<u16>,
     enabled: Vec<u16>,
     chain: Vec<u16>,
+    /// When the search's time limit passes: a chain of long steps is
+    /// cut there rather than followed to its end.
+    deadline: Option<std::time::Instant>,
 }
 
 impl<'a> Expander<'a> {
-    pub fn new(sc: &'a Scenario, config: &'a ExploreConfig) -> Self {
+    pub fn new(
+        sc: &'a Scenario,
+        config: &'a ExploreConfig,
+        deadline: Option<std::time::Instant>,
+    ) -> Self {
         let empty = || SimState::empty(sc.layout.width, sc.threads.len());
         Expander {
             sim: Sim::new(sc),
@@ -168,6 +178,7 @@ impl<'a> Expander<'a> {
             choices: Vec::new(),
             enabled: Vec::new(),
             chain: Vec::new(),
+            deadline,
         }
     }
 
@@ -190,6 +201,7 @@ impl<'a> Expander<'a> {
                 index: block.start + k as u32,
                 steps: 0,
                 depth_bound: false,
+                timed_out: false,
                 successors_end: 0,
                 findings_end: 0,
             };
@@ -229,6 +241,16 @@ impl<'a> Expander<'a> {
             sim.enabled_up_to(next, 2, enabled);
             if chain.len() >= CHAIN_CAP {
                 break;
+            }
+            // A step can run a million local statements: read the clock
+            // every 64 steps of a chain, not only between states.
+            if chain.len() % 64 == 0
+                && self
+                    .deadline
+                    .is_some_and(|d| std::time::Instant::now() >= d)
+            {
+                out.timed_out = true;
+                return;
             }
             let Some(u) = forced_choice(sim, self.config, next, enabled) else {
                 break;

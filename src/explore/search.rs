@@ -142,7 +142,8 @@ impl<'a> Search<'a> {
         let config = self.config;
         std::thread::scope(|scope| {
             let mut workers: Option<Workers> = None;
-            let mut here = Expander::new(sc, config);
+            let deadline = config.time_limit.map(|limit| started + limit);
+            let mut here = Expander::new(sc, config, deadline);
             let mut spare: Vec<Block> = Vec::new();
             // States below `merged` are expanded and their successors
             // stored; those below `handed` are expanded or being expanded.
@@ -156,7 +157,7 @@ impl<'a> Search<'a> {
                     && config.threads > 0
                     && (stored - merged) as usize >= config.parallel_from
                 {
-                    workers = Some(Workers::start(scope, sc, config));
+                    workers = Some(Workers::start(scope, sc, config, deadline));
                     handed = merged;
                 }
                 let block = match &workers {
@@ -240,6 +241,10 @@ impl<'a> Search<'a> {
                 self.report_progress(started, index, false);
             }
             self.steps += e.steps;
+            if e.timed_out {
+                self.bound = Some(Bound::Time);
+                return false;
+            }
             for f in &block.findings[findings_from..e.findings_end] {
                 if let Some(outcome) = &f.ends {
                     *self
@@ -652,6 +657,7 @@ impl<'scope> Workers<'scope> {
         scope: &'scope std::thread::Scope<'scope, 'env>,
         sc: &'env Scenario,
         config: &'env ExploreConfig,
+        deadline: Option<Instant>,
     ) -> Self {
         use std::sync::atomic::{AtomicBool, Ordering};
         use std::sync::{Arc, Mutex, mpsc};
@@ -663,7 +669,7 @@ impl<'scope> Workers<'scope> {
             .map(|_| {
                 let (queue, done, cancel) = (queue.clone(), done.clone(), cancel.clone());
                 scope.spawn(move || {
-                    let mut expander = Expander::new(sc, config);
+                    let mut expander = Expander::new(sc, config, deadline);
                     loop {
                         let next = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
                         let Ok(mut block) = next else { break };

@@ -23,7 +23,7 @@ impl Search<'_> {
             return;
         }
         let n = self.store.len();
-        let mut expander = Expander::new(self.sim.sc, self.config);
+        let mut expander = Expander::new(self.sim.sc, self.config, None);
         let mut block = Block::default();
         // The graph of stored states: each one's successors, and whether it
         // ends (no move, or a move that fails).
