@@ -205,30 +205,49 @@ fn stderr_of_child(test: &str) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// A hand-written thread whose code panics after its first store.
-struct Panicky(VarId);
+/// A hand-written thread that stores 1 into `var` and exits; when `panics`,
+/// its own code panics after the store.
+struct OneStore {
+    var: VarId,
+    panics: bool,
+}
 
-impl ThreadMachine for Panicky {
+impl ThreadMachine for OneStore {
     type State = u8;
     fn start(&self) -> u8 {
         0
     }
     fn next_op(&self, s: &u8) -> Op {
         match s {
-            0 => Op::Store(self.0, 1),
+            0 => Op::Store(self.var, 1),
             _ => Op::Exit,
         }
     }
-    fn resume(&self, _: &mut u8, _: OpResult) {
-        panic!("scenario bug: index out of range");
+    fn resume(&self, s: &mut u8, _: OpResult) {
+        if self.panics {
+            panic!("scenario bug: index out of range");
+        }
+        *s += 1;
     }
 }
 
 fn panicking() -> Scenario {
     let mut s = ScenarioBuilder::new("panicky");
     let x = s.var("x", 0);
-    s.machine("a", Panicky(x));
-    s.machine("b", Panicky(x));
+    s.machine(
+        "a",
+        OneStore {
+            var: x,
+            panics: true,
+        },
+    );
+    s.machine(
+        "b",
+        OneStore {
+            var: x,
+            panics: true,
+        },
+    );
     s.build().unwrap()
 }
 
@@ -626,32 +645,19 @@ fn a_counted_loop_whose_body_resets_its_counter_cannot_finish() {
     explore(&s.build().unwrap(), &exhaust()).assert_holds();
 }
 
-/// A hand-written thread that stores into the variable it was given.
-struct StoreInto(VarId);
-
-impl ThreadMachine for StoreInto {
-    type State = u8;
-    fn start(&self) -> u8 {
-        0
-    }
-    fn next_op(&self, s: &u8) -> Op {
-        match s {
-            0 => Op::Store(self.0, 1),
-            _ => Op::Exit,
-        }
-    }
-    fn resume(&self, s: &mut u8, _: OpResult) {
-        *s += 1;
-    }
-}
-
 #[test]
 fn a_machine_that_names_another_builders_resource_fails_clearly() {
     let mut other = ScenarioBuilder::new("other");
     let foreign = other.var("a", 0);
     let mut s = ScenarioBuilder::new("mine");
     s.var("x", 0);
-    s.machine("m", StoreInto(foreign));
+    s.machine(
+        "m",
+        OneStore {
+            var: foreign,
+            panics: false,
+        },
+    );
     let e = explore(&s.build().unwrap(), &exhaust());
     let c = e.assert_violated(&Property::NoPanic);
     assert!(

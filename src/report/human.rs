@@ -128,18 +128,7 @@ pub fn details(r: &Report, names: &Names) -> String {
             &inner,
         ));
         if let Some(k) = c.cycle_from {
-            let steps = match c.steps.len() - k {
-                1 => format!("step {}", k + 1),
-                _ => format!("steps {} to {}", k + 1, c.steps.len()),
-            };
-            let start = match k {
-                0 => "the initial state".to_string(),
-                k => format!("the state after step {k}"),
-            };
-            let _ = writeln!(
-                out,
-                "{inner}cycle     {steps} return to {start}: they can repeat for ever"
-            );
+            let _ = writeln!(out, "{inner}cycle     {}", cycle(k, c.steps.len()));
         }
         let _ = writeln!(out, "{inner}schedule  {}", c.schedule);
         if let Some(cmd) = &c.replay {
@@ -181,10 +170,10 @@ fn outcomes(e: &Exploration, pad: &str) -> String {
                 let _ = writeln!(out, "{pad}  {}   ({} {unit}{plural})", o.outcome, o.count);
             }
             Some(property) => {
-                let (unit, plural) = if e.stats.executions > 0 {
-                    ("execution", plural)
+                let unit = if e.stats.executions > 0 {
+                    "execution"
                 } else {
-                    ("failing step", plural)
+                    "failing step"
                 };
                 let _ = writeln!(
                     out,
@@ -195,6 +184,20 @@ fn outcomes(e: &Exploration, pad: &str) -> String {
         }
     }
     out
+}
+
+/// The steps after the first `k` of `len`, which return to the state they
+/// started from, in words.
+fn cycle(k: usize, len: usize) -> String {
+    let steps = match len - k {
+        1 => format!("step {}", k + 1),
+        _ => format!("steps {} to {len}", k + 1),
+    };
+    let start = match k {
+        0 => "the initial state".to_string(),
+        k => format!("the state after step {k}"),
+    };
+    format!("{steps} return to {start}: they can repeat for ever")
 }
 
 /// A replayed execution: its trace and what it showed.
@@ -215,16 +218,7 @@ pub fn replay(scenario: &str, params: &str, names: &Names, run: &Replay) -> Stri
         .collect();
     out.push_str(&trace_table(names, &run.steps, &pending, false, "  "));
     if let Some(k) = run.returns_to {
-        let start = match k {
-            0 => "the initial state".to_string(),
-            k => format!("the state after step {k}"),
-        };
-        let _ = writeln!(
-            out,
-            "steps {} to {} return to {start}: they can repeat for ever",
-            k + 1,
-            run.steps.len()
-        );
+        let _ = writeln!(out, "{}", cycle(k, run.steps.len()));
     }
     if run.findings.is_empty() {
         let _ = writeln!(out, "no property broken along this schedule");
