@@ -29,6 +29,8 @@ enum Stmt {
     /// for r != k { r = v }: a spin that ends only if someone stores k
     /// (under mutex m when it is given, else a racy plain read).
     Spin(Option<usize>, usize, i64),
+    /// for i := 0; i < n; i++ { x = i }: a counted loop.
+    Count(usize, i64),
 }
 
 fn stmt() -> impl Strategy<Value = Stmt> {
@@ -50,6 +52,7 @@ fn stmt_with(select: bool) -> BoxedStrategy<Stmt> {
         1 => (0..2usize).prop_map(Stmt::Close),
         1 => (0..2usize).prop_map(Stmt::Assert),
         4 => (0..2usize, 0..2usize, 1..3i64).prop_map(|(m, v, k)| Stmt::Critical(m, v, k)),
+        1 => (0..2usize, 1..3i64).prop_map(|(v, n)| Stmt::Count(v, n)),
         1 => (0..3i64, any::<bool>()).prop_map(move |(k, d)| if select {
             Stmt::Select(k, d)
         } else {
@@ -74,11 +77,16 @@ fn spec() -> impl Strategy<Value = Spec> {
 /// cannot finish. Only for the explorer (a threaded backend would run
 /// each endless spin to its step bound).
 fn spinning_spec() -> impl Strategy<Value = Spec> {
-    spec_with(prop_oneof![
-        6 => stmt(),
+    spec_with(spinning_stmt(true))
+}
+
+/// Statements with spins among them, `select` among them or not.
+fn spinning_stmt(select: bool) -> impl Strategy<Value = Stmt> {
+    prop_oneof![
+        6 => stmt_with(select),
         1 => (prop::option::of(0..2usize), 0..2usize, 0..3i64)
             .prop_map(|(m, v, k)| Stmt::Spin(m, v, k)),
-    ])
+    ]
 }
 
 fn spec_with(stmt: impl Strategy<Value = Stmt>) -> impl Strategy<Value = Spec> {
@@ -179,6 +187,12 @@ fn build(spec: &Spec) -> interleave::Scenario {
                     };
                     read(&mut p);
                     p.while_(interleave::Expr::from(r).not_equals(k), read);
+                }
+                Stmt::Count(v, n) => {
+                    let x = vars[v];
+                    p.repeat("i", n, move |p, i| {
+                        p.store(x, i);
+                    });
                 }
                 Stmt::Assert(k) => {
                     p.assert(
@@ -396,6 +410,56 @@ use interleave::backend::{ShuttleScheduler};
         prop_assert!(outcome_set(&runs).is_subset(&outcome_set(&truth)));
         prop_assert!(failure_set(&runs).is_subset(&failure_set(&truth)));
         prop_assert!(violated_set(&runs).iter().all(|p| violated_set(&truth).contains(p)));
+    }
+}
+
+proptest! {
+    #![proptest_config(config("proptest-regressions/spins.txt", 24))]
+
+    /// On programs that loop and spin, some of which cannot finish, loom
+    /// and shuttle's DFS follow each execution to a step bound. They reach
+    /// only what the explorer reaches; where the explorer finds a state
+    /// from which no end is reachable they never say "exhaustive" nor
+    /// "terminates"; and where they do say "exhaustive", every execution
+    /// ended, so the explorer must find that every one can, and they must
+    /// agree with it on every outcome and violation.
+    #[test]
+    fn loom_and_shuttle_dfs_agree_with_the_explorer_on_spinning_programs(
+        spec in spec_with(spinning_stmt(false)),
+    ) {
+        use interleave::backend::ShuttleScheduler;
+        use interleave::check::{self, BackendKind, Backends};
+        use interleave::Property;
+        let scenario = build(&spec);
+        let truth = explore(&scenario, &ExploreConfig::default().stop(Stop::Exhaust));
+        prop_assert!(truth.is_exhaustive());
+        let cannot_finish = matches!(truth.status(&Property::Terminates), Some(Status::Violated(_)));
+        let mut b = Backends::default();
+        let limit = Some(std::time::Duration::from_millis(250));
+        b.loom.time_limit = limit;
+        b.loom.max_steps = 40;
+        b.shuttle.scheduler = ShuttleScheduler::Dfs;
+        b.shuttle.iterations = 1_000_000;
+        b.shuttle.max_steps = 40;
+        b.shuttle.time_limit = limit;
+        for kind in [BackendKind::Loom, BackendKind::Shuttle] {
+            let e = check::run(kind, &scenario, &b).unwrap();
+            prop_assert!(outcome_set(&e).is_subset(&outcome_set(&truth)), "{}", kind);
+            prop_assert!(failure_set(&e).is_subset(&failure_set(&truth)), "{}", kind);
+            prop_assert!(
+                violated_set(&e).iter().all(|p| violated_set(&truth).contains(p)),
+                "{}: {:?} against {:?}", kind, violated_set(&e), violated_set(&truth)
+            );
+            let says_terminates = matches!(e.status(&Property::Terminates), Some(Status::Holds));
+            if cannot_finish {
+                prop_assert!(!e.is_exhaustive() && !says_terminates, "{}: {:?}", kind, e.completion);
+            }
+            if e.is_exhaustive() {
+                prop_assert!(!cannot_finish, "{}", kind);
+                prop_assert_eq!(outcome_set(&e), outcome_set(&truth), "{}", kind);
+                prop_assert_eq!(violated_set(&e), violated_set(&truth), "{}", kind);
+            }
+        }
     }
 }
 

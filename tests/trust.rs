@@ -268,6 +268,28 @@ fn child_runs_shuttle_then_the_explorer_on_panicking_code() {
         let e = check::run(BackendKind::Shuttle, &scenario, &b).unwrap();
         e.assert_violated(&Property::NoPanic);
     }
+    // Random runs ended before their last execution: by the first
+    // violation, and by the clock inside a long execution.
+    b.shuttle = ShuttleConfig::random()
+        .iterations(1_000)
+        .stop(Stop::FirstViolation);
+    let e = check::run(BackendKind::Shuttle, &scenario, &b).unwrap();
+    assert!(
+        e.notes
+            .iter()
+            .any(|n| n.starts_with("stopped after 1 of 1000")),
+        "{:?}",
+        e.notes
+    );
+    b.shuttle = ShuttleConfig::random()
+        .iterations(1_000_000)
+        .time_limit(std::time::Duration::from_millis(100));
+    let e = check::run(BackendKind::Shuttle, &busy(2), &b).unwrap();
+    assert_eq!(e.completion, Completion::Sampled);
+    // loom ends a long execution at its deadline by unwinding.
+    b.loom = LoomConfig::default().time_limit(std::time::Duration::from_millis(100));
+    let e = check::run(BackendKind::Loom, &busy(2), &b).unwrap();
+    assert_eq!(e.completion, Completion::Bounded(interleave::Bound::Time));
 }
 
 #[test]
@@ -401,6 +423,21 @@ fn an_id_from_another_builder_is_refused_when_the_scenario_is_built() {
     s.thread(p.build());
     let message = build_error(&s);
     assert!(message.contains("another ProgramBuilder"), "{message}");
+}
+
+#[test]
+fn an_id_from_a_builder_made_thousands_of_builders_earlier_is_refused() {
+    let mut old = ScenarioBuilder::new("old");
+    let a = old.var("a", 0);
+    // Enough builders in between for a short tag to come round again.
+    for _ in 0..70_000 {
+        let _ = ScenarioBuilder::new("between");
+    }
+    let mut s = ScenarioBuilder::new("mine");
+    s.var("x", 0);
+    s.thread(writer("w", a));
+    let message = build_error(&s);
+    assert!(message.contains("another ScenarioBuilder"), "{message}");
 }
 
 #[test]
@@ -668,25 +705,62 @@ fn a_machine_that_names_another_builders_resource_fails_clearly() {
     assert!(e.outcomes.is_empty() || e.outcomes.iter().all(|o| o.failed.is_some()));
 }
 
-#[test]
-fn the_explorers_time_limit_holds_when_each_step_runs_a_long_local_loop() {
-    // One thread: every store follows 100,000 local statements, and the
-    // steps of a lone thread form chains of up to 10,000 steps.
+/// `threads` threads, each storing 100,000 times, every store after
+/// 100,000 local statements.
+fn busy(threads: usize) -> Scenario {
     let mut s = ScenarioBuilder::new("busy");
     let x = s.var("x", 0);
-    let mut p = ProgramBuilder::new("busy");
-    let k = p.local("k");
-    p.repeat("i", 100_000, |p, i| {
-        p.set(k, 0);
-        p.while_(Expr::from(k).less_than(100_000), |p| {
-            p.set(k, k + 1);
+    for t in 0..threads {
+        let mut p = ProgramBuilder::new(format!("busy{t}"));
+        let k = p.local("k");
+        p.repeat("i", 100_000, |p, i| {
+            p.set(k, 0);
+            p.while_(Expr::from(k).less_than(100_000), |p| {
+                p.set(k, k + 1);
+            });
+            p.store(x, i);
         });
-        p.store(x, i);
-    });
-    s.thread(p.build());
+        s.thread(p.build());
+    }
+    s.build().unwrap()
+}
+
+#[test]
+fn sampling_time_limits_hold_when_each_step_runs_a_long_local_loop() {
+    let scenario = busy(2);
+    let limit = std::time::Duration::from_millis(300);
+    let mut b = Backends::default();
+    b.shuttle = ShuttleConfig::random()
+        .iterations(1_000_000)
+        .time_limit(limit);
+    b.threads = ThreadsConfig::default().runs(1_000_000).time_limit(limit);
+    b.loom = LoomConfig::default().time_limit(limit);
+    for kind in [
+        BackendKind::Shuttle,
+        BackendKind::Threads,
+        BackendKind::Loom,
+    ] {
+        let started = std::time::Instant::now();
+        let e = check::run(kind, &scenario, &b).unwrap();
+        let took = started.elapsed();
+        assert_ne!(e.completion, Completion::Exhaustive, "{kind}");
+        // Generous for a loaded debug build: one execution alone is 200,000
+        // steps of 100,000 local statements each, minutes of work.
+        assert!(
+            took < std::time::Duration::from_millis(2_500),
+            "{kind}: {took:?}"
+        );
+    }
+}
+
+#[test]
+fn the_explorers_time_limit_holds_when_each_step_runs_a_long_local_loop() {
+    // One thread: the steps of a lone thread form chains of up to 10,000
+    // steps.
+    let s = busy(1);
     let limit = std::time::Duration::from_millis(300);
     let started = std::time::Instant::now();
-    let e = explore(&s.build().unwrap(), &exhaust().time_limit(limit));
+    let e = explore(&s, &exhaust().time_limit(limit));
     let took = started.elapsed();
     assert_eq!(e.completion, Completion::Bounded(interleave::Bound::Time));
     // Generous for a loaded debug build; reading the clock only between

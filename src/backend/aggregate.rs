@@ -55,13 +55,18 @@ impl Aggregate {
     }
 
     /// The aggregate a backend's executions shared, once they have all
-    /// finished.
+    /// finished. An engine that unwinds out of an execution (loom at its
+    /// deadline) may keep that execution's clone alive: the contents are
+    /// then taken from under it.
     pub fn take(shared: std::sync::Arc<std::sync::Mutex<Aggregate>>) -> Aggregate {
-        std::sync::Arc::try_unwrap(shared)
-            .ok()
-            .expect("every execution has finished")
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner())
+        match std::sync::Arc::try_unwrap(shared) {
+            Ok(only) => only.into_inner().unwrap_or_else(|e| e.into_inner()),
+            Err(shared) => {
+                let mut aggregate = shared.lock().unwrap_or_else(|e| e.into_inner());
+                let empty = Aggregate::new(&aggregate.scenario);
+                std::mem::replace(&mut *aggregate, empty)
+            }
+        }
     }
 
     /// Executions that finished (not stopped at the step bound).

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::aggregate::Aggregate;
 use super::policy::{LearnsFromConflicts, Policy};
 use super::runtime::LoomRuntime;
-use super::world::{Options, execute};
+use super::world::{Options, TIME_UP, execute};
 use crate::error::{Error, ErrorKind};
 use crate::model::machine::guarded;
 use crate::model::{Scenario, Scope};
@@ -184,6 +184,9 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
             observed: observed.clone().map(Arc::new),
             free_accesses: race_seen.clone(),
             max_steps: Some(config.max_steps),
+            // An execution past the limit ends the search where it is.
+            deadline: config.time_limit.map(|limit| started + limit),
+            unwind_at_deadline: true,
             ..Options::default()
         };
         let body = {
@@ -337,6 +340,7 @@ fn check(
     match guarded(|| builder.check(body)) {
         Ok(()) => Ok(false),
         Err(fault) if fault.message == STOPPED => Ok(true),
+        Err(fault) if fault.message == TIME_UP => Ok(false),
         Err(fault) => Err(Error::new(
             ErrorKind::Unsupported,
             format!(

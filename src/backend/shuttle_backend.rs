@@ -5,8 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use shuttle::scheduler::{
-    DataSource, DfsScheduler, PctScheduler, RandomDataSource, RandomScheduler, Schedule, Scheduler,
-    Task, TaskId,
+    DataSource, DfsScheduler, PctScheduler, RandomDataSource, Schedule, Scheduler, Task, TaskId,
 };
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
@@ -205,7 +204,7 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
         kind = ShuttleScheduler::Random;
     }
     let scheduler: Box<dyn Scheduler + Send> = match kind {
-        ShuttleScheduler::Random => Box::new(RandomScheduler::new_from_seed(config.seed, n)),
+        ShuttleScheduler::Random => Box::new(UniformRandom::new(seed, n)),
         ShuttleScheduler::Pct { depth } => {
             Box::new(PctScheduler::new_from_seed(config.seed, depth, n))
         }
@@ -359,6 +358,56 @@ impl Recording {
             // shuttle stopped it at its own bound: the body never returned.
             None => lock(&self.aggregate).add_cut(),
         }
+    }
+}
+
+/// shuttle's random scheduling (each decision uniform among the runnable
+/// tasks, a fresh seed for every execution drawn from the run's seed), on
+/// shuttle's `Scheduler` seam. shuttle's own random scheduler writes its
+/// current seed to stderr when it is dropped before its last execution, as
+/// it is when a time limit or a stop rule ends the run early, and a library
+/// must not print.
+struct UniformRandom {
+    data: RandomDataSource,
+    runs: usize,
+    max_runs: usize,
+}
+
+impl UniformRandom {
+    fn new(seed: u64, max_runs: usize) -> Self {
+        UniformRandom {
+            data: RandomDataSource::initialize(seed),
+            runs: 0,
+            max_runs,
+        }
+    }
+}
+
+impl Scheduler for UniformRandom {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        if self.runs >= self.max_runs {
+            return None;
+        }
+        self.runs += 1;
+        Some(Schedule::new(self.data.reinitialize()))
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        _current: Option<TaskId>,
+        _is_yielding: bool,
+    ) -> Option<TaskId> {
+        if runnable.is_empty() {
+            return None;
+        }
+        // At most 256 tasks: the modulo's bias is below 2^-55.
+        let pick = self.data.next_u64() % runnable.len() as u64;
+        Some(runnable[pick as usize].id())
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.data.next_u64()
     }
 }
 

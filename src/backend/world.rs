@@ -233,7 +233,16 @@ pub(crate) struct Options {
     /// End the execution, as [`Execution::cut`], once this time has come,
     /// so that a run's time limit holds even while one execution is long.
     pub deadline: Option<std::time::Instant>,
+    /// At the deadline, unwind with [`TIME_UP`] instead of ending the
+    /// execution: an engine that replays prefixes (loom) needs every
+    /// execution the same each time it is replayed, which a cut at a moment
+    /// of the clock is not.
+    pub unwind_at_deadline: bool,
 }
+
+/// The payload with which an execution unwinds at its deadline (see
+/// [`Options::unwind_at_deadline`]).
+pub(crate) const TIME_UP: &str = "interleave: the time limit ended the run";
 
 /// Runs one execution of `scenario` on runtime `R`. Thread 0 runs on the
 /// calling thread (so loom's limit of 5 threads fits 5 scenario threads).
@@ -571,6 +580,10 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
                     .deadline
                     .is_some_and(|d| std::time::Instant::now() >= d)
             {
+                if options.unwind_at_deadline {
+                    drop(world);
+                    std::panic::panic_any(TIME_UP);
+                }
                 w.over = true;
                 w.cut = true;
                 w.timed_out = true;

@@ -12,17 +12,18 @@ use serde::{Serialize, Serializer};
 /// Bits of a resource id that number the resource; the bits above hold the
 /// tag of the [`ScenarioBuilder`](crate::ScenarioBuilder) that declared it,
 /// so that an id from another builder is refused when a scenario is built.
-const INDEX_BITS: u32 = 20;
-const INDEX_MASK: u32 = (1 << INDEX_BITS) - 1;
+const INDEX_BITS: u32 = 32;
+const INDEX_MASK: u64 = (1 << INDEX_BITS) - 1;
 /// The most resources of one kind a builder can number.
-pub(crate) const MAX_RESOURCES: usize = INDEX_MASK as usize + 1;
+pub(crate) const MAX_RESOURCES: usize = 1 << 20;
 
-/// A fresh builder tag, 1 to 4,095 (0 marks ids made inside the engines).
-/// Tags repeat after 4,095 builders, so two builders that far apart are
-/// not told apart.
+/// A fresh builder tag, from 1 (0 marks ids made inside the engines).
+/// A 32-bit tag repeats only after 4,294,967,295 builders in one process.
 pub(crate) fn next_tag() -> u32 {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % ((1 << (32 - INDEX_BITS)) - 1) + 1
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        .checked_add(1)
+        .unwrap_or(1)
 }
 
 macro_rules! resource_id {
@@ -31,7 +32,7 @@ macro_rules! resource_id {
         ///
         /// Ids compare, hash, order and serialise by their index alone.
         #[derive(Clone, Copy)]
-        pub struct $name(pub(crate) u32);
+        pub struct $name(pub(crate) u64);
 
         impl $name {
             /// Position of this id in its scenario's declaration order, from 0.
@@ -41,13 +42,13 @@ macro_rules! resource_id {
 
             /// The id of resource `index` of the builder tagged `tag`.
             pub(crate) fn tagged(index: usize, tag: u32) -> Self {
-                $name(tag << INDEX_BITS | (index as u32 & INDEX_MASK))
+                $name(u64::from(tag) << INDEX_BITS | (index as u64 & INDEX_MASK))
             }
 
             /// The tag of the builder that declared it (0: made by the
             /// engines).
             pub(crate) fn tag(self) -> u32 {
-                self.0 >> INDEX_BITS
+                (self.0 >> INDEX_BITS) as u32
             }
         }
 

@@ -695,7 +695,7 @@ impl ScenarioBuilder {
         }
         let observe = if self.observe.is_empty() {
             (0..self.names.vars.len())
-                .map(|v| Observe::Var(VarId(v as u32)))
+                .map(|v| Observe::Var(VarId(v as u64)))
                 .collect()
         } else {
             self.observe.clone()

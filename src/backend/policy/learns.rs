@@ -31,7 +31,7 @@ impl Policy for LearnsFromConflicts {
         }
         (0..mutexes)
             .map(|m| {
-                let m = MutexId(m as u32);
+                let m = MutexId(m as u64);
                 scenario
                     .threads
                     .iter()
