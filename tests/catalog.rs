@@ -18,7 +18,9 @@ fn params(name: &str, sets: &[&str]) -> (&'static catalog::Entry, Params) {
 
 fn small(name: &str) -> Vec<&'static str> {
     match name {
-        n if n.starts_with("bank/") => vec!["incomes=500+10+50", "weeks=2"],
+        n if n.starts_with("bank/") || n.starts_with("atomic/") => {
+            vec!["incomes=500+10+50", "weeks=2"]
+        }
         n if n.starts_with("interest/") => vec!["incomes=500+10", "weeks=2"],
         n if n.starts_with("waitgroup/") => vec!["incomes=500+10", "weeks=2"],
         _ => vec![],
@@ -132,6 +134,8 @@ fn golden_state_counts() {
             GOLDEN[3],
         ),
         ("interest/mutex", &["incomes=500+10", "weeks=2"], GOLDEN[4]),
+        ("atomic/bank", &["incomes=500+10+50", "weeks=2"], GOLDEN[5]),
+        ("spin/peterson", &[], GOLDEN[6]),
     ];
     for (name, sets, expected) in cases {
         let (entry, p) = params(name, sets);
@@ -146,7 +150,15 @@ fn golden_state_counts() {
     }
 }
 
-const GOLDEN: [(u64, u64); 5] = [(3, 17), (3, 29), (21, 354), (58, 146), (81, 1826)];
+const GOLDEN: [(u64, u64); 7] = [
+    (3, 17),
+    (3, 29),
+    (21, 354),
+    (58, 146),
+    (81, 1826),
+    (21, 66),
+    (52, 68),
+];
 
 #[test]
 fn message_scenarios_reach_exactly_the_two_messages() {

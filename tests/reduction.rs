@@ -31,6 +31,16 @@ enum Stmt {
     Spin(Option<usize>, usize, i64),
     /// for i := 0; i < n; i++ { x = i }: a counted loop.
     Count(usize, i64),
+    /// r = atomic.AddInt64(&x, k)
+    AtomicAdd(usize, i64),
+    /// r = atomic.LoadInt64(&x)
+    AtomicLoad(usize),
+    /// atomic.StoreInt64(&x, k)
+    AtomicStore(usize, i64),
+    /// r = atomic.CompareAndSwapInt64(&x, old, new)
+    Cas(usize, i64, i64),
+    /// for atomic.LoadInt64(&x) != k {}: a spin that races nobody.
+    AtomicSpin(usize, i64),
 }
 
 fn stmt() -> impl Strategy<Value = Stmt> {
@@ -53,6 +63,10 @@ fn stmt_with(select: bool) -> BoxedStrategy<Stmt> {
         1 => (0..2usize).prop_map(Stmt::Assert),
         4 => (0..2usize, 0..2usize, 1..3i64).prop_map(|(m, v, k)| Stmt::Critical(m, v, k)),
         1 => (0..2usize, 1..3i64).prop_map(|(v, n)| Stmt::Count(v, n)),
+        1 => (0..2usize, 1..3i64).prop_map(|(v, k)| Stmt::AtomicAdd(v, k)),
+        1 => (0..2usize).prop_map(Stmt::AtomicLoad),
+        1 => (0..2usize, 0..3i64).prop_map(|(v, k)| Stmt::AtomicStore(v, k)),
+        1 => (0..2usize, 0..2i64, 0..3i64).prop_map(|(v, o, n)| Stmt::Cas(v, o, n)),
         1 => (0..3i64, any::<bool>()).prop_map(move |(k, d)| if select {
             Stmt::Select(k, d)
         } else {
@@ -86,6 +100,7 @@ fn spinning_stmt(select: bool) -> impl Strategy<Value = Stmt> {
         6 => stmt_with(select),
         1 => (prop::option::of(0..2usize), 0..2usize, 0..3i64)
             .prop_map(|(m, v, k)| Stmt::Spin(m, v, k)),
+        1 => (0..2usize, 0..3i64).prop_map(|(v, k)| Stmt::AtomicSpin(v, k)),
     ]
 }
 
@@ -193,6 +208,25 @@ fn build(spec: &Spec) -> interleave::Scenario {
                     p.repeat("i", n, move |p, i| {
                         p.store(x, i);
                     });
+                }
+                Stmt::AtomicSpin(v, k) => {
+                    let x = vars[v];
+                    p.atomic_load(r, x);
+                    p.while_(interleave::Expr::from(r).not_equals(k), move |p| {
+                        p.atomic_load(r, x);
+                    });
+                }
+                Stmt::AtomicAdd(v, k) => {
+                    p.atomic_add(r, vars[v], k);
+                }
+                Stmt::AtomicLoad(v) => {
+                    p.atomic_load(r, vars[v]);
+                }
+                Stmt::AtomicStore(v, k) => {
+                    p.atomic_store(vars[v], k);
+                }
+                Stmt::Cas(v, old, new) => {
+                    p.compare_and_swap(r, vars[v], old, new);
                 }
                 Stmt::Assert(k) => {
                     p.assert(

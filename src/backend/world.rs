@@ -80,6 +80,9 @@ pub(crate) struct World {
     failed: Option<(Outcome, Property)>,
     /// This execution has shown a data race (see `free` in `thread_loop`).
     raced: bool,
+    /// Per thread, hashes of the states after its last few steps (0: none
+    /// yet), kept when the scenario can loop (see [`Shared::spins`]).
+    after_last_steps: Vec<[u64; SPIN_WINDOW]>,
 }
 
 /// One finished execution: the choice made at each step, and what it
@@ -112,6 +115,13 @@ struct Shared<R: Runtime> {
     threads: Vec<OnceLock<R::Thread>>,
     /// Whether every operation maps to one resource (see the module doc).
     one_resource: bool,
+    /// Whether the scenario can loop back to a state it was in. A thread
+    /// whose step leaves the state as one of its last [`SPIN_WINDOW`] steps
+    /// left it (a spin that nobody else moved on) then yields: loom does not schedule it
+    /// again until another thread has moved, shuttle's PCT lowers its
+    /// priority, and neither follows a spin round and round a cycle that
+    /// reaches nothing new.
+    spins: bool,
     /// The observer's resource (the last one), when steps that `Always`
     /// invariants can see must conflict (see [`Options::observed`]).
     observer: Option<usize>,
@@ -149,7 +159,7 @@ impl<R: Runtime> Shared<R> {
         let mutexes = vars + names.mutexes.len();
         let wgs = mutexes + names.wait_groups.len();
         Some(match op {
-            Op::Load(v) | Op::Store(v, _) => v.index(),
+            Op::Load(v) | Op::Store(v, _) | Op::Atomic(v, _) => v.index(),
             Op::Lock(m) | Op::Unlock(m) => vars + m.index(),
             Op::WgAdd(w, _) | Op::WgDone(w) | Op::WgWait(w) => mutexes + w.index(),
             Op::Send(..) | Op::Recv(_) | Op::Close(_) | Op::Select(_) => wgs,
@@ -304,6 +314,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
             timed_out: false,
             failed: None,
             raced: initial_race,
+            after_last_steps: vec![[0; SPIN_WINDOW]; scenario.thread_count()],
             clocks: options
                 .free_accesses
                 .as_ref()
@@ -316,6 +327,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
             .map(|_| OnceLock::new())
             .collect(),
         one_resource: scenario.has_select(),
+        spins: scenario.may_cycle(),
         observer,
         observed,
         racy: options.free_accesses.clone(),
@@ -418,6 +430,7 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
             return;
         }
         parked = false;
+        let mut spun = false;
         // A `Lock` of a native mutex first takes the runtime's mutex,
         // blocking inside the runtime while another thread holds it; then
         // the step goes on as any other (and finds the Go mutex free).
@@ -572,6 +585,15 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
                 w.over = true;
                 w.cut = true;
             }
+            // A thread that is the only one able to move has nobody to yield
+            // to: its steps stay one chain.
+            if shared.spins && !w.over && w.only != Some(t) {
+                let now = state_hash(&w.state.words);
+                let recent = &mut w.after_last_steps[t];
+                spun = recent.contains(&now);
+                recent.rotate_right(1);
+                recent[0] = now;
+            }
             // The clock is read every 16 steps: a step can run a million
             // local statements, so 16 of them may take a few milliseconds.
             if !w.over
@@ -608,8 +630,14 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
                     wake.push(u);
                 }
             }
-            let chain_on =
-                <R::Policy as Policy>::chains(options.yields, wake.is_empty(), w.over, w.only, t);
+            let chain_on = !spun
+                && <R::Policy as Policy>::chains(
+                    options.yields,
+                    wake.is_empty(),
+                    w.over,
+                    w.only,
+                    t,
+                );
             if !chain_on {
                 break op;
             }
@@ -628,10 +656,25 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
             // held (see the top of the loop).
             continue;
         }
-        if options.yields {
+        if options.yields || spun {
             R::yield_now();
         }
     }
+}
+
+/// How many of a thread's last steps a spin is looked for in: a spin round
+/// of up to this many steps is seen.
+const SPIN_WINDOW: usize = 8;
+
+/// A hash of a state's words (never 0, which stands for none).
+fn state_hash(words: &[i64]) -> u64 {
+    let mut h: u64 = 0x9e37_79b9_7f4a_7c15;
+    for &w in words {
+        h = (h ^ w as u64)
+            .wrapping_mul(0x0100_0000_01b3)
+            .rotate_left(29);
+    }
+    h | 1
 }
 
 /// A threaded backend's step bound (see [`Options::max_steps`]) must let

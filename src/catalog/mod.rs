@@ -12,6 +12,7 @@
 //! assert!(report.as_expected()); // the lost update is found
 //! ```
 
+mod atomic;
 mod bank;
 mod deadlock;
 mod interest;

@@ -4,7 +4,7 @@
 
 use super::params::{ParamSpec, Params};
 use super::token::{ReplayToken, TokenSchedule};
-use super::{bank, deadlock, interest, message, pizzeria, spin, waitgroup};
+use super::{atomic, bank, deadlock, interest, message, pizzeria, spin, waitgroup};
 use crate::check::{self, BackendKind, Backends};
 use crate::check::{Expectation, Report};
 use crate::error::{Error, ErrorKind};
@@ -67,6 +67,20 @@ const ENTRIES: &[Entry] = &[
         params: bank::params,
         build: bank::build_mutex,
         expect: bank::expect_mutex,
+    },
+    Entry {
+        name: "atomic/bank",
+        summary: "the same with atomic.AddInt64 and no mutex: no race, no lost update, 34320 in every interleaving",
+        params: atomic::params,
+        build: atomic::build_add,
+        expect: atomic::expect_add,
+    },
+    Entry {
+        name: "atomic/load-store",
+        summary: "an atomic load, then an atomic store: no data race, yet updates are still lost",
+        params: atomic::params,
+        build: atomic::build_load_store,
+        expect: atomic::expect_load_store,
     },
     Entry {
         name: "interest/mutex",
@@ -151,6 +165,20 @@ const ENTRIES: &[Entry] = &[
         params: spin::params,
         build: spin::build_set_later,
         expect: spin::expect_set_later,
+    },
+    Entry {
+        name: "spin/peterson",
+        summary: "Peterson's lock with atomics: mutual exclusion and a race-free counter in every interleaving",
+        params: atomic::peterson_params,
+        build: atomic::build_peterson_ok,
+        expect: atomic::expect_peterson_ok,
+    },
+    Entry {
+        name: "spin/peterson-swapped",
+        summary: "the same with turn written before the flag: both goroutines can enter the critical section",
+        params: atomic::peterson_params,
+        build: atomic::build_peterson_swapped,
+        expect: atomic::expect_peterson_swapped,
     },
 ];
 

@@ -13,7 +13,7 @@ pub use expr::{BinOp, Expr, Operand};
 pub use ids::{ChanId, MAX_THREADS, MutexId, Reg, ThreadId, VarId, WaitGroupId};
 pub use machine::ThreadMachine;
 pub use names::Names;
-pub use op::{Op, OpResult, SelectOp};
+pub use op::{AtomicOp, Op, OpResult, SelectOp};
 pub use program::{MAX_REGISTERS, Program, ProgramBuilder, SelectBuilder};
 pub use scenario::{Invariant, Outcome, OutcomeValue, Scenario, ScenarioBuilder, Scope, StateView};
 

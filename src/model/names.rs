@@ -66,6 +66,7 @@ impl Names {
         match *op {
             Op::Load(v) => format!("load {}", self.var(v)),
             Op::Store(v, x) => format!("{} = {}", self.var(v), self.value(v, x)),
+            Op::Atomic(v, a) => a.render(self.var(v)),
             Op::Lock(m) => format!("{}.Lock()", self.mutex(m)),
             Op::Unlock(m) => format!("{}.Unlock()", self.mutex(m)),
             Op::WgAdd(w, n) => format!("{}.Add({n})", self.wait_group(w)),

@@ -14,6 +14,10 @@ pub enum Op {
     Load(VarId),
     /// Write a value into a shared variable.
     Store(VarId, i64),
+    /// An atomic operation on a shared variable (Go's `sync/atomic`):
+    /// sequentially consistent, and never a data race with another atomic
+    /// operation (a plain access racing an atomic one still is).
+    Atomic(VarId, AtomicOp),
     /// Acquire a mutex; blocks while another thread holds it.
     Lock(MutexId),
     /// Release a mutex; releasing an unlocked mutex is a fatal error, as in Go.
@@ -44,7 +48,9 @@ impl Op {
     /// id from another builder, or out of range), described.
     pub(crate) fn undeclared(&self, declared: &Declared) -> Option<String> {
         let (kind, index, tag, count) = match *self {
-            Op::Load(v) | Op::Store(v, _) => ("variable", v.index(), v.tag(), declared.vars),
+            Op::Load(v) | Op::Store(v, _) | Op::Atomic(v, _) => {
+                ("variable", v.index(), v.tag(), declared.vars)
+            }
             Op::Lock(m) | Op::Unlock(m) => ("mutex", m.index(), m.tag(), declared.mutexes),
             Op::WgAdd(w, _) | Op::WgDone(w) | Op::WgWait(w) => {
                 ("wait group", w.index(), w.tag(), declared.wait_groups)
@@ -55,6 +61,77 @@ impl Op {
             Op::Select(_) | Op::Exit => return None,
         };
         (!declared.has(index, tag, count)).then(|| format!("{kind} #{index}"))
+    }
+}
+
+/// What an [`Op::Atomic`] does, as Go's `sync/atomic` functions on an
+/// `int64`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AtomicOp {
+    /// `atomic.LoadInt64`: answered with [`OpResult::Value`], the value.
+    Load,
+    /// `atomic.StoreInt64`.
+    Store(i64),
+    /// `atomic.AddInt64` (wrapping, as Go's): answered with the new value.
+    Add(i64),
+    /// `atomic.SwapInt64`: answered with the old value.
+    Swap(i64),
+    /// `atomic.CompareAndSwapInt64`: stores `new` if the value is `old`;
+    /// answered with 1 if it did, 0 if not.
+    CompareAndSwap {
+        /// The value expected.
+        old: i64,
+        /// The value stored when it matched.
+        new: i64,
+    },
+}
+
+impl AtomicOp {
+    /// Whether it can change the variable (a compare-and-swap counts,
+    /// whether or not it matches).
+    pub fn writes(self) -> bool {
+        !matches!(self, AtomicOp::Load)
+    }
+
+    /// Performs it on `cell`: what it answers.
+    pub(crate) fn apply(self, cell: &mut i64) -> OpResult {
+        let old = *cell;
+        match self {
+            AtomicOp::Load => OpResult::Value(old),
+            AtomicOp::Store(x) => {
+                *cell = x;
+                OpResult::Done
+            }
+            AtomicOp::Add(d) => {
+                *cell = old.wrapping_add(d);
+                OpResult::Value(*cell)
+            }
+            AtomicOp::Swap(x) => {
+                *cell = x;
+                OpResult::Value(old)
+            }
+            AtomicOp::CompareAndSwap { old: expected, new } => {
+                let swapped = old == expected;
+                if swapped {
+                    *cell = new;
+                }
+                OpResult::Value(i64::from(swapped))
+            }
+        }
+    }
+
+    /// Go-like text, applied to the variable named `var`.
+    pub(crate) fn render(self, var: &str) -> String {
+        match self {
+            AtomicOp::Load => format!("atomic.LoadInt64(&{var})"),
+            AtomicOp::Store(x) => format!("atomic.StoreInt64(&{var}, {x})"),
+            AtomicOp::Add(d) => format!("atomic.AddInt64(&{var}, {d})"),
+            AtomicOp::Swap(x) => format!("atomic.SwapInt64(&{var}, {x})"),
+            AtomicOp::CompareAndSwap { old, new } => {
+                format!("atomic.CompareAndSwapInt64(&{var}, {old}, {new})")
+            }
+        }
     }
 }
 
@@ -101,5 +178,29 @@ impl OpResult {
             | OpResult::Received { value: v, .. }
             | OpResult::Selected { value: v, .. } => Some(v),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomics_answer_as_gos_sync_atomic() {
+        let mut x = 5;
+        assert_eq!(AtomicOp::Load.apply(&mut x), OpResult::Value(5));
+        assert_eq!(AtomicOp::Add(2).apply(&mut x), OpResult::Value(7));
+        assert_eq!(AtomicOp::Swap(1).apply(&mut x), OpResult::Value(7));
+        assert_eq!(x, 1);
+        let cas = |old, new| AtomicOp::CompareAndSwap { old, new };
+        assert_eq!(cas(0, 9).apply(&mut x), OpResult::Value(0));
+        assert_eq!(x, 1, "no swap when the value differs");
+        assert_eq!(cas(1, 9).apply(&mut x), OpResult::Value(1));
+        assert_eq!(x, 9);
+        assert_eq!(AtomicOp::Store(3).apply(&mut x), OpResult::Done);
+        assert_eq!(x, 3);
+        let mut max = i64::MAX;
+        assert_eq!(AtomicOp::Add(1).apply(&mut max), OpResult::Value(i64::MIN));
+        assert!(!AtomicOp::Load.writes() && cas(0, 0).writes());
     }
 }

@@ -11,9 +11,11 @@
 //! not model) is discarded and repeated with every access a scheduling
 //! point.
 //!
-//! The clocks know mutexes (an unlock happens before the next lock) and
-//! wait groups without `Add` (every `Done` happens before a `Wait` that
-//! returns). Channels and `wg.Add` add no order here: they can only make a
+//! The clocks know mutexes (an unlock happens before the next lock), wait
+//! groups without `Add` (every `Done` happens before a `Wait` that
+//! returns) and atomics (an atomic write happens before every later atomic
+//! access of its variable; atomic accesses never race with each other, and
+//! a plain access races an unordered atomic one as it would a plain one). Channels and `wg.Add` add no order here: they can only make a
 //! race-free run look racy, which costs a repeated run, never a wrong
 //! verdict.
 
@@ -42,6 +44,10 @@ pub(crate) struct Clocks {
     mutexes: Vec<Clock>,
     wait_groups: Vec<Clock>,
     vars: Vec<Accesses>,
+    /// Per variable, its atomic accesses (checked against plain ones only).
+    atomic_accesses: Vec<Accesses>,
+    /// Per variable, the clock its atomic writes release.
+    atomic_clocks: Vec<Clock>,
     /// Set once a race (or an operation the clocks do not model) is seen.
     racy: bool,
 }
@@ -69,6 +75,14 @@ impl Clocks {
                 };
                 names.vars.len()
             ],
+            atomic_accesses: vec![
+                Accesses {
+                    write: None,
+                    reads: vec![0; n],
+                };
+                names.vars.len()
+            ],
+            atomic_clocks: vec![vec![0; n]; names.vars.len()],
             racy: false,
         }
     }
@@ -83,35 +97,61 @@ impl Clocks {
         u == t || c <= self.threads[t][u]
     }
 
+    /// Whether thread `t`'s access (a write if `writes`) is unordered with
+    /// one of `seen`: with its last write, or, for a write, with a read
+    /// since.
+    fn unordered(&self, t: usize, seen: &Accesses, writes: bool) -> bool {
+        if let Some((u, c)) = seen.write
+            && !self.ordered(t, u, c)
+        {
+            return true;
+        }
+        writes
+            && (0..self.threads.len()).any(|u| {
+                let c = seen.reads[u];
+                c != 0 && !self.ordered(t, u, c)
+            })
+    }
+
+    /// Notes thread `t`'s access in `accesses`. A plain write forgets the
+    /// reads before it: every later access is ordered after the write or
+    /// races with it, and a read that raced the write was caught then. An
+    /// atomic write keeps them, since atomic reads do not race it.
+    fn note(accesses: &mut Accesses, t: usize, now: u32, writes: bool, plain: bool) {
+        if writes {
+            accesses.write = Some((t, now));
+            if plain {
+                accesses.reads.fill(0);
+            }
+        } else {
+            accesses.reads[t] = now;
+        }
+    }
+
     /// Records thread `t` performing `op` (which must be enabled).
     pub fn step(&mut self, t: usize, op: Op) {
         match op {
-            Op::Load(v) => {
-                let v = v.index();
-                if let Some((u, c)) = self.vars[v].write
-                    && !self.ordered(t, u, c)
-                {
-                    self.racy = true;
-                }
-                self.vars[v].reads[t] = self.threads[t][t];
+            Op::Load(_) | Op::Store(..) => {
+                let (v, writes) = match op {
+                    Op::Load(v) => (v.index(), false),
+                    Op::Store(v, _) => (v.index(), true),
+                    _ => unreachable!(),
+                };
+                self.racy |= self.unordered(t, &self.vars[v], writes)
+                    || self.unordered(t, &self.atomic_accesses[v], writes);
+                let now = self.threads[t][t];
+                Self::note(&mut self.vars[v], t, now, writes, true);
             }
-            Op::Store(v, _) => {
-                let v = v.index();
-                if let Some((u, c)) = self.vars[v].write
-                    && !self.ordered(t, u, c)
-                {
-                    self.racy = true;
+            Op::Atomic(v, a) => {
+                let (v, writes) = (v.index(), a.writes());
+                join(&mut self.threads[t], &self.atomic_clocks[v]);
+                self.racy |= self.unordered(t, &self.vars[v], writes);
+                let now = self.threads[t][t];
+                Self::note(&mut self.atomic_accesses[v], t, now, writes, false);
+                if writes {
+                    self.atomic_clocks[v].clone_from(&self.threads[t]);
+                    self.threads[t][t] += 1;
                 }
-                let unordered_read = (0..self.threads.len()).any(|u| {
-                    let c = self.vars[v].reads[u];
-                    c != 0 && !self.ordered(t, u, c)
-                });
-                self.racy |= unordered_read;
-                // Every later access is ordered after this write or races
-                // with it, so the reads before it need not be kept.
-                let accesses = &mut self.vars[v];
-                accesses.write = Some((t, self.threads[t][t]));
-                accesses.reads.fill(0);
             }
             Op::Lock(m) => join(&mut self.threads[t], &self.mutexes[m.index()]),
             Op::Unlock(m) => {
@@ -134,7 +174,7 @@ impl Clocks {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ProgramBuilder, ScenarioBuilder};
+    use crate::model::{AtomicOp, ProgramBuilder, ScenarioBuilder};
 
     struct Ops {
         load: Op,
@@ -143,11 +183,18 @@ mod tests {
         unlock: Op,
         done: Op,
         wait: Op,
+        /// Atomic operations on a second variable, `flag`.
+        flag_store: Op,
+        flag_load: Op,
+        /// Atomic operations on `x` itself.
+        x_atomic_add: Op,
+        x_atomic_load: Op,
     }
 
     fn two_threads() -> (Scenario, Ops) {
         let mut s = ScenarioBuilder::new("two");
         let x = s.var("x", 0);
+        let flag = s.var("flag", 0);
         let m = s.mutex("m");
         let g = s.wait_group("wg", 1);
         for name in ["a", "b"] {
@@ -162,6 +209,10 @@ mod tests {
             unlock: Op::Unlock(m),
             done: Op::WgDone(g),
             wait: Op::WgWait(g),
+            flag_store: Op::Atomic(flag, AtomicOp::Store(1)),
+            flag_load: Op::Atomic(flag, AtomicOp::Load),
+            x_atomic_add: Op::Atomic(x, AtomicOp::Add(1)),
+            x_atomic_load: Op::Atomic(x, AtomicOp::Load),
         };
         (s.build().unwrap(), ops)
     }
@@ -191,5 +242,57 @@ mod tests {
             racy(&sc, &[(0, o.lock), (0, o.store), (1, o.load)]),
             "a lock the reader does not take orders nothing"
         );
+    }
+
+    #[test]
+    fn atomics_never_race_each_other_and_order_what_they_publish() {
+        let (sc, o) = two_threads();
+        let adds = [
+            (0, o.x_atomic_add),
+            (1, o.x_atomic_add),
+            (0, o.x_atomic_load),
+        ];
+        assert!(!racy(&sc, &adds), "atomic with atomic");
+        assert!(
+            racy(&sc, &[(0, o.x_atomic_add), (1, o.load)]),
+            "an atomic write, then a plain read"
+        );
+        assert!(
+            racy(&sc, &[(0, o.load), (1, o.x_atomic_add)]),
+            "a plain read, then an atomic write"
+        );
+        assert!(
+            racy(&sc, &[(0, o.x_atomic_load), (1, o.store)]),
+            "an atomic read, then a plain write"
+        );
+        assert!(
+            racy(
+                &sc,
+                &[(0, o.x_atomic_load), (0, o.x_atomic_add), (1, o.store)]
+            ),
+            "an atomic write does not hide the atomic read before it"
+        );
+        // Message passing: data, then an atomic flag; flag, then data.
+        let published = [
+            (0, o.store),
+            (0, o.flag_store),
+            (1, o.flag_load),
+            (1, o.load),
+        ];
+        assert!(!racy(&sc, &published), "the flag orders the data");
+        let unpublished = [
+            (0, o.flag_store),
+            (0, o.store),
+            (1, o.flag_load),
+            (1, o.load),
+        ];
+        assert!(racy(&sc, &unpublished), "data written after the flag");
+        let loads_only = [
+            (0, o.store),
+            (0, o.flag_load),
+            (1, o.flag_load),
+            (1, o.load),
+        ];
+        assert!(racy(&sc, &loads_only), "two atomic loads order nothing");
     }
 }

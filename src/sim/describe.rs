@@ -3,7 +3,7 @@
 
 use super::state::{Alternative, SimState};
 use super::step::Sim;
-use crate::model::{ChanId, Op, SelectCase, ThreadId};
+use crate::model::{ChanId, Op, OpResult, SelectCase, ThreadId};
 use crate::results::{Choice, Pending, TraceStep, alternative_of, thread_of};
 
 impl Sim<'_> {
@@ -68,6 +68,13 @@ impl Sim<'_> {
                 let value = match op {
                     Op::Load(v) => names.value(v, w[self.sc.layout.var_base + v.index()]),
                     Op::Store(v, x) => names.value(v, x),
+                    Op::Atomic(v, a) => {
+                        let mut cell = w[self.sc.layout.var_base + v.index()];
+                        match a.apply(&mut cell) {
+                            OpResult::Value(x) => x.to_string(),
+                            _ => names.value(v, cell),
+                        }
+                    }
                     Op::Send(_, x) => x.to_string(),
                     Op::Recv(chan) => received(chan),
                     _ => String::new(),

@@ -20,17 +20,22 @@ impl Sim<'_> {
         if enabled.len() < 2 {
             return None;
         }
+        // The variable, whether the access writes, whether it is atomic.
         let access = |op: &Op| match *op {
-            Op::Load(v) => Some((v, false)),
-            Op::Store(v, _) => Some((v, true)),
+            Op::Load(v) => Some((v, false, false)),
+            Op::Store(v, _) => Some((v, true, false)),
+            Op::Atomic(v, a) => Some((v, a.writes(), true)),
             _ => None,
         };
         for (i, a) in st.pending.iter().enumerate() {
-            let Some((va, wa)) = access(a) else { continue };
+            let Some((va, wa, aa)) = access(a) else {
+                continue;
+            };
             for (j, b) in st.pending.iter().enumerate().skip(i + 1) {
-                if let Some((vb, wb)) = access(b)
+                if let Some((vb, wb, ab)) = access(b)
                     && va == vb
                     && (wa || wb)
+                    && !(aa && ab)
                 {
                     return Some((va, i as u16, j as u16));
                 }

@@ -84,6 +84,7 @@ impl<'a> Sim<'a> {
             Op::Send(..) | Op::Recv(_) | Op::Select(_) => BY_OP,
             Op::Load(_)
             | Op::Store(..)
+            | Op::Atomic(..)
             | Op::Unlock(_)
             | Op::WgAdd(..)
             | Op::WgDone(_)
@@ -422,6 +423,7 @@ impl<'a> Sim<'a> {
                     w[layout.var_base + v.index()] = x;
                     OpResult::Done
                 }
+                Op::Atomic(v, a) => a.apply(&mut w[layout.var_base + v.index()]),
                 Op::Lock(m) => {
                     w[layout.mutex_base + m.index()] = t as i64 + 1;
                     OpResult::Done

@@ -5,7 +5,7 @@ use crate::model::expr::{Compiled, Expr, Operand};
 use crate::model::ids::{ChanId, MutexId, Reg, VarId, WaitGroupId};
 
 use super::flow::{self};
-use super::instr::{Case, CaseKind, Instr, RegDecl};
+use super::instr::{AtomicInstr, Case, CaseKind, Instr, RegDecl};
 use super::run::Program;
 
 /// The most registers one program may declare (liveness masks are 64 bits).
@@ -186,6 +186,56 @@ impl ProgramBuilder {
             var,
             src: src.into(),
         })
+    }
+
+    /// `dst = atomic.LoadInt64(&var)`: an atomic read (see
+    /// [`Op::Atomic`](crate::Op::Atomic)).
+    pub fn atomic_load(&mut self, dst: Reg, var: VarId) -> &mut Self {
+        self.atomic(var, AtomicInstr::Load, Some(dst))
+    }
+
+    /// `atomic.StoreInt64(&var, src)`: an atomic write.
+    pub fn atomic_store(&mut self, var: VarId, src: impl Into<Operand>) -> &mut Self {
+        self.atomic(var, AtomicInstr::Store(src.into()), None)
+    }
+
+    /// `dst = atomic.AddInt64(&var, delta)`: adds atomically; `dst` gets
+    /// the new value (pass `None` to discard it).
+    pub fn atomic_add(
+        &mut self,
+        dst: impl Into<Option<Reg>>,
+        var: VarId,
+        delta: impl Into<Operand>,
+    ) -> &mut Self {
+        self.atomic(var, AtomicInstr::Add(delta.into()), dst.into())
+    }
+
+    /// `dst = atomic.SwapInt64(&var, new)`: stores atomically; `dst` gets
+    /// the old value.
+    pub fn atomic_swap(
+        &mut self,
+        dst: impl Into<Option<Reg>>,
+        var: VarId,
+        new: impl Into<Operand>,
+    ) -> &mut Self {
+        self.atomic(var, AtomicInstr::Swap(new.into()), dst.into())
+    }
+
+    /// `dst = atomic.CompareAndSwapInt64(&var, old, new)`: stores `new`
+    /// if `var` is `old`; `dst` gets 1 if it did, 0 if not.
+    pub fn compare_and_swap(
+        &mut self,
+        dst: impl Into<Option<Reg>>,
+        var: VarId,
+        old: impl Into<Operand>,
+        new: impl Into<Operand>,
+    ) -> &mut Self {
+        let op = AtomicInstr::CompareAndSwap(old.into(), new.into());
+        self.atomic(var, op, dst.into())
+    }
+
+    fn atomic(&mut self, var: VarId, op: AtomicInstr, dst: Option<Reg>) -> &mut Self {
+        self.push(Instr::Atomic { var, op, dst })
     }
 
     /// `dst = value`: local computation, not a scheduling point.

@@ -2,6 +2,7 @@
 
 use crate::model::expr::{Compiled, Expr, Operand};
 use crate::model::ids::{ChanId, MutexId, Reg, VarId, WaitGroupId};
+use crate::model::op::AtomicOp;
 
 #[derive(Clone, Debug)]
 pub(super) enum Instr {
@@ -12,6 +13,12 @@ pub(super) enum Instr {
     Store {
         var: VarId,
         src: Operand,
+    },
+    /// A `sync/atomic` call on `var`; its answer goes to `dst`.
+    Atomic {
+        var: VarId,
+        op: AtomicInstr,
+        dst: Option<Reg>,
     },
     Lock(MutexId),
     Unlock(MutexId),
@@ -57,6 +64,53 @@ pub(super) enum Instr {
     },
 }
 
+/// An atomic operation with its operands still to be read from registers.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum AtomicInstr {
+    Load,
+    Store(Operand),
+    Add(Operand),
+    Swap(Operand),
+    CompareAndSwap(Operand, Operand),
+}
+
+impl AtomicInstr {
+    pub(super) fn op(self, regs: &[i64]) -> AtomicOp {
+        match self {
+            AtomicInstr::Load => AtomicOp::Load,
+            AtomicInstr::Store(x) => AtomicOp::Store(x.eval(regs)),
+            AtomicInstr::Add(d) => AtomicOp::Add(d.eval(regs)),
+            AtomicInstr::Swap(x) => AtomicOp::Swap(x.eval(regs)),
+            AtomicInstr::CompareAndSwap(old, new) => AtomicOp::CompareAndSwap {
+                old: old.eval(regs),
+                new: new.eval(regs),
+            },
+        }
+    }
+
+    fn operands(self) -> [Option<Operand>; 2] {
+        match self {
+            AtomicInstr::Load => [None, None],
+            AtomicInstr::Store(x) | AtomicInstr::Add(x) | AtomicInstr::Swap(x) => [Some(x), None],
+            AtomicInstr::CompareAndSwap(old, new) => [Some(old), Some(new)],
+        }
+    }
+
+    /// Go-like text, on the variable named `var`.
+    pub(super) fn render(self, var: &str, operand: impl Fn(&Operand) -> String) -> String {
+        let o = |x: Operand| operand(&x);
+        match self {
+            AtomicInstr::Load => format!("atomic.LoadInt64(&{var})"),
+            AtomicInstr::Store(x) => format!("atomic.StoreInt64(&{var}, {})", o(x)),
+            AtomicInstr::Add(d) => format!("atomic.AddInt64(&{var}, {})", o(d)),
+            AtomicInstr::Swap(x) => format!("atomic.SwapInt64(&{var}, {})", o(x)),
+            AtomicInstr::CompareAndSwap(old, new) => {
+                format!("atomic.CompareAndSwapInt64(&{var}, {}, {})", o(old), o(new))
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(super) struct Case {
     pub(super) chan: ChanId,
@@ -96,6 +150,13 @@ impl Instr {
                     out.push(*r);
                 }
             }
+            Instr::Atomic { op, .. } => {
+                for operand in op.operands().into_iter().flatten() {
+                    if let Operand::Reg(r) = operand {
+                        out.push(r);
+                    }
+                }
+            }
             Instr::Select { cases, .. } => {
                 for case in cases {
                     if let CaseKind::Send(Operand::Reg(r)) = case.kind {
@@ -113,6 +174,7 @@ impl Instr {
     pub(super) fn writes(&self) -> [Option<Reg>; 2] {
         match self {
             Instr::Load { dst, .. } | Instr::Set { dst, .. } => [Some(*dst), None],
+            Instr::Atomic { dst, .. } => [*dst, None],
             Instr::Recv { dst, ok, .. } => [*dst, *ok],
             _ => [None, None],
         }

@@ -107,7 +107,9 @@ impl Program {
                 .then(|| name("channel", c.index()))
         };
         self.instrs.iter().find_map(|i| match i {
-            Instr::Load { var: v, .. } | Instr::Store { var: v, .. } => var(v),
+            Instr::Load { var: v, .. }
+            | Instr::Store { var: v, .. }
+            | Instr::Atomic { var: v, .. } => var(v),
             Instr::Lock(m) | Instr::Unlock(m) => mutex(m),
             Instr::WgAdd { wg: w, .. } | Instr::WgDone(w) | Instr::WgWait(w) => wg(w),
             Instr::Send { chan: c, .. } | Instr::Recv { chan: c, .. } | Instr::Close(c) => chan(c),
@@ -201,6 +203,7 @@ impl Program {
             Some(instr) => match instr {
                 Instr::Load { var, .. } => Op::Load(*var),
                 Instr::Store { var, src } => Op::Store(*var, src.eval(regs)),
+                Instr::Atomic { var, op, .. } => Op::Atomic(*var, op.op(regs)),
                 Instr::Lock(m) => Op::Lock(*m),
                 Instr::Unlock(m) => Op::Unlock(*m),
                 Instr::WgAdd { wg, delta } => Op::WgAdd(*wg, delta.eval(regs)),
@@ -230,7 +233,10 @@ impl Program {
         };
         let mut next = pc + 1;
         match (&self.instrs[pc], result) {
-            (Instr::Load { dst, .. }, OpResult::Value(v)) => slot[1 + dst.index()] = v,
+            (Instr::Load { dst, .. }, OpResult::Value(v))
+            | (Instr::Atomic { dst: Some(dst), .. }, OpResult::Value(v)) => {
+                slot[1 + dst.index()] = v;
+            }
             (Instr::Recv { dst, ok, .. }, OpResult::Received { value, ok: got }) => {
                 received(slot, *dst, *ok, value, got);
             }
@@ -276,6 +282,13 @@ impl Program {
         match instr {
             Instr::Load { dst, var: v } => format!("{} := {}", r(dst), var(v)),
             Instr::Store { var: v, src } => format!("{} = {}", var(v), o(src)),
+            Instr::Atomic { var: v, op, dst } => {
+                let call = op.render(&var(v), o);
+                match dst {
+                    Some(d) => format!("{} = {call}", r(d)),
+                    None => call,
+                }
+            }
             Instr::Lock(m) => format!("{}.Lock()", mutex(m)),
             Instr::Unlock(m) => format!("{}.Unlock()", mutex(m)),
             Instr::WgAdd { wg: w, delta } => format!("{}.Add({})", wg(w), o(delta)),
