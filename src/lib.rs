@@ -68,8 +68,8 @@ pub mod strategy;
 pub use error::{Error, ErrorKind};
 pub use explore::{ExploreConfig, Progress, ProgressHook, explore};
 pub use model::{
-    ChanId, Expr, Invariant, MutexId, Names, Op, OpResult, Operand, Outcome, Program,
-    ProgramBuilder, Reg, Scenario, ScenarioBuilder, SelectBuilder, StateView, ThreadId,
+    AtomicOp, ChanId, Expr, Invariant, MutexId, Names, Op, OpResult, Operand, Outcome, Program,
+    ProgramBuilder, Reg, RwMutexId, Scenario, ScenarioBuilder, SelectBuilder, StateView, ThreadId,
     ThreadMachine, VarId, WaitGroupId,
 };
 pub use results::{

@@ -153,6 +153,9 @@ fn unbounded_loom_sees_exactly_the_explorers_outcomes() {
         ("spin/set-later", vec![]),
         ("spin/peterson", vec![]),
         ("spin/peterson-swapped", vec![]),
+        ("rwmutex/cache", vec!["readers=1"]),
+        ("rwmutex/write-under-rlock", vec!["readers=1"]),
+        ("rwmutex/recursive-rlock", vec![]),
     ] {
         let entry = catalog::find(name).unwrap();
         scenarios.push(entry.build(&entry.params_from(&sets).unwrap()).unwrap());

@@ -136,6 +136,7 @@ fn golden_state_counts() {
         ("interest/mutex", &["incomes=500+10", "weeks=2"], GOLDEN[4]),
         ("atomic/bank", &["incomes=500+10+50", "weeks=2"], GOLDEN[5]),
         ("spin/peterson", &[], GOLDEN[6]),
+        ("rwmutex/cache", &[], GOLDEN[7]),
     ];
     for (name, sets, expected) in cases {
         let (entry, p) = params(name, sets);
@@ -150,7 +151,7 @@ fn golden_state_counts() {
     }
 }
 
-const GOLDEN: [(u64, u64); 7] = [
+const GOLDEN: [(u64, u64); 8] = [
     (3, 17),
     (3, 29),
     (21, 354),
@@ -158,6 +159,7 @@ const GOLDEN: [(u64, u64); 7] = [
     (81, 1826),
     (21, 66),
     (52, 68),
+    (29, 59),
 ];
 
 #[test]

@@ -5,7 +5,7 @@ use interleave::backend::{LoomConfig, ShuttleConfig, ThreadsConfig};
 use interleave::check::{self, BackendKind, Backends};
 use interleave::{
     Completion, ExploreConfig, Expr, ProgramBuilder, Property, Scenario, ScenarioBuilder, Status,
-    Stop, explore,
+    Stop, explore, replay,
 };
 
 fn exhaust() -> ExploreConfig {
@@ -182,4 +182,118 @@ fn an_atomic_on_another_builders_variable_is_refused() {
     s.thread(p.build());
     let err = s.build().unwrap_err();
     assert!(err.to_string().contains("another ScenarioBuilder"), "{err}");
+}
+
+/// Writes one goroutine's statements on the scenario's read-write mutex
+/// and variable.
+type RwProgram = dyn Fn(&mut ProgramBuilder, interleave::RwMutexId, interleave::VarId);
+
+/// A variable `x`, a read-write mutex `rw`, and one goroutine per program.
+fn rw_scenario(programs: &[&RwProgram]) -> Scenario {
+    let mut s = ScenarioBuilder::new("rw");
+    let x = s.var("x", 0);
+    let rw = s.rw_mutex("rw");
+    for (i, program) in programs.iter().enumerate() {
+        let mut p = ProgramBuilder::new(format!("g{i}"));
+        program(&mut p, rw, x);
+        s.thread(p.build());
+    }
+    s.build().unwrap()
+}
+
+#[test]
+fn readers_share_a_read_write_mutex_and_a_writer_excludes_them() {
+    let reader = |p: &mut ProgramBuilder, rw, x| {
+        let r = p.local("r");
+        p.rlock(rw).load(r, x).runlock(rw);
+    };
+    let writer = |p: &mut ProgramBuilder, rw, x| {
+        p.rw_lock(rw).store(x, 1).rw_unlock(rw);
+    };
+    let e = explore(&rw_scenario(&[&reader, &reader, &writer]), &exhaust());
+    e.assert_holds();
+    // Both readers inside at once is reachable: an invariant that forbids
+    // it is broken.
+    let mut s = ScenarioBuilder::new("overlap");
+    let rw = s.rw_mutex("rw");
+    let mut inside = Vec::new();
+    for name in ["a", "b"] {
+        let mut p = ProgramBuilder::new(name);
+        let g = p.ghost("inside");
+        p.rlock(rw);
+        p.set(g, 1);
+        p.runlock(rw);
+        p.set(g, 0);
+        inside.push((s.thread(p.build()), g));
+    }
+    s.always("one reader at a time", move |v| {
+        match inside.iter().map(|&(t, g)| v.reg(t, g)).sum::<i64>() {
+            0 | 1 => Ok(()),
+            n => Err(format!("{n} readers inside")),
+        }
+    });
+    let overlap = explore(&s.build().unwrap(), &exhaust());
+    overlap.assert_violated(&Property::Invariant("one reader at a time".into()));
+}
+
+#[test]
+fn a_waiting_writer_keeps_new_readers_out() {
+    // g0 reads twice; g1 writes. Once g1 waits in Lock after g0's first
+    // RLock, g0's second RLock waits for g1: a deadlock, as in Go.
+    let twice = |p: &mut ProgramBuilder, rw, _| {
+        p.rlock(rw).rlock(rw).runlock(rw).runlock(rw);
+    };
+    let writer = |p: &mut ProgramBuilder, rw, _| {
+        p.rw_lock(rw).rw_unlock(rw);
+    };
+    let scenario = rw_scenario(&[&twice, &writer]);
+    let e = explore(&scenario, &exhaust());
+    let c = e.assert_violated(&Property::NoDeadlock);
+    assert_eq!(c.schedule.to_string(), "0.1");
+    assert!(c.message.contains("keeping readers out"), "{}", c.message);
+    assert!(replay(&scenario, &c.schedule).is_ok());
+    // The same on loom, exhaustively.
+    let loom = check::run(BackendKind::Loom, &scenario, &backends()).unwrap();
+    loom.assert_violated(&Property::NoDeadlock);
+}
+
+#[test]
+fn unlocking_a_read_write_mutex_that_is_not_held_is_a_fatal_error() {
+    let runlock = |p: &mut ProgramBuilder, rw, _| {
+        p.runlock(rw);
+    };
+    let e = explore(&rw_scenario(&[&runlock]), &exhaust());
+    let c = e.assert_violated(&Property::NoPanic);
+    assert!(
+        c.message.contains("RUnlock of unlocked RWMutex"),
+        "{}",
+        c.message
+    );
+    let unlock = |p: &mut ProgramBuilder, rw, _| {
+        p.rlock(rw).rw_unlock(rw);
+    };
+    let e = explore(&rw_scenario(&[&unlock]), &exhaust());
+    let c = e.assert_violated(&Property::NoPanic);
+    assert!(
+        c.message.contains("Unlock of unlocked RWMutex"),
+        "{}",
+        c.message
+    );
+}
+
+#[test]
+fn a_writer_that_takes_only_the_read_lock_races_on_every_engine() {
+    let reader = |p: &mut ProgramBuilder, rw, x| {
+        let r = p.local("r");
+        p.rlock(rw).load(r, x).runlock(rw);
+    };
+    let sloppy = |p: &mut ProgramBuilder, rw, x| {
+        p.rlock(rw).store(x, 1).runlock(rw);
+    };
+    let scenario = rw_scenario(&[&reader, &sloppy]);
+    explore(&scenario, &exhaust()).assert_violated(&Property::NoDataRace);
+    for kind in [BackendKind::Loom, BackendKind::Shuttle] {
+        let e = check::run(kind, &scenario, &backends()).unwrap();
+        e.assert_violated(&Property::NoDataRace);
+    }
 }

@@ -41,6 +41,13 @@ enum Stmt {
     Cas(usize, i64, i64),
     /// for atomic.LoadInt64(&x) != k {}: a spin that races nobody.
     AtomicSpin(usize, i64),
+    /// rw.RLock(); r = x; rw.RUnlock()
+    ReadLocked(usize),
+    /// rw.Lock(); x = k; rw.Unlock()
+    WriteLocked(usize, i64),
+    /// rw.RLock() or rw.RUnlock() alone (unbalanced, it may fail or block).
+    RLock,
+    RUnlock,
 }
 
 fn stmt() -> impl Strategy<Value = Stmt> {
@@ -67,6 +74,10 @@ fn stmt_with(select: bool) -> BoxedStrategy<Stmt> {
         1 => (0..2usize).prop_map(Stmt::AtomicLoad),
         1 => (0..2usize, 0..3i64).prop_map(|(v, k)| Stmt::AtomicStore(v, k)),
         1 => (0..2usize, 0..2i64, 0..3i64).prop_map(|(v, o, n)| Stmt::Cas(v, o, n)),
+        1 => (0..2usize).prop_map(Stmt::ReadLocked),
+        1 => (0..2usize, 0..3i64).prop_map(|(v, k)| Stmt::WriteLocked(v, k)),
+        1 => Just(Stmt::RLock),
+        1 => Just(Stmt::RUnlock),
         1 => (0..3i64, any::<bool>()).prop_map(move |(k, d)| if select {
             Stmt::Select(k, d)
         } else {
@@ -122,6 +133,7 @@ fn build(spec: &Spec) -> interleave::Scenario {
     let vars: Vec<VarId> = (0..2).map(|i| s.var(format!("x{i}"), 0)).collect();
     let mutexes: Vec<MutexId> = (0..2).map(|i| s.mutex(format!("m{i}"))).collect();
     let wg: WaitGroupId = s.wait_group("wg", spec.wg_count);
+    let rw = s.rw_mutex("rw");
     let chans: Vec<ChanId> = (0..2)
         .map(|i| {
             s.channel(
@@ -218,6 +230,18 @@ fn build(spec: &Spec) -> interleave::Scenario {
                 }
                 Stmt::AtomicAdd(v, k) => {
                     p.atomic_add(r, vars[v], k);
+                }
+                Stmt::ReadLocked(v) => {
+                    p.rlock(rw).load(r, vars[v]).runlock(rw);
+                }
+                Stmt::WriteLocked(v, k) => {
+                    p.rw_lock(rw).store(vars[v], k).rw_unlock(rw);
+                }
+                Stmt::RLock => {
+                    p.rlock(rw);
+                }
+                Stmt::RUnlock => {
+                    p.runlock(rw);
                 }
                 Stmt::AtomicLoad(v) => {
                     p.atomic_load(r, vars[v]);

@@ -188,11 +188,15 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
     shuttle_config.silence_warnings = true;
     shuttle_config.failure_persistence = FailurePersistence::None;
     shuttle_config.max_time = config.time_limit;
-    // The interpreter ends an execution at `max_steps` steps. shuttle counts
-    // its own decisions (about one a step; none for a forced step); its
-    // bound, just above, is a guard that stops an execution (counted as
-    // stopped) where its default would panic.
-    shuttle_config.max_steps = MaxSteps::ContinueAfter(config.max_steps.saturating_add(1));
+    // The interpreter ends an execution at `max_steps` steps, and its
+    // threads then return. shuttle counts its own decisions (taking and
+    // releasing a step's resources, a park, a spin's yield: a few per
+    // step); its bound, well above, is only a guard that stops an execution
+    // (counted as stopped) where its default would panic. An execution that
+    // shuttle stops itself drops its threads' stacks without unwinding
+    // them, which leaks what they hold.
+    shuttle_config.max_steps =
+        MaxSteps::ContinueAfter(config.max_steps.saturating_mul(16).saturating_add(16));
     let n = config.iterations;
     let mut kind = config.scheduler;
     if scenario.thread_count() == 1 && matches!(kind, ShuttleScheduler::Pct { .. }) {

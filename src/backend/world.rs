@@ -144,8 +144,8 @@ impl<R: Runtime> Shared<R> {
         self.world.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The resource an operation acts on: variables, then mutexes and wait
-    /// groups in declaration order, then one for all channels (a select
+    /// The resource an operation acts on: variables, then mutexes,
+    /// read-write mutexes and wait groups in declaration order, then one for all channels (a select
     /// waits on several channels at once).
     fn resource(&self, op: Op) -> Option<usize> {
         if op == Op::Exit {
@@ -157,11 +157,13 @@ impl<R: Runtime> Shared<R> {
         let names = self.scenario.names();
         let vars = names.vars.len();
         let mutexes = vars + names.mutexes.len();
-        let wgs = mutexes + names.wait_groups.len();
+        let rw_mutexes = mutexes + names.rw_mutexes.len();
+        let wgs = rw_mutexes + names.wait_groups.len();
         Some(match op {
             Op::Load(v) | Op::Store(v, _) | Op::Atomic(v, _) => v.index(),
             Op::Lock(m) | Op::Unlock(m) => vars + m.index(),
-            Op::WgAdd(w, _) | Op::WgDone(w) | Op::WgWait(w) => mutexes + w.index(),
+            Op::RwLock(m) | Op::RwUnlock(m) | Op::RLock(m) | Op::RUnlock(m) => mutexes + m.index(),
+            Op::WgAdd(w, _) | Op::WgDone(w) | Op::WgWait(w) => rw_mutexes + w.index(),
             Op::Send(..) | Op::Recv(_) | Op::Close(_) | Op::Select(_) => wgs,
             Op::Exit => unreachable!("handled above"),
         })
@@ -287,6 +289,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
     let names = scenario.names();
     let resources = (names.vars.len()
         + names.mutexes.len()
+        + names.rw_mutexes.len()
         + names.wait_groups.len()
         + usize::from(!names.channels.is_empty()))
     .max(1);

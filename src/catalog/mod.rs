@@ -21,6 +21,7 @@ mod params;
 mod pizzeria;
 mod registry;
 mod regressions;
+mod rwmutex;
 mod spin;
 mod token;
 mod waitgroup;

@@ -4,7 +4,7 @@
 
 use super::params::{ParamSpec, Params};
 use super::token::{ReplayToken, TokenSchedule};
-use super::{atomic, bank, deadlock, interest, message, pizzeria, spin, waitgroup};
+use super::{atomic, bank, deadlock, interest, message, pizzeria, rwmutex, spin, waitgroup};
 use crate::check::{self, BackendKind, Backends};
 use crate::check::{Expectation, Report};
 use crate::error::{Error, ErrorKind};
@@ -151,6 +151,27 @@ const ENTRIES: &[Entry] = &[
         params: deadlock::params_philosophers,
         build: deadlock::build_ordered,
         expect: deadlock::expect_ordered,
+    },
+    Entry {
+        name: "rwmutex/cache",
+        summary: "readers take RLock and share it, the writer takes Lock and is alone: no race in any interleaving",
+        params: rwmutex::params,
+        build: rwmutex::build_cache_ok,
+        expect: rwmutex::expect_cache_ok,
+    },
+    Entry {
+        name: "rwmutex/write-under-rlock",
+        summary: "the writer takes only RLock: it writes while readers read (a data race)",
+        params: rwmutex::params,
+        build: rwmutex::build_write_under_rlock,
+        expect: rwmutex::expect_write_under_rlock,
+    },
+    Entry {
+        name: "rwmutex/recursive-rlock",
+        summary: "a reader takes RLock twice: a writer waiting in between keeps the second out (deadlock)",
+        params: rwmutex::recursive_params,
+        build: rwmutex::build_recursive,
+        expect: rwmutex::expect_recursive,
     },
     Entry {
         name: "spin/never-set",

@@ -227,6 +227,7 @@ impl<'a> Expander<'a> {
         next.clone_from(&self.current);
         chain.clear();
         chain.push(choice);
+        let found_before = block.findings.len();
         if let Err((who, fault)) = sim.step(next, choice) {
             block.findings.push(Finding::fault(
                 sim.fault_finding(who, &fault),
@@ -256,11 +257,21 @@ impl<'a> Expander<'a> {
                 break;
             };
             // (Races too: an early `Done` passes over a state where others
-            // can move.)
-            if let Some(invariant) = failing_invariant(sim, next) {
+            // can move.) Only the first state of the chain that shows a
+            // property: a spin can hold a broken invariant for thousands
+            // of steps, and a copy of the chain for each would be quadratic.
+            if let Some(invariant) = failing_invariant(sim, next)
+                && !block.findings[found_before..]
+                    .iter()
+                    .any(|f| f.property == invariant.0)
+            {
                 block.findings.push(Finding::new(invariant, chain));
             }
-            if let Some(race) = race(sim, next, enabled, block.race_known) {
+            if let Some(race) = race(sim, next, enabled, block.race_known)
+                && !block.findings[found_before..]
+                    .iter()
+                    .any(|f| f.property == race.0)
+            {
                 block.findings.push(Finding::new(race, chain));
             }
             chain.push(u);

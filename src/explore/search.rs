@@ -457,7 +457,14 @@ impl<'a> Search<'a> {
         }
         let mut schedule = prefix.to_vec();
         let mut enabled = Vec::new();
+        // The greedy run can go round a cycle (a spin nobody ends): it stops
+        // at the first state it has been in. A hash that collides only ends
+        // this shortcut early; the search itself still finds every end.
+        let mut seen = std::collections::HashSet::new();
         loop {
+            if !seen.insert(word_hash(&st.words)) {
+                return;
+            }
             sim.enabled_up_to(&st, 1, &mut enabled);
             let Some(&c) = enabled.first() else { break };
             if schedule.len() >= self.config.max_steps || sim.step(&mut st, c).is_err() {
@@ -721,4 +728,12 @@ impl<'scope> Workers<'scope> {
         self.cancel
             .store(true, std::sync::atomic::Ordering::Relaxed);
     }
+}
+
+/// A hash of a state's words, for [`Search::complete_from`]'s cycle check.
+fn word_hash(words: &[i64]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    words.hash(&mut h);
+    h.finish()
 }

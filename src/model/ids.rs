@@ -116,6 +116,11 @@ resource_id!(
     MutexId
 );
 resource_id!(
+    /// A read-write mutex (Go's `sync.RWMutex`), declared with
+    /// [`ScenarioBuilder::rw_mutex`](crate::ScenarioBuilder::rw_mutex).
+    RwMutexId
+);
+resource_id!(
     /// A wait group (Go's `sync.WaitGroup`), declared with
     /// [`ScenarioBuilder::wait_group`](crate::ScenarioBuilder::wait_group).
     WaitGroupId
@@ -153,6 +158,7 @@ impl Reg {
 pub(crate) struct Declared {
     pub vars: usize,
     pub mutexes: usize,
+    pub rw_mutexes: usize,
     pub wait_groups: usize,
     pub channels: usize,
     /// The tag of the builder that declared them.

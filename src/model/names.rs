@@ -1,7 +1,7 @@
 //! Resource and thread names: what every trace, message and report says
 //! instead of an index.
 
-use super::ids::{ChanId, MutexId, ThreadId, VarId, WaitGroupId};
+use super::ids::{ChanId, MutexId, RwMutexId, ThreadId, VarId, WaitGroupId};
 use super::op::Op;
 
 #[derive(Clone, Debug)]
@@ -22,6 +22,7 @@ pub(crate) struct ChanDecl {
 pub struct Names {
     pub(crate) vars: Vec<VarDecl>,
     pub(crate) mutexes: Vec<String>,
+    pub(crate) rw_mutexes: Vec<String>,
     pub(crate) wait_groups: Vec<String>,
     pub(crate) channels: Vec<ChanDecl>,
     pub(crate) threads: Vec<String>,
@@ -35,6 +36,10 @@ impl Names {
     /// A mutex's name.
     pub fn mutex(&self, m: MutexId) -> &str {
         &self.mutexes[m.index()]
+    }
+    /// A read-write mutex's name.
+    pub fn rw_mutex(&self, m: RwMutexId) -> &str {
+        &self.rw_mutexes[m.index()]
     }
     /// A wait group's name.
     pub fn wait_group(&self, w: WaitGroupId) -> &str {
@@ -69,6 +74,10 @@ impl Names {
             Op::Atomic(v, a) => a.render(self.var(v)),
             Op::Lock(m) => format!("{}.Lock()", self.mutex(m)),
             Op::Unlock(m) => format!("{}.Unlock()", self.mutex(m)),
+            Op::RwLock(m) => format!("{}.Lock()", self.rw_mutex(m)),
+            Op::RwUnlock(m) => format!("{}.Unlock()", self.rw_mutex(m)),
+            Op::RLock(m) => format!("{}.RLock()", self.rw_mutex(m)),
+            Op::RUnlock(m) => format!("{}.RUnlock()", self.rw_mutex(m)),
             Op::WgAdd(w, n) => format!("{}.Add({n})", self.wait_group(w)),
             Op::WgDone(w) => format!("{}.Done()", self.wait_group(w)),
             Op::WgWait(w) => format!("{}.Wait()", self.wait_group(w)),

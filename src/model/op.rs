@@ -1,6 +1,6 @@
 //! Operations on shared resources, and what they give back.
 
-use super::ids::{ChanId, Declared, MutexId, VarId, WaitGroupId};
+use super::ids::{ChanId, Declared, MutexId, RwMutexId, VarId, WaitGroupId};
 
 /// The next operation a thread wants to perform on a shared resource.
 ///
@@ -22,6 +22,17 @@ pub enum Op {
     Lock(MutexId),
     /// Release a mutex; releasing an unlocked mutex is a fatal error, as in Go.
     Unlock(MutexId),
+    /// `rw.Lock()`: take a read-write mutex to write. Blocks while another
+    /// writer holds or waits for it; while readers hold it, the writer
+    /// waits, and from then on no new reader gets in (Go's rule).
+    RwLock(RwMutexId),
+    /// `rw.Unlock()`; unlocking what no writer holds is a fatal error.
+    RwUnlock(RwMutexId),
+    /// `rw.RLock()`: take it to read; blocks while a writer holds or waits
+    /// for it.
+    RLock(RwMutexId),
+    /// `rw.RUnlock()`; with no read lock held, a fatal error.
+    RUnlock(RwMutexId),
     /// Add to a wait group's counter (Go's `wg.Add(n)`); a negative counter panics.
     WgAdd(WaitGroupId, i64),
     /// Go's `wg.Done()`, that is `wg.Add(-1)`.
@@ -52,6 +63,9 @@ impl Op {
                 ("variable", v.index(), v.tag(), declared.vars)
             }
             Op::Lock(m) | Op::Unlock(m) => ("mutex", m.index(), m.tag(), declared.mutexes),
+            Op::RwLock(m) | Op::RwUnlock(m) | Op::RLock(m) | Op::RUnlock(m) => {
+                ("read-write mutex", m.index(), m.tag(), declared.rw_mutexes)
+            }
             Op::WgAdd(w, _) | Op::WgDone(w) | Op::WgWait(w) => {
                 ("wait group", w.index(), w.tag(), declared.wait_groups)
             }

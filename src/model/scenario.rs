@@ -5,7 +5,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::ids::{
-    ChanId, Declared, MAX_RESOURCES, MutexId, Reg, ThreadId, VarId, WaitGroupId, next_tag,
+    ChanId, Declared, MAX_RESOURCES, MutexId, Reg, RwMutexId, ThreadId, VarId, WaitGroupId,
+    next_tag,
 };
 use super::machine::{Behaviour, Fault, MachineThread, ThreadMachine, guarded};
 use super::names::{ChanDecl, Names, VarDecl};
@@ -73,6 +74,11 @@ pub(crate) struct Layout {
     pub thread_end: Vec<usize>,
     pub var_base: usize,
     pub mutex_base: usize,
+    /// Per read-write mutex, `[writer, readers]`: the writer word is 0
+    /// (none), `t + 1` (thread `t` waits in `Lock` for the readers to
+    /// leave, and keeps new readers out) or `-(t + 1)` (thread `t` holds
+    /// it); `readers` counts the read locks held.
+    pub rw_base: usize,
     pub wg_base: usize,
     /// Buffered channel: `[closed, len, item...]`; unbuffered:
     /// `[closed, offering thread + 1 (0: none), offered value]`.
@@ -499,6 +505,15 @@ impl ScenarioBuilder {
         MutexId::tagged(index, self.tag)
     }
 
+    /// Declares a read-write mutex (Go's `sync.RWMutex`): many readers
+    /// (`RLock`) or one writer (`Lock`), and a writer blocked in `Lock`
+    /// keeps new readers out.
+    pub fn rw_mutex(&mut self, name: impl Into<String>) -> RwMutexId {
+        self.names.rw_mutexes.push(name.into());
+        let index = self.next_index(self.names.rw_mutexes.len() - 1, "read-write mutexes");
+        RwMutexId::tagged(index, self.tag)
+    }
+
     /// Declares a wait group whose counter starts at `count`: the `wg.Add(n)`
     /// that Go code runs before starting its goroutines.
     pub fn wait_group(&mut self, name: impl Into<String>, count: i64) -> WaitGroupId {
@@ -612,6 +627,7 @@ impl ScenarioBuilder {
         Declared {
             vars: self.names.vars.len(),
             mutexes: self.names.mutexes.len(),
+            rw_mutexes: self.names.rw_mutexes.len(),
             wait_groups: self.names.wait_groups.len(),
             channels: self.names.channels.len(),
             tag: self.tag,
@@ -680,6 +696,8 @@ impl ScenarioBuilder {
         width += self.names.vars.len();
         layout.mutex_base = width;
         width += self.names.mutexes.len();
+        layout.rw_base = width;
+        width += 2 * self.names.rw_mutexes.len();
         layout.wg_base = width;
         width += self.wg_init.len();
         for c in &self.names.channels {

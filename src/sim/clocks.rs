@@ -11,7 +11,8 @@
 //! not model) is discarded and repeated with every access a scheduling
 //! point.
 //!
-//! The clocks know mutexes (an unlock happens before the next lock), wait
+//! The clocks know mutexes (an unlock happens before the next lock;
+//! read-write mutexes as Go's memory model orders them), wait
 //! groups without `Add` (every `Done` happens before a `Wait` that
 //! returns) and atomics (an atomic write happens before every later atomic
 //! access of its variable; atomic accesses never race with each other, and
@@ -48,6 +49,11 @@ pub(crate) struct Clocks {
     atomic_accesses: Vec<Accesses>,
     /// Per variable, the clock its atomic writes release.
     atomic_clocks: Vec<Clock>,
+    /// Per read-write mutex, what its `Unlock` calls release (to every
+    /// later `RLock` and `Lock`) and what its `RUnlock` calls release (to
+    /// the next `Lock` only: readers are not ordered with each other).
+    rw_written: Vec<Clock>,
+    rw_read: Vec<Clock>,
     /// Set once a race (or an operation the clocks do not model) is seen.
     racy: bool,
 }
@@ -83,6 +89,8 @@ impl Clocks {
                 names.vars.len()
             ],
             atomic_clocks: vec![vec![0; n]; names.vars.len()],
+            rw_written: vec![vec![0; n]; names.rw_mutexes.len()],
+            rw_read: vec![vec![0; n]; names.rw_mutexes.len()],
             racy: false,
         }
     }
@@ -154,6 +162,21 @@ impl Clocks {
                 }
             }
             Op::Lock(m) => join(&mut self.threads[t], &self.mutexes[m.index()]),
+            Op::RLock(m) => join(&mut self.threads[t], &self.rw_written[m.index()]),
+            // Called on each of the writer's steps (the first may only
+            // announce it); it holds the lock after the last.
+            Op::RwLock(m) => {
+                join(&mut self.threads[t], &self.rw_written[m.index()]);
+                join(&mut self.threads[t], &self.rw_read[m.index()]);
+            }
+            Op::RwUnlock(m) => {
+                self.rw_written[m.index()].clone_from(&self.threads[t]);
+                self.threads[t][t] += 1;
+            }
+            Op::RUnlock(m) => {
+                join(&mut self.rw_read[m.index()], &self.threads[t]);
+                self.threads[t][t] += 1;
+            }
             Op::Unlock(m) => {
                 self.mutexes[m.index()].clone_from(&self.threads[t]);
                 self.threads[t][t] += 1;

@@ -77,6 +77,11 @@ impl Sim<'_> {
                     }
                     Op::Send(_, x) => x.to_string(),
                     Op::Recv(chan) => received(chan),
+                    Op::RwLock(m) => match w[self.sc.layout.rw_base + 2 * m.index() + 1] {
+                        0 => String::new(),
+                        1 => "waits for 1 reader; new readers wait".to_string(),
+                        n => format!("waits for {n} readers; new readers wait"),
+                    },
                     _ => String::new(),
                 };
                 (self.code_line(st, t), value)

@@ -33,6 +33,21 @@ impl Sim<'_> {
                 h if h == t as i64 + 1 => "held by itself".to_string(),
                 h => format!("held by {}", names.thread(ThreadId((h - 1) as u32))),
             },
+            Op::RwLock(m) | Op::RLock(m) => {
+                let base = layout.rw_base + 2 * m.index();
+                let (writer, readers) = (w[base], w[base + 1]);
+                let thread = |x: i64| names.thread(ThreadId((x.unsigned_abs() - 1) as u32));
+                let held = match readers {
+                    1 => "1 read lock held".to_string(),
+                    n => format!("{n} read locks held"),
+                };
+                match writer {
+                    x if x < 0 => format!("write-locked by {}", thread(x)),
+                    x if x == t as i64 + 1 => format!("{held}, waits for them"),
+                    x if x > 0 => format!("{} waits to write, keeping readers out", thread(x)),
+                    _ => held,
+                }
+            }
             Op::WgWait(g) => format!("counter is {}", w[layout.wg_base + g.index()]),
             Op::Send(c, _) => {
                 let (base, cap) = self.chan(c);

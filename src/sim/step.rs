@@ -79,6 +79,8 @@ impl<'a> Sim<'a> {
         st.pending[t] = op;
         st.gates[t] = match op {
             Op::Lock(m) => (layout.mutex_base + m.index()) as Gate,
+            Op::RLock(m) => (layout.rw_base + 2 * m.index()) as Gate,
+            Op::RwLock(_) => BY_OP,
             Op::WgWait(g) => (layout.wg_base + g.index()) as Gate,
             Op::Exit => NEVER,
             Op::Send(..) | Op::Recv(_) | Op::Select(_) => BY_OP,
@@ -86,6 +88,8 @@ impl<'a> Sim<'a> {
             | Op::Store(..)
             | Op::Atomic(..)
             | Op::Unlock(_)
+            | Op::RwUnlock(_)
+            | Op::RUnlock(_)
             | Op::WgAdd(..)
             | Op::WgDone(_)
             | Op::Close(_) => ALWAYS,
@@ -127,6 +131,11 @@ impl<'a> Sim<'a> {
             }
             Op::Recv(c) => self.can_receive(w, c, t),
             Op::Select(_) => self.select_enabled(st, t),
+            Op::RwLock(m) => {
+                let base = self.sc.layout.rw_base + 2 * m.index();
+                // Free, or announced by this thread and the readers gone.
+                w[base] == 0 || (w[base] == t as i64 + 1 && w[base + 1] == 0)
+            }
             _ => unreachable!("gated by a word"),
         }
     }
@@ -434,6 +443,37 @@ impl<'a> Sim<'a> {
                         return fault("fatal error: sync: unlock of unlocked mutex");
                     }
                     *holder = 0;
+                    OpResult::Done
+                }
+                Op::RwLock(m) => {
+                    let base = layout.rw_base + 2 * m.index();
+                    if w[base + 1] > 0 {
+                        // Readers hold it: announce, keep new readers out,
+                        // and stay blocked until the last one leaves.
+                        w[base] = t as i64 + 1;
+                        return Ok(None);
+                    }
+                    w[base] = -(t as i64 + 1);
+                    OpResult::Done
+                }
+                Op::RwUnlock(m) => {
+                    let writer = &mut w[layout.rw_base + 2 * m.index()];
+                    if *writer >= 0 {
+                        return fault("fatal error: sync: Unlock of unlocked RWMutex");
+                    }
+                    *writer = 0;
+                    OpResult::Done
+                }
+                Op::RLock(m) => {
+                    w[layout.rw_base + 2 * m.index() + 1] += 1;
+                    OpResult::Done
+                }
+                Op::RUnlock(m) => {
+                    let readers = &mut w[layout.rw_base + 2 * m.index() + 1];
+                    if *readers == 0 {
+                        return fault("fatal error: sync: RUnlock of unlocked RWMutex");
+                    }
+                    *readers -= 1;
                     OpResult::Done
                 }
                 Op::WgAdd(g, _) | Op::WgDone(g) => {

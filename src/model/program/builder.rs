@@ -2,7 +2,7 @@
 //! compiled with the control-flow facts of `flow.rs` into a [`Program`].
 
 use crate::model::expr::{Compiled, Expr, Operand};
-use crate::model::ids::{ChanId, MutexId, Reg, VarId, WaitGroupId};
+use crate::model::ids::{ChanId, MutexId, Reg, RwMutexId, VarId, WaitGroupId};
 
 use super::flow::{self};
 use super::instr::{AtomicInstr, Case, CaseKind, Instr, RegDecl};
@@ -186,6 +186,27 @@ impl ProgramBuilder {
             var,
             src: src.into(),
         })
+    }
+
+    /// `rw.Lock()`: takes a read-write mutex to write (see
+    /// [`Op::RwLock`](crate::Op::RwLock)).
+    pub fn rw_lock(&mut self, rw: RwMutexId) -> &mut Self {
+        self.push(Instr::RwLock(rw))
+    }
+
+    /// `rw.Unlock()`.
+    pub fn rw_unlock(&mut self, rw: RwMutexId) -> &mut Self {
+        self.push(Instr::RwUnlock(rw))
+    }
+
+    /// `rw.RLock()`: takes a read-write mutex to read.
+    pub fn rlock(&mut self, rw: RwMutexId) -> &mut Self {
+        self.push(Instr::RLock(rw))
+    }
+
+    /// `rw.RUnlock()`.
+    pub fn runlock(&mut self, rw: RwMutexId) -> &mut Self {
+        self.push(Instr::RUnlock(rw))
     }
 
     /// `dst = atomic.LoadInt64(&var)`: an atomic read (see

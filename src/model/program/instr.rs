@@ -1,7 +1,7 @@
 //! The instructions a program compiles to, and their Go-like text.
 
 use crate::model::expr::{Compiled, Expr, Operand};
-use crate::model::ids::{ChanId, MutexId, Reg, VarId, WaitGroupId};
+use crate::model::ids::{ChanId, MutexId, Reg, RwMutexId, VarId, WaitGroupId};
 use crate::model::op::AtomicOp;
 
 #[derive(Clone, Debug)]
@@ -22,6 +22,10 @@ pub(super) enum Instr {
     },
     Lock(MutexId),
     Unlock(MutexId),
+    RwLock(RwMutexId),
+    RwUnlock(RwMutexId),
+    RLock(RwMutexId),
+    RUnlock(RwMutexId),
     WgAdd {
         wg: WaitGroupId,
         delta: Operand,

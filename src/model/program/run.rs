@@ -4,7 +4,7 @@
 use std::any::Any;
 
 use crate::model::expr::{Compiled, Operand};
-use crate::model::ids::{ChanId, Declared, MutexId, Reg, VarId, WaitGroupId};
+use crate::model::ids::{ChanId, Declared, MutexId, Reg, RwMutexId, VarId, WaitGroupId};
 use crate::model::machine::{Behaviour, Fault, FaultKind, SelectCase};
 use crate::model::names::Names;
 use crate::model::op::{Op, OpResult, SelectOp};
@@ -102,6 +102,10 @@ impl Program {
             (!declared.has(w.index(), w.tag(), declared.wait_groups))
                 .then(|| name("wait group", w.index()))
         };
+        let rw = |m: &RwMutexId| {
+            (!declared.has(m.index(), m.tag(), declared.rw_mutexes))
+                .then(|| name("read-write mutex", m.index()))
+        };
         let chan = |c: &ChanId| {
             (!declared.has(c.index(), c.tag(), declared.channels))
                 .then(|| name("channel", c.index()))
@@ -111,6 +115,7 @@ impl Program {
             | Instr::Store { var: v, .. }
             | Instr::Atomic { var: v, .. } => var(v),
             Instr::Lock(m) | Instr::Unlock(m) => mutex(m),
+            Instr::RwLock(m) | Instr::RwUnlock(m) | Instr::RLock(m) | Instr::RUnlock(m) => rw(m),
             Instr::WgAdd { wg: w, .. } | Instr::WgDone(w) | Instr::WgWait(w) => wg(w),
             Instr::Send { chan: c, .. } | Instr::Recv { chan: c, .. } | Instr::Close(c) => chan(c),
             Instr::Select { cases, .. } => cases.iter().find_map(|k| chan(&k.chan)),
@@ -206,6 +211,10 @@ impl Program {
                 Instr::Atomic { var, op, .. } => Op::Atomic(*var, op.op(regs)),
                 Instr::Lock(m) => Op::Lock(*m),
                 Instr::Unlock(m) => Op::Unlock(*m),
+                Instr::RwLock(m) => Op::RwLock(*m),
+                Instr::RwUnlock(m) => Op::RwUnlock(*m),
+                Instr::RLock(m) => Op::RLock(*m),
+                Instr::RUnlock(m) => Op::RUnlock(*m),
                 Instr::WgAdd { wg, delta } => Op::WgAdd(*wg, delta.eval(regs)),
                 Instr::WgDone(wg) => Op::WgDone(*wg),
                 Instr::WgWait(wg) => Op::WgWait(*wg),
@@ -277,6 +286,9 @@ impl Program {
         let wg = |w: &WaitGroupId| {
             names.map_or(format!("wg{}", w.index()), |n| n.wait_group(*w).to_string())
         };
+        let rw = |m: &RwMutexId| {
+            names.map_or(format!("rw{}", m.index()), |n| n.rw_mutex(*m).to_string())
+        };
         let chan =
             |c: &ChanId| names.map_or(format!("ch{}", c.index()), |n| n.channel(*c).to_string());
         match instr {
@@ -291,6 +303,10 @@ impl Program {
             }
             Instr::Lock(m) => format!("{}.Lock()", mutex(m)),
             Instr::Unlock(m) => format!("{}.Unlock()", mutex(m)),
+            Instr::RwLock(m) => format!("{}.Lock()", rw(m)),
+            Instr::RwUnlock(m) => format!("{}.Unlock()", rw(m)),
+            Instr::RLock(m) => format!("{}.RLock()", rw(m)),
+            Instr::RUnlock(m) => format!("{}.RUnlock()", rw(m)),
             Instr::WgAdd { wg: w, delta } => format!("{}.Add({})", wg(w), o(delta)),
             Instr::WgDone(w) => format!("{}.Done()", wg(w)),
             Instr::WgWait(w) => format!("{}.Wait()", wg(w)),

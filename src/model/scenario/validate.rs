@@ -66,7 +66,7 @@ impl Declarations<'_> {
             return Some(first.clone());
         }
         let scenario = self.name;
-        let kinds: [(&str, Vec<&str>); 6] = [
+        let kinds: [(&str, Vec<&str>); 7] = [
             (
                 "threads",
                 self.names.threads.iter().map(String::as_str).collect(),
@@ -78,6 +78,10 @@ impl Declarations<'_> {
             (
                 "mutexes",
                 self.names.mutexes.iter().map(String::as_str).collect(),
+            ),
+            (
+                "read-write mutexes",
+                self.names.rw_mutexes.iter().map(String::as_str).collect(),
             ),
             (
                 "wait groups",
