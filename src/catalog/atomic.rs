@@ -76,14 +76,7 @@ fn build_bank(name: &str, p: &Params, deposit: Deposit) -> Result<Scenario, Erro
     main.wait(wg).atomic_load(seen, balance);
     s.thread(main.build());
     bank::no_lost_update(&mut s, &bank);
-    s.at_end(FINAL_BALANCE, move |v| {
-        let actual = v.var(balance);
-        if actual == total {
-            Ok(())
-        } else {
-            Err(format!("final bankBalance is {actual}, expected {total}"))
-        }
-    });
+    bank::final_balance(&mut s, &bank, total);
     s.build()
 }
 

@@ -160,9 +160,15 @@ fn build(p: &Params, with_mutex: bool) -> Result<Scenario, Error> {
     main.load(seen, bank.balance);
     s.thread(main.build());
     no_lost_update(&mut s, &bank);
-    let balance = bank.balance;
     // The seed's sentence: the final balance is the sum of all incomes
     // exactly when the mutex is in use.
+    final_balance(&mut s, &bank, total);
+    s.build()
+}
+
+/// "The final balance is the sum of all incomes", `total`.
+pub(crate) fn final_balance(s: &mut ScenarioBuilder, bank: &Bank, total: i64) {
+    let balance = bank.balance;
     s.at_end(FINAL_BALANCE, move |v| {
         let actual = v.var(balance);
         if actual == total {
@@ -171,7 +177,6 @@ fn build(p: &Params, with_mutex: bool) -> Result<Scenario, Error> {
             Err(format!("final bankBalance is {actual}, expected {total}"))
         }
     });
-    s.build()
 }
 
 pub(crate) fn build_unsync(p: &Params) -> Result<Scenario, Error> {
