@@ -156,6 +156,8 @@ fn unbounded_loom_sees_exactly_the_explorers_outcomes() {
         ("rwmutex/cache", vec!["readers=1"]),
         ("rwmutex/write-under-rlock", vec!["readers=1"]),
         ("rwmutex/recursive-rlock", vec![]),
+        ("once/unsafe", vec![]),
+        ("once/config", vec!["goroutines=3"]),
     ] {
         let entry = catalog::find(name).unwrap();
         scenarios.push(entry.build(&entry.params_from(&sets).unwrap()).unwrap());

@@ -297,3 +297,47 @@ fn a_writer_that_takes_only_the_read_lock_races_on_every_engine() {
         e.assert_violated(&Property::NoDataRace);
     }
 }
+
+#[test]
+fn once_runs_its_function_once_and_the_others_wait_for_it() {
+    let mut s = ScenarioBuilder::new("once");
+    let x = s.var("x", 0);
+    let once = s.once("once");
+    for name in ["a", "b", "c"] {
+        let mut p = ProgramBuilder::new(name);
+        let r = p.local("r");
+        p.once_do(once, |p| {
+            p.load(r, x);
+            p.set(r, r + 1);
+            p.store(x, r);
+        });
+        // Plain read after Do: ordered after the function's write.
+        p.load(r, x);
+        p.assert(
+            Expr::from(r).equals(1),
+            "x was set once, before Do returned",
+        );
+        s.thread(p.build());
+    }
+    let scenario = s.build().unwrap();
+    let e = explore(&scenario, &exhaust());
+    e.assert_holds();
+    assert_eq!(e.final_outcomes().count(), 1);
+    let loom = check::run(BackendKind::Loom, &scenario, &backends()).unwrap();
+    assert_eq!(loom.completion, Completion::Exhaustive);
+    loom.assert_holds();
+}
+
+#[test]
+fn a_do_inside_its_own_function_deadlocks() {
+    let mut s = ScenarioBuilder::new("recursive once");
+    let once = s.once("once");
+    let mut p = ProgramBuilder::new("g");
+    p.once_do(once, |p| {
+        p.once_do(once, |_| {});
+    });
+    s.thread(p.build());
+    let e = explore(&s.build().unwrap(), &exhaust());
+    let c = e.assert_violated(&Property::NoDeadlock);
+    assert!(c.message.contains("recursive Do"), "{}", c.message);
+}

@@ -48,6 +48,8 @@ enum Stmt {
     /// rw.RLock() or rw.RUnlock() alone (unbalanced, it may fail or block).
     RLock,
     RUnlock,
+    /// once.Do(func() { x = x + k })
+    Once(usize, i64),
 }
 
 fn stmt() -> impl Strategy<Value = Stmt> {
@@ -78,6 +80,7 @@ fn stmt_with(select: bool) -> BoxedStrategy<Stmt> {
         1 => (0..2usize, 0..3i64).prop_map(|(v, k)| Stmt::WriteLocked(v, k)),
         1 => Just(Stmt::RLock),
         1 => Just(Stmt::RUnlock),
+        1 => (0..2usize, 1..3i64).prop_map(|(v, k)| Stmt::Once(v, k)),
         1 => (0..3i64, any::<bool>()).prop_map(move |(k, d)| if select {
             Stmt::Select(k, d)
         } else {
@@ -134,6 +137,7 @@ fn build(spec: &Spec) -> interleave::Scenario {
     let mutexes: Vec<MutexId> = (0..2).map(|i| s.mutex(format!("m{i}"))).collect();
     let wg: WaitGroupId = s.wait_group("wg", spec.wg_count);
     let rw = s.rw_mutex("rw");
+    let once = s.once("once");
     let chans: Vec<ChanId> = (0..2)
         .map(|i| {
             s.channel(
@@ -239,6 +243,14 @@ fn build(spec: &Spec) -> interleave::Scenario {
                 }
                 Stmt::RLock => {
                     p.rlock(rw);
+                }
+                Stmt::Once(v, k) => {
+                    let x = vars[v];
+                    p.once_do(once, move |p| {
+                        p.load(r, x);
+                        p.set(r, r + k);
+                        p.store(x, r);
+                    });
                 }
                 Stmt::RUnlock => {
                     p.runlock(rw);

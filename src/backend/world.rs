@@ -145,7 +145,7 @@ impl<R: Runtime> Shared<R> {
     }
 
     /// The resource an operation acts on: variables, then mutexes,
-    /// read-write mutexes and wait groups in declaration order, then one for all channels (a select
+    /// read-write mutexes, onces and wait groups in declaration order, then one for all channels (a select
     /// waits on several channels at once).
     fn resource(&self, op: Op) -> Option<usize> {
         if op == Op::Exit {
@@ -158,12 +158,14 @@ impl<R: Runtime> Shared<R> {
         let vars = names.vars.len();
         let mutexes = vars + names.mutexes.len();
         let rw_mutexes = mutexes + names.rw_mutexes.len();
-        let wgs = rw_mutexes + names.wait_groups.len();
+        let onces = rw_mutexes + names.onces.len();
+        let wgs = onces + names.wait_groups.len();
         Some(match op {
             Op::Load(v) | Op::Store(v, _) | Op::Atomic(v, _) => v.index(),
             Op::Lock(m) | Op::Unlock(m) => vars + m.index(),
             Op::RwLock(m) | Op::RwUnlock(m) | Op::RLock(m) | Op::RUnlock(m) => mutexes + m.index(),
-            Op::WgAdd(w, _) | Op::WgDone(w) | Op::WgWait(w) => rw_mutexes + w.index(),
+            Op::OnceDo(o) | Op::OnceDone(o) => rw_mutexes + o.index(),
+            Op::WgAdd(w, _) | Op::WgDone(w) | Op::WgWait(w) => onces + w.index(),
             Op::Send(..) | Op::Recv(_) | Op::Close(_) | Op::Select(_) => wgs,
             Op::Exit => unreachable!("handled above"),
         })
@@ -290,6 +292,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
     let resources = (names.vars.len()
         + names.mutexes.len()
         + names.rw_mutexes.len()
+        + names.onces.len()
         + names.wait_groups.len()
         + usize::from(!names.channels.is_empty()))
     .max(1);

@@ -17,6 +17,7 @@ mod bank;
 mod deadlock;
 mod interest;
 mod message;
+mod once;
 mod params;
 mod pizzeria;
 mod registry;

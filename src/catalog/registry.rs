@@ -4,7 +4,7 @@
 
 use super::params::{ParamSpec, Params};
 use super::token::{ReplayToken, TokenSchedule};
-use super::{atomic, bank, deadlock, interest, message, pizzeria, rwmutex, spin, waitgroup};
+use super::{atomic, bank, deadlock, interest, message, once, pizzeria, rwmutex, spin, waitgroup};
 use crate::check::{self, BackendKind, Backends};
 use crate::check::{Expectation, Report};
 use crate::error::{Error, ErrorKind};
@@ -172,6 +172,20 @@ const ENTRIES: &[Entry] = &[
         params: rwmutex::recursive_params,
         build: rwmutex::build_recursive,
         expect: rwmutex::expect_recursive,
+    },
+    Entry {
+        name: "once/unsafe",
+        summary: "lazy initialisation behind `if config == 0`: two goroutines can both initialise (and race)",
+        params: once::params,
+        build: once::build_unsafe,
+        expect: once::expect_unsafe,
+    },
+    Entry {
+        name: "once/config",
+        summary: "the same with once.Do: initialised exactly once, and every goroutine sees it",
+        params: once::params,
+        build: once::build_once,
+        expect: once::expect_once,
     },
     Entry {
         name: "spin/never-set",

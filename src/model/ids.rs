@@ -121,6 +121,11 @@ resource_id!(
     RwMutexId
 );
 resource_id!(
+    /// A `sync.Once`, declared with
+    /// [`ScenarioBuilder::once`](crate::ScenarioBuilder::once).
+    OnceId
+);
+resource_id!(
     /// A wait group (Go's `sync.WaitGroup`), declared with
     /// [`ScenarioBuilder::wait_group`](crate::ScenarioBuilder::wait_group).
     WaitGroupId
@@ -159,6 +164,7 @@ pub(crate) struct Declared {
     pub vars: usize,
     pub mutexes: usize,
     pub rw_mutexes: usize,
+    pub onces: usize,
     pub wait_groups: usize,
     pub channels: usize,
     /// The tag of the builder that declared them.

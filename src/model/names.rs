@@ -1,7 +1,7 @@
 //! Resource and thread names: what every trace, message and report says
 //! instead of an index.
 
-use super::ids::{ChanId, MutexId, RwMutexId, ThreadId, VarId, WaitGroupId};
+use super::ids::{ChanId, MutexId, OnceId, RwMutexId, ThreadId, VarId, WaitGroupId};
 use super::op::Op;
 
 #[derive(Clone, Debug)]
@@ -23,6 +23,7 @@ pub struct Names {
     pub(crate) vars: Vec<VarDecl>,
     pub(crate) mutexes: Vec<String>,
     pub(crate) rw_mutexes: Vec<String>,
+    pub(crate) onces: Vec<String>,
     pub(crate) wait_groups: Vec<String>,
     pub(crate) channels: Vec<ChanDecl>,
     pub(crate) threads: Vec<String>,
@@ -40,6 +41,10 @@ impl Names {
     /// A read-write mutex's name.
     pub fn rw_mutex(&self, m: RwMutexId) -> &str {
         &self.rw_mutexes[m.index()]
+    }
+    /// A `sync.Once`'s name.
+    pub fn once(&self, o: OnceId) -> &str {
+        &self.onces[o.index()]
     }
     /// A wait group's name.
     pub fn wait_group(&self, w: WaitGroupId) -> &str {
@@ -78,6 +83,8 @@ impl Names {
             Op::RwUnlock(m) => format!("{}.Unlock()", self.rw_mutex(m)),
             Op::RLock(m) => format!("{}.RLock()", self.rw_mutex(m)),
             Op::RUnlock(m) => format!("{}.RUnlock()", self.rw_mutex(m)),
+            Op::OnceDo(o) => format!("{}.Do(f)", self.once(o)),
+            Op::OnceDone(o) => format!("{}.Do: f returns", self.once(o)),
             Op::WgAdd(w, n) => format!("{}.Add({n})", self.wait_group(w)),
             Op::WgDone(w) => format!("{}.Done()", self.wait_group(w)),
             Op::WgWait(w) => format!("{}.Wait()", self.wait_group(w)),

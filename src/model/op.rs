@@ -1,6 +1,6 @@
 //! Operations on shared resources, and what they give back.
 
-use super::ids::{ChanId, Declared, MutexId, RwMutexId, VarId, WaitGroupId};
+use super::ids::{ChanId, Declared, MutexId, OnceId, RwMutexId, VarId, WaitGroupId};
 
 /// The next operation a thread wants to perform on a shared resource.
 ///
@@ -33,6 +33,12 @@ pub enum Op {
     RLock(RwMutexId),
     /// `rw.RUnlock()`; with no read lock held, a fatal error.
     RUnlock(RwMutexId),
+    /// `once.Do(f)` is called: blocks while another thread runs `f`;
+    /// answered with [`OpResult::Value`] 1 when this thread is to run `f`
+    /// (the first call), 0 when `f` has already returned.
+    OnceDo(OnceId),
+    /// The `f` of a `once.Do` that this thread runs has returned.
+    OnceDone(OnceId),
     /// Add to a wait group's counter (Go's `wg.Add(n)`); a negative counter panics.
     WgAdd(WaitGroupId, i64),
     /// Go's `wg.Done()`, that is `wg.Add(-1)`.
@@ -66,6 +72,7 @@ impl Op {
             Op::RwLock(m) | Op::RwUnlock(m) | Op::RLock(m) | Op::RUnlock(m) => {
                 ("read-write mutex", m.index(), m.tag(), declared.rw_mutexes)
             }
+            Op::OnceDo(o) | Op::OnceDone(o) => ("once", o.index(), o.tag(), declared.onces),
             Op::WgAdd(w, _) | Op::WgDone(w) | Op::WgWait(w) => {
                 ("wait group", w.index(), w.tag(), declared.wait_groups)
             }

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::ids::{
-    ChanId, Declared, MAX_RESOURCES, MutexId, Reg, RwMutexId, ThreadId, VarId, WaitGroupId,
+    ChanId, Declared, MAX_RESOURCES, MutexId, OnceId, Reg, RwMutexId, ThreadId, VarId, WaitGroupId,
     next_tag,
 };
 use super::machine::{Behaviour, Fault, MachineThread, ThreadMachine, guarded};
@@ -79,6 +79,9 @@ pub(crate) struct Layout {
     /// leave, and keeps new readers out) or `-(t + 1)` (thread `t` holds
     /// it); `readers` counts the read locks held.
     pub rw_base: usize,
+    /// Per `sync.Once`, `[running, done]`: the thread + 1 that runs its
+    /// function (0: none), and 1 once the function has returned.
+    pub once_base: usize,
     pub wg_base: usize,
     /// Buffered channel: `[closed, len, item...]`; unbuffered:
     /// `[closed, offering thread + 1 (0: none), offered value]`.
@@ -514,6 +517,15 @@ impl ScenarioBuilder {
         RwMutexId::tagged(index, self.tag)
     }
 
+    /// Declares a `sync.Once`: the first goroutine to call
+    /// [`ProgramBuilder::once_do`](crate::ProgramBuilder::once_do) runs its
+    /// function, the others wait until it has returned and then skip it.
+    pub fn once(&mut self, name: impl Into<String>) -> OnceId {
+        self.names.onces.push(name.into());
+        let index = self.next_index(self.names.onces.len() - 1, "onces");
+        OnceId::tagged(index, self.tag)
+    }
+
     /// Declares a wait group whose counter starts at `count`: the `wg.Add(n)`
     /// that Go code runs before starting its goroutines.
     pub fn wait_group(&mut self, name: impl Into<String>, count: i64) -> WaitGroupId {
@@ -628,6 +640,7 @@ impl ScenarioBuilder {
             vars: self.names.vars.len(),
             mutexes: self.names.mutexes.len(),
             rw_mutexes: self.names.rw_mutexes.len(),
+            onces: self.names.onces.len(),
             wait_groups: self.names.wait_groups.len(),
             channels: self.names.channels.len(),
             tag: self.tag,
@@ -698,6 +711,8 @@ impl ScenarioBuilder {
         width += self.names.mutexes.len();
         layout.rw_base = width;
         width += 2 * self.names.rw_mutexes.len();
+        layout.once_base = width;
+        width += 2 * self.names.onces.len();
         layout.wg_base = width;
         width += self.wg_init.len();
         for c in &self.names.channels {

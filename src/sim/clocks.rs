@@ -54,6 +54,9 @@ pub(crate) struct Clocks {
     /// the next `Lock` only: readers are not ordered with each other).
     rw_written: Vec<Clock>,
     rw_read: Vec<Clock>,
+    /// Per `sync.Once`, what the return of its function releases to every
+    /// later `Do`.
+    onces: Vec<Clock>,
     /// Set once a race (or an operation the clocks do not model) is seen.
     racy: bool,
 }
@@ -91,6 +94,7 @@ impl Clocks {
             atomic_clocks: vec![vec![0; n]; names.vars.len()],
             rw_written: vec![vec![0; n]; names.rw_mutexes.len()],
             rw_read: vec![vec![0; n]; names.rw_mutexes.len()],
+            onces: vec![vec![0; n]; names.onces.len()],
             racy: false,
         }
     }
@@ -163,6 +167,11 @@ impl Clocks {
             }
             Op::Lock(m) => join(&mut self.threads[t], &self.mutexes[m.index()]),
             Op::RLock(m) => join(&mut self.threads[t], &self.rw_written[m.index()]),
+            Op::OnceDo(o) => join(&mut self.threads[t], &self.onces[o.index()]),
+            Op::OnceDone(o) => {
+                self.onces[o.index()].clone_from(&self.threads[t]);
+                self.threads[t][t] += 1;
+            }
             // Called on each of the writer's steps (the first may only
             // announce it); it holds the lock after the last.
             Op::RwLock(m) => {

@@ -48,6 +48,10 @@ impl Sim<'_> {
                     _ => held,
                 }
             }
+            Op::OnceDo(o) => match w[layout.once_base + 2 * o.index()] {
+                r if r == t as i64 + 1 => "its own f is running (a recursive Do)".to_string(),
+                r => format!("{} runs f", names.thread(ThreadId((r - 1) as u32))),
+            },
             Op::WgWait(g) => format!("counter is {}", w[layout.wg_base + g.index()]),
             Op::Send(c, _) => {
                 let (base, cap) = self.chan(c);

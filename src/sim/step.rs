@@ -81,6 +81,7 @@ impl<'a> Sim<'a> {
             Op::Lock(m) => (layout.mutex_base + m.index()) as Gate,
             Op::RLock(m) => (layout.rw_base + 2 * m.index()) as Gate,
             Op::RwLock(_) => BY_OP,
+            Op::OnceDo(o) => (layout.once_base + 2 * o.index()) as Gate,
             Op::WgWait(g) => (layout.wg_base + g.index()) as Gate,
             Op::Exit => NEVER,
             Op::Send(..) | Op::Recv(_) | Op::Select(_) => BY_OP,
@@ -90,6 +91,7 @@ impl<'a> Sim<'a> {
             | Op::Unlock(_)
             | Op::RwUnlock(_)
             | Op::RUnlock(_)
+            | Op::OnceDone(_)
             | Op::WgAdd(..)
             | Op::WgDone(_)
             | Op::Close(_) => ALWAYS,
@@ -474,6 +476,21 @@ impl<'a> Sim<'a> {
                         return fault("fatal error: sync: RUnlock of unlocked RWMutex");
                     }
                     *readers -= 1;
+                    OpResult::Done
+                }
+                Op::OnceDo(o) => {
+                    let base = layout.once_base + 2 * o.index();
+                    if w[base + 1] != 0 {
+                        OpResult::Value(0)
+                    } else {
+                        w[base] = t as i64 + 1;
+                        OpResult::Value(1)
+                    }
+                }
+                Op::OnceDone(o) => {
+                    let base = layout.once_base + 2 * o.index();
+                    w[base] = 0;
+                    w[base + 1] = 1;
                     OpResult::Done
                 }
                 Op::WgAdd(g, _) | Op::WgDone(g) => {

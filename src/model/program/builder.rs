@@ -2,7 +2,7 @@
 //! compiled with the control-flow facts of `flow.rs` into a [`Program`].
 
 use crate::model::expr::{Compiled, Expr, Operand};
-use crate::model::ids::{ChanId, MutexId, Reg, RwMutexId, VarId, WaitGroupId};
+use crate::model::ids::{ChanId, MutexId, OnceId, Reg, RwMutexId, VarId, WaitGroupId};
 
 use super::flow::{self};
 use super::instr::{AtomicInstr, Case, CaseKind, Instr, RegDecl};
@@ -207,6 +207,19 @@ impl ProgramBuilder {
     /// `rw.RUnlock()`.
     pub fn runlock(&mut self, rw: RwMutexId) -> &mut Self {
         self.push(Instr::RUnlock(rw))
+    }
+
+    /// `once.Do(func() { body })`: the first thread to get here runs
+    /// `body`; any other waits until it has returned, then skips it. Uses
+    /// one register of its own to remember which it was.
+    pub fn once_do(&mut self, once: OnceId, body: impl FnOnce(&mut Self)) -> &mut Self {
+        let name = format!("once.{}", self.instrs.len());
+        let runs = self.local(&name);
+        self.push(Instr::OnceDo { once, dst: runs });
+        self.if_(Expr::from(runs).equals(1), |p| {
+            body(p);
+            p.push(Instr::OnceDone(once));
+        })
     }
 
     /// `dst = atomic.LoadInt64(&var)`: an atomic read (see

@@ -1,7 +1,7 @@
 //! The instructions a program compiles to, and their Go-like text.
 
 use crate::model::expr::{Compiled, Expr, Operand};
-use crate::model::ids::{ChanId, MutexId, Reg, RwMutexId, VarId, WaitGroupId};
+use crate::model::ids::{ChanId, MutexId, OnceId, Reg, RwMutexId, VarId, WaitGroupId};
 use crate::model::op::AtomicOp;
 
 #[derive(Clone, Debug)]
@@ -26,6 +26,12 @@ pub(super) enum Instr {
     RwUnlock(RwMutexId),
     RLock(RwMutexId),
     RUnlock(RwMutexId),
+    /// `once.Do(f)`: `dst` gets 1 when this thread is to run `f`.
+    OnceDo {
+        once: OnceId,
+        dst: Reg,
+    },
+    OnceDone(OnceId),
     WgAdd {
         wg: WaitGroupId,
         delta: Operand,
@@ -179,6 +185,7 @@ impl Instr {
         match self {
             Instr::Load { dst, .. } | Instr::Set { dst, .. } => [Some(*dst), None],
             Instr::Atomic { dst, .. } => [*dst, None],
+            Instr::OnceDo { dst, .. } => [Some(*dst), None],
             Instr::Recv { dst, ok, .. } => [*dst, *ok],
             _ => [None, None],
         }

@@ -4,7 +4,7 @@
 use std::any::Any;
 
 use crate::model::expr::{Compiled, Operand};
-use crate::model::ids::{ChanId, Declared, MutexId, Reg, RwMutexId, VarId, WaitGroupId};
+use crate::model::ids::{ChanId, Declared, MutexId, OnceId, Reg, RwMutexId, VarId, WaitGroupId};
 use crate::model::machine::{Behaviour, Fault, FaultKind, SelectCase};
 use crate::model::names::Names;
 use crate::model::op::{Op, OpResult, SelectOp};
@@ -106,6 +106,9 @@ impl Program {
             (!declared.has(m.index(), m.tag(), declared.rw_mutexes))
                 .then(|| name("read-write mutex", m.index()))
         };
+        let once = |o: &OnceId| {
+            (!declared.has(o.index(), o.tag(), declared.onces)).then(|| name("once", o.index()))
+        };
         let chan = |c: &ChanId| {
             (!declared.has(c.index(), c.tag(), declared.channels))
                 .then(|| name("channel", c.index()))
@@ -116,6 +119,7 @@ impl Program {
             | Instr::Atomic { var: v, .. } => var(v),
             Instr::Lock(m) | Instr::Unlock(m) => mutex(m),
             Instr::RwLock(m) | Instr::RwUnlock(m) | Instr::RLock(m) | Instr::RUnlock(m) => rw(m),
+            Instr::OnceDo { once: o, .. } | Instr::OnceDone(o) => once(o),
             Instr::WgAdd { wg: w, .. } | Instr::WgDone(w) | Instr::WgWait(w) => wg(w),
             Instr::Send { chan: c, .. } | Instr::Recv { chan: c, .. } | Instr::Close(c) => chan(c),
             Instr::Select { cases, .. } => cases.iter().find_map(|k| chan(&k.chan)),
@@ -215,6 +219,8 @@ impl Program {
                 Instr::RwUnlock(m) => Op::RwUnlock(*m),
                 Instr::RLock(m) => Op::RLock(*m),
                 Instr::RUnlock(m) => Op::RUnlock(*m),
+                Instr::OnceDo { once, .. } => Op::OnceDo(*once),
+                Instr::OnceDone(once) => Op::OnceDone(*once),
                 Instr::WgAdd { wg, delta } => Op::WgAdd(*wg, delta.eval(regs)),
                 Instr::WgDone(wg) => Op::WgDone(*wg),
                 Instr::WgWait(wg) => Op::WgWait(*wg),
@@ -243,7 +249,8 @@ impl Program {
         let mut next = pc + 1;
         match (&self.instrs[pc], result) {
             (Instr::Load { dst, .. }, OpResult::Value(v))
-            | (Instr::Atomic { dst: Some(dst), .. }, OpResult::Value(v)) => {
+            | (Instr::Atomic { dst: Some(dst), .. }, OpResult::Value(v))
+            | (Instr::OnceDo { dst, .. }, OpResult::Value(v)) => {
                 slot[1 + dst.index()] = v;
             }
             (Instr::Recv { dst, ok, .. }, OpResult::Received { value, ok: got }) => {
@@ -289,6 +296,8 @@ impl Program {
         let rw = |m: &RwMutexId| {
             names.map_or(format!("rw{}", m.index()), |n| n.rw_mutex(*m).to_string())
         };
+        let once =
+            |o: &OnceId| names.map_or(format!("once{}", o.index()), |n| n.once(*o).to_string());
         let chan =
             |c: &ChanId| names.map_or(format!("ch{}", c.index()), |n| n.channel(*c).to_string());
         match instr {
@@ -307,6 +316,8 @@ impl Program {
             Instr::RwUnlock(m) => format!("{}.Unlock()", rw(m)),
             Instr::RLock(m) => format!("{}.RLock()", rw(m)),
             Instr::RUnlock(m) => format!("{}.RUnlock()", rw(m)),
+            Instr::OnceDo { once: o, .. } => format!("{}.Do(func() {{", once(o)),
+            Instr::OnceDone(o) => format!("}}) // {} done", once(o)),
             Instr::WgAdd { wg: w, delta } => format!("{}.Add({})", wg(w), o(delta)),
             Instr::WgDone(w) => format!("{}.Done()", wg(w)),
             Instr::WgWait(w) => format!("{}.Wait()", wg(w)),

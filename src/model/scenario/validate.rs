@@ -66,7 +66,7 @@ impl Declarations<'_> {
             return Some(first.clone());
         }
         let scenario = self.name;
-        let kinds: [(&str, Vec<&str>); 7] = [
+        let kinds: [(&str, Vec<&str>); 8] = [
             (
                 "threads",
                 self.names.threads.iter().map(String::as_str).collect(),
@@ -82,6 +82,10 @@ impl Declarations<'_> {
             (
                 "read-write mutexes",
                 self.names.rw_mutexes.iter().map(String::as_str).collect(),
+            ),
+            (
+                "onces",
+                self.names.onces.iter().map(String::as_str).collect(),
             ),
             (
                 "wait groups",
