@@ -115,12 +115,13 @@ struct Shared<R: Runtime> {
     threads: Vec<OnceLock<R::Thread>>,
     /// Whether every operation maps to one resource (see the module doc).
     one_resource: bool,
+    bases: Bases,
     /// Whether the scenario can loop back to a state it was in. A thread
-    /// whose step leaves the state as one of its last [`SPIN_WINDOW`] steps
-    /// left it (a spin that nobody else moved on) then yields: loom does not schedule it
-    /// again until another thread has moved, shuttle's PCT lowers its
-    /// priority, and neither follows a spin round and round a cycle that
-    /// reaches nothing new.
+    /// whose step leaves the state as one of its last [`SPIN_WINDOW`]
+    /// steps left it (a spin that nobody else moved on) then yields: loom
+    /// does not schedule it again until another thread has moved, shuttle's
+    /// PCT lowers its priority, and neither follows a spin round and round
+    /// a cycle that reaches nothing new.
     spins: bool,
     /// The observer's resource (the last one), when steps that `Always`
     /// invariants can see must conflict (see [`Options::observed`]).
@@ -144,9 +145,7 @@ impl<R: Runtime> Shared<R> {
         self.world.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The resource an operation acts on: variables, then mutexes,
-    /// read-write mutexes, onces and wait groups in declaration order, then one for all channels (a select
-    /// waits on several channels at once).
+    /// The resource an operation acts on (see [`Bases`]).
     fn resource(&self, op: Op) -> Option<usize> {
         if op == Op::Exit {
             return None;
@@ -154,19 +153,16 @@ impl<R: Runtime> Shared<R> {
         if self.one_resource {
             return Some(0);
         }
-        let names = self.scenario.names();
-        let vars = names.vars.len();
-        let mutexes = vars + names.mutexes.len();
-        let rw_mutexes = mutexes + names.rw_mutexes.len();
-        let onces = rw_mutexes + names.onces.len();
-        let wgs = onces + names.wait_groups.len();
+        let b = &self.bases;
         Some(match op {
             Op::Load(v) | Op::Store(v, _) | Op::Atomic(v, _) => v.index(),
-            Op::Lock(m) | Op::Unlock(m) => vars + m.index(),
-            Op::RwLock(m) | Op::RwUnlock(m) | Op::RLock(m) | Op::RUnlock(m) => mutexes + m.index(),
-            Op::OnceDo(o) | Op::OnceDone(o) => rw_mutexes + o.index(),
-            Op::WgAdd(w, _) | Op::WgDone(w) | Op::WgWait(w) => onces + w.index(),
-            Op::Send(..) | Op::Recv(_) | Op::Close(_) | Op::Select(_) => wgs,
+            Op::Lock(m) | Op::Unlock(m) => b.mutexes + m.index(),
+            Op::RwLock(m) | Op::RwUnlock(m) | Op::RLock(m) | Op::RUnlock(m) => {
+                b.rw_mutexes + m.index()
+            }
+            Op::OnceDo(o) | Op::OnceDone(o) => b.onces + o.index(),
+            Op::WgAdd(w, _) | Op::WgDone(w) | Op::WgWait(w) => b.wait_groups + w.index(),
+            Op::Send(..) | Op::Recv(_) | Op::Close(_) | Op::Select(_) => b.channels,
             Op::Exit => unreachable!("handled above"),
         })
     }
@@ -288,14 +284,8 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
         racy.store(true, std::sync::atomic::Ordering::Relaxed);
     }
     let over = enabled.is_empty();
-    let names = scenario.names();
-    let resources = (names.vars.len()
-        + names.mutexes.len()
-        + names.rw_mutexes.len()
-        + names.onces.len()
-        + names.wait_groups.len()
-        + usize::from(!names.channels.is_empty()))
-    .max(1);
+    let bases = Bases::of(scenario);
+    let resources = bases.count;
     let mut observed = vec![false; scenario.layout.width];
     for &w in options.observed.iter().flat_map(|o| o.iter()) {
         observed[w as usize] = true;
@@ -333,6 +323,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
             .map(|_| OnceLock::new())
             .collect(),
         one_resource: scenario.has_select(),
+        bases,
         spins: scenario.may_cycle(),
         observer,
         observed,
@@ -594,7 +585,7 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
             // A thread that is the only one able to move has nobody to yield
             // to: its steps stay one chain.
             if shared.spins && !w.over && w.only != Some(t) {
-                let now = state_hash(&w.state.words);
+                let now = w.state.words_hash();
                 let recent = &mut w.after_last_steps[t];
                 spun = recent.contains(&now);
                 recent.rotate_right(1);
@@ -668,20 +659,42 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
     }
 }
 
+/// Where each kind of resource starts among a scenario's backend
+/// resources: variables, then mutexes, read-write mutexes, onces and wait
+/// groups in declaration order, then one for all channels (a select waits
+/// on several channels at once).
+struct Bases {
+    mutexes: usize,
+    rw_mutexes: usize,
+    onces: usize,
+    wait_groups: usize,
+    channels: usize,
+    /// How many there are (at least one).
+    count: usize,
+}
+
+impl Bases {
+    fn of(scenario: &Scenario) -> Self {
+        let names = scenario.names();
+        let mutexes = names.vars.len();
+        let rw_mutexes = mutexes + names.mutexes.len();
+        let onces = rw_mutexes + names.rw_mutexes.len();
+        let wait_groups = onces + names.onces.len();
+        let channels = wait_groups + names.wait_groups.len();
+        Bases {
+            mutexes,
+            rw_mutexes,
+            onces,
+            wait_groups,
+            channels,
+            count: (channels + usize::from(!names.channels.is_empty())).max(1),
+        }
+    }
+}
+
 /// How many of a thread's last steps a spin is looked for in: a spin round
 /// of up to this many steps is seen.
 const SPIN_WINDOW: usize = 8;
-
-/// A hash of a state's words (never 0, which stands for none).
-fn state_hash(words: &[i64]) -> u64 {
-    let mut h: u64 = 0x9e37_79b9_7f4a_7c15;
-    for &w in words {
-        h = (h ^ w as u64)
-            .wrapping_mul(0x0100_0000_01b3)
-            .rotate_left(29);
-    }
-    h | 1
-}
 
 /// A threaded backend's step bound (see [`Options::max_steps`]) must let
 /// an execution take a step.

@@ -462,7 +462,7 @@ impl<'a> Search<'a> {
         // this shortcut early; the search itself still finds every end.
         let mut seen = std::collections::HashSet::new();
         loop {
-            if !seen.insert(word_hash(&st.words)) {
+            if !seen.insert(st.words_hash()) {
                 return;
             }
             sim.enabled_up_to(&st, 1, &mut enabled);
@@ -728,12 +728,4 @@ impl<'scope> Workers<'scope> {
         self.cancel
             .store(true, std::sync::atomic::Ordering::Relaxed);
     }
-}
-
-/// A hash of a state's words, for [`Search::complete_from`]'s cycle check.
-fn word_hash(words: &[i64]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    words.hash(&mut h);
-    h.finish()
 }

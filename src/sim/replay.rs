@@ -50,7 +50,7 @@ pub fn replay(scenario: &Scenario, schedule: &Schedule) -> Result<Replay, Error>
     examine(&sim, &st, 0, &mut run, &mut enabled);
     // A hash of the state after each step, to tell whether the schedule
     // ends where it has been before (a lasso's cycle).
-    let mut hashes = vec![state_hash(&st.words)];
+    let mut hashes = vec![st.words_hash()];
     for (k, s) in schedule.steps().iter().enumerate() {
         let t = s.thread.index();
         let step = k + 1;
@@ -100,15 +100,10 @@ pub fn replay(scenario: &Scenario, schedule: &Schedule) -> Result<Replay, Error>
             return Ok(run);
         }
         examine(&sim, &st, step, &mut run, &mut enabled);
-        hashes.push(state_hash(&st.words));
+        hashes.push(st.words_hash());
     }
     run.returns_to = returns_to(&sim, schedule, &hashes, &st.words);
     Ok(run)
-}
-
-fn state_hash(words: &[i64]) -> u64 {
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(words)
 }
 
 /// The first step count after which the run was in the state it ends in,

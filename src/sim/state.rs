@@ -39,6 +39,21 @@ impl SimState {
     }
 }
 
+impl SimState {
+    /// A quick hash of the words, never 0 (which callers may use for
+    /// "none"): to notice a state seen a few steps ago, where a collision
+    /// only costs a missed shortcut.
+    pub fn words_hash(&self) -> u64 {
+        let mut h: u64 = 0x9e37_79b9_7f4a_7c15;
+        for &w in &self.words {
+            h = (h ^ w as u64)
+                .wrapping_mul(0x0100_0000_01b3)
+                .rotate_left(29);
+        }
+        h | 1
+    }
+}
+
 impl Clone for SimState {
     fn clone(&self) -> Self {
         SimState {
