@@ -46,10 +46,7 @@ fn build_bank(name: &str, p: &Params, deposit: Deposit) -> Result<Scenario, Erro
     let wg = s.wait_group("wg", incomes.len() as i64);
     let mut earners = Vec::new();
     for (i, &amount) in incomes.iter().enumerate() {
-        let mut e = ProgramBuilder::new(bank::income_name(i));
-        let temp = e.local("temp");
-        let deposits = e.ghost("deposits");
-        e.repeat("week", p.int("weeks"), |e, _| {
+        let (program, deposits) = bank::earner_with(i, p.int("weeks"), wg, |e, temp, deposits| {
             match deposit {
                 Deposit::Add => {
                     e.atomic_add(None, balance, amount);
@@ -63,8 +60,7 @@ fn build_bank(name: &str, p: &Params, deposit: Deposit) -> Result<Scenario, Erro
             }
             e.set(deposits, deposits + 1);
         });
-        e.done(wg);
-        earners.push((s.thread(e.build()), deposits, amount));
+        earners.push((s.thread(program), deposits, amount));
     }
     let bank = Bank {
         balance,

@@ -79,10 +79,7 @@ pub(crate) fn earner(
     mutex: Option<MutexId>,
     wg: WaitGroupId,
 ) -> (crate::model::Program, Reg) {
-    let mut p = ProgramBuilder::new(income_name(i));
-    let temp = p.local("temp");
-    let deposits = p.ghost("deposits");
-    p.repeat("week", weeks, |p, _| {
+    earner_with(i, weeks, wg, |p, temp, deposits| {
         if let Some(m) = mutex {
             p.lock(m).code("balance.Lock()");
         }
@@ -93,7 +90,23 @@ pub(crate) fn earner(
         if let Some(m) = mutex {
             p.unlock(m).code("balance.Unlock()");
         }
-    });
+    })
+}
+
+/// Earner `i`'s goroutine: each of `weeks` weeks runs `week(p, temp,
+/// deposits)`, which deposits the income (with `temp` to compute in) and
+/// counts it in the ghost `deposits` in the step that writes the balance;
+/// then `wg.Done()`. Returns its program and its deposit counter.
+pub(crate) fn earner_with(
+    i: usize,
+    weeks: i64,
+    wg: WaitGroupId,
+    week: impl Fn(&mut ProgramBuilder, Reg, Reg),
+) -> (crate::model::Program, Reg) {
+    let mut p = ProgramBuilder::new(income_name(i));
+    let temp = p.local("temp");
+    let deposits = p.ghost("deposits");
+    p.repeat("week", weeks, |p, _| week(p, temp, deposits));
     p.done(wg);
     (p.build(), deposits)
 }

@@ -107,10 +107,7 @@ fn build(p: &Params, ordered: bool) -> Result<Scenario, Error> {
     let done = ordered.then(|| s.channel("deposited", 0));
     let mut earners = Vec::new();
     for (i, &amount) in incomes.iter().enumerate() {
-        let mut e = ProgramBuilder::new(bank::income_name(i));
-        let temp = e.local("temp");
-        let deposits = e.ghost("deposits");
-        e.repeat("week", p.int("weeks"), |e, _| {
+        let (program, deposits) = bank::earner_with(i, p.int("weeks"), wg, |e, temp, deposits| {
             if ordered {
                 e.recv_discard(starts[i]);
             }
@@ -124,8 +121,7 @@ fn build(p: &Params, ordered: bool) -> Result<Scenario, Error> {
                 e.send(d, 1);
             }
         });
-        e.done(wg);
-        earners.push((s.thread(e.build()), deposits, amount));
+        earners.push((s.thread(program), deposits, amount));
     }
     let handoff = done.map(|d| (starts.as_slice(), d));
     let (interest, credited) = interest_thread(&mut s, p, balance, mutex, wg, handoff);
