@@ -68,9 +68,9 @@ pub mod strategy;
 pub use error::{Error, ErrorKind};
 pub use explore::{ExploreConfig, Progress, ProgressHook, explore};
 pub use model::{
-    AtomicOp, ChanId, Expr, Invariant, MutexId, Names, OnceId, Op, OpResult, Operand, Outcome,
-    Program, ProgramBuilder, Reg, RwMutexId, Scenario, ScenarioBuilder, SelectBuilder, StateView,
-    ThreadId, ThreadMachine, VarId, WaitGroupId,
+    AtomicOp, ChanId, CondId, Expr, Invariant, MutexId, Names, OnceId, Op, OpResult, Operand,
+    Outcome, Program, ProgramBuilder, Reg, RwMutexId, Scenario, ScenarioBuilder, SelectBuilder,
+    StateView, ThreadId, ThreadMachine, VarId, WaitGroupId,
 };
 pub use results::{
     Bound, Completion, Counterexample, Exploration, GuidedRun, OutcomeCount, Pending, Property,

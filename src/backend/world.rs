@@ -11,7 +11,8 @@
 //! would in a hand-written test; two on one resource are performed in the
 //! order the backend granted the lock. (A scenario with a `select` uses one
 //! lock for everything: whether a select's case is ready can depend on where
-//! other threads stand.)
+//! other threads stand; so with a condition variable or a clock, see
+//! `Scenario::one_resource`.)
 //!
 //! `Always` invariants see more than one resource at a time, so on loom a
 //! step that changes a word such an invariant reads also holds an
@@ -161,6 +162,15 @@ impl<R: Runtime> Shared<R> {
                 b.rw_mutexes + m.index()
             }
             Op::OnceDo(o) | Op::OnceDone(o) => b.onces + o.index(),
+            // Where these can run, everything is on one resource (see
+            // `Scenario::one_resource`); elsewhere (a hand-written machine
+            // that sleeps) they only fail.
+            Op::CondWait(_)
+            | Op::CondRelock(_)
+            | Op::Signal(_)
+            | Op::Broadcast(_)
+            | Op::Sleep(_)
+            | Op::After(..) => 0,
             Op::WgAdd(w, _) | Op::WgDone(w) | Op::WgWait(w) => b.wait_groups + w.index(),
             Op::Send(..) | Op::Recv(_) | Op::Close(_) | Op::Select(_) => b.channels,
             Op::Exit => unreachable!("handled above"),
@@ -322,7 +332,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
         threads: (0..scenario.thread_count())
             .map(|_| OnceLock::new())
             .collect(),
-        one_resource: scenario.has_select(),
+        one_resource: scenario.one_resource(),
         bases,
         spins: scenario.may_cycle(),
         observer,
@@ -525,8 +535,8 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
             hold = Hold::Own;
             let w = &mut *world;
             let mut alternative = 0;
-            if let Op::Select(_) = op {
-                sim.select_alternatives(&w.state, t, &mut alternatives);
+            if Sim::branches(&w.state, t) {
+                sim.alternatives(&w.state, t, &mut alternatives);
                 if alternatives.len() > 1 {
                     // Not a scheduling point: shuttle's generator is not one.
                     alternative = R::choose(alternatives.len().min(256));

@@ -14,6 +14,7 @@
 
 mod atomic;
 mod bank;
+mod cond;
 mod deadlock;
 mod interest;
 mod message;

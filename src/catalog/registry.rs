@@ -4,7 +4,9 @@
 
 use super::params::{ParamSpec, Params};
 use super::token::{ReplayToken, TokenSchedule};
-use super::{atomic, bank, deadlock, interest, message, once, pizzeria, rwmutex, spin, waitgroup};
+use super::{
+    atomic, bank, cond, deadlock, interest, message, once, pizzeria, rwmutex, spin, waitgroup,
+};
 use crate::check::{self, BackendKind, Backends};
 use crate::check::{Expectation, Report};
 use crate::error::{Error, ErrorKind};
@@ -186,6 +188,27 @@ const ENTRIES: &[Entry] = &[
         params: once::params,
         build: once::build_once,
         expect: once::expect_once,
+    },
+    Entry {
+        name: "cond/queue",
+        summary: "a bounded queue on sync.Cond: wait in a `for` loop, wake with Broadcast; stays in bounds and never hangs",
+        params: cond::params,
+        build: cond::build_queue,
+        expect: cond::expect_queue,
+    },
+    Entry {
+        name: "cond/queue-if",
+        summary: "`if` instead of `for` around Wait: a woken consumer takes from a queue another consumer emptied",
+        params: cond::params,
+        build: cond::build_if,
+        expect: cond::expect_if,
+    },
+    Entry {
+        name: "cond/queue-signal",
+        summary: "Signal instead of Broadcast on one condition for both sides: a consumer wakes a consumer, and all sleep",
+        params: cond::params,
+        build: cond::build_signal,
+        expect: cond::expect_signal,
     },
     Entry {
         name: "spin/never-set",

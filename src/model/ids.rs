@@ -126,6 +126,11 @@ resource_id!(
     OnceId
 );
 resource_id!(
+    /// A condition variable (Go's `sync.Cond`) on a mutex, declared with
+    /// [`ScenarioBuilder::cond`](crate::ScenarioBuilder::cond).
+    CondId
+);
+resource_id!(
     /// A wait group (Go's `sync.WaitGroup`), declared with
     /// [`ScenarioBuilder::wait_group`](crate::ScenarioBuilder::wait_group).
     WaitGroupId
@@ -165,6 +170,7 @@ pub(crate) struct Declared {
     pub mutexes: usize,
     pub rw_mutexes: usize,
     pub onces: usize,
+    pub conds: usize,
     pub wait_groups: usize,
     pub channels: usize,
     /// The tag of the builder that declared them.

@@ -120,6 +120,11 @@ pub(crate) trait Behaviour: Send + Sync {
         false
     }
     /// Whether the thread has a `select` anywhere.
+    /// Whether it may call `time.Sleep` (only programs can: the clock
+    /// keeps each sleeper's deadline in a word of its own).
+    fn sleeps(&self) -> bool {
+        false
+    }
     fn has_select(&self) -> bool {
         false
     }

@@ -10,7 +10,9 @@ mod program;
 mod scenario;
 
 pub use expr::{BinOp, Expr, Operand};
-pub use ids::{ChanId, MAX_THREADS, MutexId, OnceId, Reg, RwMutexId, ThreadId, VarId, WaitGroupId};
+pub use ids::{
+    ChanId, CondId, MAX_THREADS, MutexId, OnceId, Reg, RwMutexId, ThreadId, VarId, WaitGroupId,
+};
 pub use machine::ThreadMachine;
 pub use names::Names;
 pub use op::{AtomicOp, Op, OpResult, SelectOp};

@@ -1,7 +1,7 @@
 //! Resource and thread names: what every trace, message and report says
 //! instead of an index.
 
-use super::ids::{ChanId, MutexId, OnceId, RwMutexId, ThreadId, VarId, WaitGroupId};
+use super::ids::{ChanId, CondId, MutexId, OnceId, RwMutexId, ThreadId, VarId, WaitGroupId};
 use super::op::Op;
 
 #[derive(Clone, Debug)]
@@ -15,6 +15,15 @@ pub(crate) struct VarDecl {
 pub(crate) struct ChanDecl {
     pub name: String,
     pub capacity: usize,
+    /// A timer's channel (see `ScenarioBuilder::timer`).
+    pub timer: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct CondDecl {
+    pub name: String,
+    /// Its `L`.
+    pub mutex: MutexId,
 }
 
 /// Resource and thread names, for rendering operations and values.
@@ -24,6 +33,7 @@ pub struct Names {
     pub(crate) mutexes: Vec<String>,
     pub(crate) rw_mutexes: Vec<String>,
     pub(crate) onces: Vec<String>,
+    pub(crate) conds: Vec<CondDecl>,
     pub(crate) wait_groups: Vec<String>,
     pub(crate) channels: Vec<ChanDecl>,
     pub(crate) threads: Vec<String>,
@@ -45,6 +55,14 @@ impl Names {
     /// A `sync.Once`'s name.
     pub fn once(&self, o: OnceId) -> &str {
         &self.onces[o.index()]
+    }
+    /// A condition variable's name.
+    pub fn cond(&self, c: CondId) -> &str {
+        &self.conds[c.index()].name
+    }
+    /// The mutex a condition variable waits with (its `L`).
+    pub fn cond_mutex(&self, c: CondId) -> MutexId {
+        self.conds[c.index()].mutex
     }
     /// A wait group's name.
     pub fn wait_group(&self, w: WaitGroupId) -> &str {
@@ -85,6 +103,16 @@ impl Names {
             Op::RUnlock(m) => format!("{}.RUnlock()", self.rw_mutex(m)),
             Op::OnceDo(o) => format!("{}.Do(f)", self.once(o)),
             Op::OnceDone(o) => format!("{}.Do: f returns", self.once(o)),
+            Op::CondWait(c) => format!("{}.Wait()", self.cond(c)),
+            Op::CondRelock(c) => format!(
+                "{}.Wait: relock {}",
+                self.cond(c),
+                self.mutex(self.cond_mutex(c))
+            ),
+            Op::Signal(c) => format!("{}.Signal()", self.cond(c)),
+            Op::Broadcast(c) => format!("{}.Broadcast()", self.cond(c)),
+            Op::Sleep(d) => format!("time.Sleep({d})"),
+            Op::After(c, d) => format!("{} = time.After({d})", self.channel(c)),
             Op::WgAdd(w, n) => format!("{}.Add({n})", self.wait_group(w)),
             Op::WgDone(w) => format!("{}.Done()", self.wait_group(w)),
             Op::WgWait(w) => format!("{}.Wait()", self.wait_group(w)),

@@ -1,6 +1,6 @@
 //! Operations on shared resources, and what they give back.
 
-use super::ids::{ChanId, Declared, MutexId, OnceId, RwMutexId, VarId, WaitGroupId};
+use super::ids::{ChanId, CondId, Declared, MutexId, OnceId, RwMutexId, VarId, WaitGroupId};
 
 /// The next operation a thread wants to perform on a shared resource.
 ///
@@ -39,6 +39,26 @@ pub enum Op {
     OnceDo(OnceId),
     /// The `f` of a `once.Do` that this thread runs has returned.
     OnceDone(OnceId),
+    /// `c.Wait()`, first half: unlocks the condition's mutex and sleeps
+    /// until a `Signal` or `Broadcast` wakes this thread. Waiting without
+    /// holding the mutex is a fatal error, as in Go.
+    CondWait(CondId),
+    /// `c.Wait()`, second half: once woken, takes the mutex back (blocks
+    /// until it is free).
+    CondRelock(CondId),
+    /// `c.Signal()`: wakes one waiting thread, if any. Go promises no
+    /// order, so each waiter is a way this step can go.
+    Signal(CondId),
+    /// `c.Broadcast()`: wakes every waiting thread.
+    Broadcast(CondId),
+    /// `time.Sleep(d)` on the virtual clock: returns once `d` ticks have
+    /// passed. The clock moves only when no thread can move without it.
+    Sleep(i64),
+    /// `t = time.After(d)` for a timer channel declared with
+    /// [`ScenarioBuilder::timer`](crate::ScenarioBuilder::timer): the
+    /// channel delivers one value `d` ticks from now (a new timer each
+    /// call: an earlier one on the same channel is dropped).
+    After(ChanId, i64),
     /// Add to a wait group's counter (Go's `wg.Add(n)`); a negative counter panics.
     WgAdd(WaitGroupId, i64),
     /// Go's `wg.Done()`, that is `wg.Add(-1)`.
@@ -73,13 +93,16 @@ impl Op {
                 ("read-write mutex", m.index(), m.tag(), declared.rw_mutexes)
             }
             Op::OnceDo(o) | Op::OnceDone(o) => ("once", o.index(), o.tag(), declared.onces),
+            Op::CondWait(c) | Op::CondRelock(c) | Op::Signal(c) | Op::Broadcast(c) => {
+                ("condition variable", c.index(), c.tag(), declared.conds)
+            }
             Op::WgAdd(w, _) | Op::WgDone(w) | Op::WgWait(w) => {
                 ("wait group", w.index(), w.tag(), declared.wait_groups)
             }
-            Op::Send(c, _) | Op::Recv(c) | Op::Close(c) => {
+            Op::Send(c, _) | Op::Recv(c) | Op::Close(c) | Op::After(c, _) => {
                 ("channel", c.index(), c.tag(), declared.channels)
             }
-            Op::Select(_) | Op::Exit => return None,
+            Op::Select(_) | Op::Sleep(_) | Op::Exit => return None,
         };
         (!declared.has(index, tag, count)).then(|| format!("{kind} #{index}"))
     }

@@ -5,16 +5,19 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::ids::{
-    ChanId, Declared, MAX_RESOURCES, MutexId, OnceId, Reg, RwMutexId, ThreadId, VarId, WaitGroupId,
-    next_tag,
+    ChanId, CondId, Declared, MAX_RESOURCES, MutexId, OnceId, Reg, RwMutexId, ThreadId, VarId,
+    WaitGroupId, next_tag,
 };
 use super::machine::{Behaviour, Fault, MachineThread, ThreadMachine, guarded};
-use super::names::{ChanDecl, Names, VarDecl};
+use super::names::{ChanDecl, CondDecl, Names, VarDecl};
 use super::op::Op;
 use super::program::Program;
 use crate::error::{Error, ErrorKind};
 
+mod layout;
 mod validate;
+
+pub(crate) use layout::Layout;
 
 pub(crate) use validate::MAX_ALTERNATIVES;
 use validate::{Declarations, LOCAL_READ, MAX_STATE_WORDS, Observed, ghost_needed};
@@ -57,36 +60,6 @@ enum Observe {
         reg: Reg,
         name: String,
     },
-}
-
-impl Layout {
-    /// The words of thread `t`'s slot.
-    #[inline]
-    pub fn slot(&self, t: usize) -> std::ops::Range<usize> {
-        self.thread_base[t]..self.thread_end[t]
-    }
-}
-
-/// Where each part of a scenario lives in the global state vector.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Layout {
-    pub thread_base: Vec<usize>,
-    pub thread_end: Vec<usize>,
-    pub var_base: usize,
-    pub mutex_base: usize,
-    /// Per read-write mutex, `[writer, readers]`: the writer word is 0
-    /// (none), `t + 1` (thread `t` waits in `Lock` for the readers to
-    /// leave, and keeps new readers out) or `-(t + 1)` (thread `t` holds
-    /// it); `readers` counts the read locks held.
-    pub rw_base: usize,
-    /// Per `sync.Once`, `[running, done]`: the thread + 1 that runs its
-    /// function (0: none), and 1 once the function has returned.
-    pub once_base: usize,
-    pub wg_base: usize,
-    /// Buffered channel: `[closed, len, item...]`; unbuffered:
-    /// `[closed, offering thread + 1 (0: none), offered value]`.
-    pub chan_base: Vec<usize>,
-    pub width: usize,
 }
 
 #[derive(Clone)]
@@ -262,6 +235,15 @@ impl Scenario {
 
     pub(crate) fn has_select(&self) -> bool {
         self.threads.iter().any(|t| t.behaviour.has_select())
+    }
+
+    /// Whether a threaded backend must put every operation on one
+    /// resource: with a `select`, a condition variable or a clock, whether
+    /// one thread can move depends on where the others stand (a select's
+    /// partner, the threads a `Signal` can wake, the clock moving only
+    /// when nobody else can).
+    pub(crate) fn one_resource(&self) -> bool {
+        self.has_select() || !self.names.conds.is_empty() || self.layout.timer_base.is_some()
     }
 
     pub(crate) fn thread_slot<'a>(&self, words: &'a [i64], t: usize) -> &'a [i64] {
@@ -526,6 +508,40 @@ impl ScenarioBuilder {
         OnceId::tagged(index, self.tag)
     }
 
+    /// Declares a condition variable (Go's `sync.NewCond(&mutex)`):
+    /// [`ProgramBuilder::cond_wait`](crate::ProgramBuilder::cond_wait)
+    /// unlocks `mutex`, sleeps until a `Signal` or `Broadcast`, and locks
+    /// it again.
+    pub fn cond(&mut self, name: impl Into<String>, mutex: MutexId) -> CondId {
+        let name = name.into();
+        if mutex.tag() != self.tag || mutex.index() >= self.names.mutexes.len() {
+            self.mistakes.push(format!(
+                "condition variable `{name}` of scenario `{}` waits with mutex #{}, which this scenario does not declare (an id from another ScenarioBuilder?); declare the mutex on this builder first",
+                self.name,
+                mutex.index()
+            ));
+        }
+        self.names.conds.push(CondDecl { name, mutex });
+        let index = self.next_index(self.names.conds.len() - 1, "condition variables");
+        CondId::tagged(index, self.tag)
+    }
+
+    /// Declares a timer's channel, for Go's `t := time.After(d)`:
+    /// [`ProgramBuilder::after`](crate::ProgramBuilder::after) starts the
+    /// timer, and a receive on the channel (or a select case) gets one
+    /// value once `d` ticks of the virtual clock have passed. The clock
+    /// moves only when no thread can move without it, straight to the
+    /// next deadline. Nothing may be sent on it or close it.
+    pub fn timer(&mut self, name: impl Into<String>) -> ChanId {
+        self.names.channels.push(ChanDecl {
+            name: name.into(),
+            capacity: 1,
+            timer: true,
+        });
+        let index = self.next_index(self.names.channels.len() - 1, "channels");
+        ChanId::tagged(index, self.tag)
+    }
+
     /// Declares a wait group whose counter starts at `count`: the `wg.Add(n)`
     /// that Go code runs before starting its goroutines.
     pub fn wait_group(&mut self, name: impl Into<String>, count: i64) -> WaitGroupId {
@@ -540,6 +556,7 @@ impl ScenarioBuilder {
         self.names.channels.push(ChanDecl {
             name: name.into(),
             capacity,
+            timer: false,
         });
         let index = self.next_index(self.names.channels.len() - 1, "channels");
         ChanId::tagged(index, self.tag)
@@ -641,6 +658,7 @@ impl ScenarioBuilder {
             mutexes: self.names.mutexes.len(),
             rw_mutexes: self.names.rw_mutexes.len(),
             onces: self.names.onces.len(),
+            conds: self.names.conds.len(),
             wait_groups: self.names.wait_groups.len(),
             channels: self.names.channels.len(),
             tag: self.tag,
@@ -698,34 +716,15 @@ impl ScenarioBuilder {
         if let Some(why) = self.declarations().misuse() {
             return invalid(why);
         }
-        let mut layout = Layout::default();
-        let mut width = 0;
-        for t in &self.threads {
-            layout.thread_base.push(width);
-            width += t.behaviour.width();
-            layout.thread_end.push(width);
-        }
-        layout.var_base = width;
-        width += self.names.vars.len();
-        layout.mutex_base = width;
-        width += self.names.mutexes.len();
-        layout.rw_base = width;
-        width += 2 * self.names.rw_mutexes.len();
-        layout.once_base = width;
-        width += 2 * self.names.onces.len();
-        layout.wg_base = width;
-        width += self.wg_init.len();
-        for c in &self.names.channels {
-            layout.chan_base.push(width);
-            width += 2 + c.capacity.max(1);
-        }
-        layout.width = width;
-        if width > MAX_STATE_WORDS {
-            return invalid(format!(
-                "scenario `{}` needs {width} words of state (its channels' capacities count one word per slot); at most {MAX_STATE_WORDS} fit one stored state: use smaller channel capacities or fewer resources",
-                self.name
-            ));
-        }
+        let layout = match Layout::of(&self.names, &self.threads, self.wg_init.len()) {
+            Ok(layout) => layout,
+            Err(width) => {
+                return invalid(format!(
+                    "scenario `{}` needs {width} words of state (its channels' capacities count one word per slot); at most {MAX_STATE_WORDS} fit one stored state: use smaller channel capacities or fewer resources",
+                    self.name
+                ));
+            }
+        };
         let observe = if self.observe.is_empty() {
             (0..self.names.vars.len())
                 .map(|v| Observe::Var(VarId(v as u64)))

@@ -62,6 +62,10 @@ pub struct TraceStep {
     pub code: String,
     /// The value read, written, sent or received, as shown (may be empty).
     pub value: String,
+    /// In a scenario with a virtual clock: the time after this step, in
+    /// ticks from the start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<i64>,
 }
 
 /// A thread's pending operation at the end of a counterexample, for races

@@ -14,7 +14,8 @@
 //! The clocks know mutexes (an unlock happens before the next lock;
 //! read-write mutexes as Go's memory model orders them), wait
 //! groups without `Add` (every `Done` happens before a `Wait` that
-//! returns) and atomics (an atomic write happens before every later atomic
+//! returns), a condition variable's `Wait` as an unlock and a lock of its
+//! mutex, and atomics (an atomic write happens before every later atomic
 //! access of its variable; atomic accesses never race with each other, and
 //! a plain access races an unordered atomic one as it would a plain one). Channels and `wg.Add` add no order here: they can only make a
 //! race-free run look racy, which costs a repeated run, never a wrong
@@ -57,6 +58,8 @@ pub(crate) struct Clocks {
     /// Per `sync.Once`, what the return of its function releases to every
     /// later `Do`.
     onces: Vec<Clock>,
+    /// Per condition variable, the index of its mutex.
+    cond_mutex: Vec<usize>,
     /// Set once a race (or an operation the clocks do not model) is seen.
     racy: bool,
 }
@@ -95,6 +98,7 @@ impl Clocks {
             rw_written: vec![vec![0; n]; names.rw_mutexes.len()],
             rw_read: vec![vec![0; n]; names.rw_mutexes.len()],
             onces: vec![vec![0; n]; names.onces.len()],
+            cond_mutex: names.conds.iter().map(|c| c.mutex.index()).collect(),
             racy: false,
         }
     }
@@ -190,6 +194,19 @@ impl Clocks {
                 self.mutexes[m.index()].clone_from(&self.threads[t]);
                 self.threads[t][t] += 1;
             }
+            // `Wait` unlocks and relocks its mutex; `Signal` and
+            // `Broadcast` order nothing themselves (Go's race detector
+            // gives them no edge: the mutex orders).
+            Op::CondWait(c) => {
+                self.mutexes[self.cond_mutex[c.index()]].clone_from(&self.threads[t]);
+                self.threads[t][t] += 1;
+            }
+            Op::CondRelock(c) => {
+                join(
+                    &mut self.threads[t],
+                    &self.mutexes[self.cond_mutex[c.index()]],
+                );
+            }
             Op::WgDone(g) => {
                 join(&mut self.wait_groups[g.index()], &self.threads[t]);
                 self.threads[t][t] += 1;
@@ -198,7 +215,15 @@ impl Clocks {
             // With `Add`, a `Done` before the counter last reached zero
             // need not happen before a later `Wait`: not modelled.
             Op::WgAdd(..) => self.racy = true,
-            Op::Send(..) | Op::Recv(_) | Op::Close(_) | Op::Select(_) | Op::Exit => {}
+            Op::Send(..)
+            | Op::Recv(_)
+            | Op::Close(_)
+            | Op::Select(_)
+            | Op::Signal(_)
+            | Op::Broadcast(_)
+            | Op::Sleep(_)
+            | Op::After(..)
+            | Op::Exit => {}
         }
     }
 }

@@ -30,7 +30,9 @@ impl Sim<'_> {
         let w = &st.words;
         let received = |chan: ChanId| {
             let (base, cap) = self.chan(chan);
-            if cap > 0 && w[base + 1] > 0 {
+            if self.is_timer(chan) {
+                "fires".to_string()
+            } else if cap > 0 && w[base + 1] > 0 {
                 w[base + 2].to_string()
             } else if w[base] != 0 {
                 "closed".to_string()
@@ -40,6 +42,17 @@ impl Sim<'_> {
             }
         };
         let (code, value) = match st.pending[t] {
+            Op::Signal(cond) => {
+                let mut alts = Vec::new();
+                self.alternatives(st, t, &mut alts);
+                let value = match alts.get(alternative_of(c)) {
+                    Some(&Alternative::Wake(u)) => {
+                        format!("wakes {}", names.thread(ThreadId(u32::from(u))))
+                    }
+                    _ => format!("nobody waits on {}", names.cond(cond)),
+                };
+                (self.code_line(st, t), value)
+            }
             Op::Select(_) => {
                 let mut alts = Vec::new();
                 self.select_alternatives(st, t, &mut alts);
@@ -91,6 +104,7 @@ impl Sim<'_> {
             thread: ThreadId(t as u32),
             code,
             value,
+            time: None,
         }
     }
 }

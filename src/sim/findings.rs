@@ -63,6 +63,25 @@ impl Sim<'_> {
                     "another sender is first".to_string()
                 }
             }
+            Op::CondRelock(c) => {
+                if w[layout.cond_waiter(c.index(), t)] != 0 {
+                    format!("waits for {0}.Signal or {0}.Broadcast", names.cond(c))
+                } else {
+                    let m = names.cond_mutex(c);
+                    match w[layout.mutex_base + m.index()] {
+                        h if h == t as i64 + 1 => "woken, and holds the mutex itself".to_string(),
+                        h => format!(
+                            "woken; {} held by {}",
+                            names.mutex(m),
+                            names.thread(ThreadId((h - 1) as u32))
+                        ),
+                    }
+                }
+            }
+            Op::Recv(c) if self.is_timer(c) => {
+                "its timer is not running (time.After was not called, or its value was taken)"
+                    .to_string()
+            }
             Op::Recv(_) => "nothing to receive, and not closed".to_string(),
             Op::Select(_) => "no case ready".to_string(),
             op => format!("at `{}`", names.render_op(&op)),

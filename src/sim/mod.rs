@@ -12,8 +12,10 @@ mod findings;
 mod invariants;
 mod race;
 pub(crate) mod replay;
+mod select;
 mod state;
 mod step;
+mod time;
 
 pub use replay::{replay, run_choices};
 

@@ -51,6 +51,7 @@ pub fn replay(scenario: &Scenario, schedule: &Schedule) -> Result<Replay, Error>
     // A hash of the state after each step, to tell whether the schedule
     // ends where it has been before (a lasso's cycle).
     let mut hashes = vec![st.words_hash()];
+    let mut now = 0i64;
     for (k, s) in schedule.steps().iter().enumerate() {
         let t = s.thread.index();
         let step = k + 1;
@@ -68,9 +69,9 @@ pub fn replay(scenario: &Scenario, schedule: &Schedule) -> Result<Replay, Error>
                 "cannot move: it has already exited".to_string()
             } else if !sim.enabled(&st, t) {
                 format!("cannot move: it is blocked at `{}`", sim.code_line(&st, t))
-            } else if let crate::model::Op::Select(_) = st.pending[t] {
+            } else if Sim::branches(&st, t) {
                 let mut alts = Vec::new();
-                sim.select_alternatives(&st, t, &mut alts);
+                sim.alternatives(&st, t, &mut alts);
                 format!(
                     "cannot take alternative {}: it stands at `{}` with alternatives 0 to {}",
                     s.alternative,
@@ -79,7 +80,7 @@ pub fn replay(scenario: &Scenario, schedule: &Schedule) -> Result<Replay, Error>
                 )
             } else {
                 format!(
-                    "cannot take alternative {}: it is not at a select",
+                    "cannot take alternative {}: it is not at a select or a Signal",
                     s.alternative
                 )
             };
@@ -87,7 +88,19 @@ pub fn replay(scenario: &Scenario, schedule: &Schedule) -> Result<Replay, Error>
                 "step {step} names thread {t} ({name}), which {why}; the schedule does not fit this scenario (were its parameters changed?)"
             ));
         }
-        run.steps.push(sim.describe_step(&st, c));
+        let mut described = sim.describe_step(&st, c);
+        if scenario.layout.timer_base.is_some() {
+            let ticks = sim.ticks_of(&st, c);
+            now += ticks;
+            described.time = Some(now);
+            if ticks > 0 {
+                described.value = match described.value.as_str() {
+                    "" => format!("t = {now}"),
+                    v => format!("{v}; t = {now}"),
+                };
+            }
+        }
+        run.steps.push(described);
         if let Err((who, fault)) = sim.step(&mut st, c) {
             let (property, message) = sim.fault_finding(who, &fault);
             note(&mut run, step, property, message, Vec::new());

@@ -13,8 +13,11 @@ pub(crate) enum Alternative {
     /// waits to receive (for a send case), or a thread at a select without
     /// `default` that waits to send (for a receive case).
     Case { case: u16, partner: Option<u16> },
-    /// No case is ready and the select has a `default`.
+    /// No case is ready and the select has a `default`; for a `Signal`,
+    /// nobody waits.
     Default,
+    /// A `Signal` wakes this waiting thread.
+    Wake(u16),
 }
 
 /// A global state with each thread's pending operation alongside (derived
@@ -82,6 +85,9 @@ pub(super) const ALWAYS: Gate = u32::MAX;
 pub(super) const NEVER: Gate = u32::MAX - 1;
 /// Channel operations and selects: decided by [`Sim::enabled_by_op`].
 pub(super) const BY_OP: Gate = u32::MAX - 2;
+/// Waits for a timer: `time.Sleep`, or a receive on a timer's channel
+/// (decided by [`Sim::timer_enabled`]).
+pub(super) const TIMED: Gate = u32::MAX - 3;
 
 /// How a state ends, when no thread can move.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

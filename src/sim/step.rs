@@ -4,8 +4,10 @@
 
 use std::cell::RefCell;
 
-use super::state::{ALWAYS, Alternative, BY_OP, Gate, MAX_ALTERNATIVES, NEVER, Reads, SimState};
-use crate::model::{ChanId, Fault, Op, OpResult, Scenario, SelectCase, WaitGroupId};
+use super::state::{
+    ALWAYS, Alternative, BY_OP, Gate, MAX_ALTERNATIVES, NEVER, Reads, SimState, TIMED,
+};
+use crate::model::{ChanId, Fault, Op, OpResult, Scenario, WaitGroupId};
 use crate::results::{Choice, alternative_of, choice, thread_of};
 
 pub(crate) struct Sim<'a> {
@@ -64,11 +66,11 @@ impl<'a> Sim<'a> {
     pub fn initial(&self) -> Result<SimState, (u16, Fault)> {
         let words = self.sc.initial_words()?;
         let mut st = SimState::empty(0, self.sc.threads.len());
-        for (t, thread) in self.sc.threads.iter().enumerate() {
-            let op = thread.behaviour.pending(&words[self.slot_range(t)]);
-            self.set_pending(&mut st, t, op);
-        }
         st.words = words;
+        for (t, thread) in self.sc.threads.iter().enumerate() {
+            let op = thread.behaviour.pending(&st.words[self.slot_range(t)]);
+            self.arrive(&mut st, t, op).map_err(|f| (t as u16, f))?;
+        }
         Ok(st)
     }
 
@@ -84,7 +86,9 @@ impl<'a> Sim<'a> {
             Op::OnceDo(o) => (layout.once_base + 2 * o.index()) as Gate,
             Op::WgWait(g) => (layout.wg_base + g.index()) as Gate,
             Op::Exit => NEVER,
-            Op::Send(..) | Op::Recv(_) | Op::Select(_) => BY_OP,
+            Op::Sleep(_) => TIMED,
+            Op::Recv(c) if self.sc.names.channels[c.index()].timer => TIMED,
+            Op::Send(..) | Op::Recv(_) | Op::Select(_) | Op::CondRelock(_) | Op::Signal(_) => BY_OP,
             Op::Load(_)
             | Op::Store(..)
             | Op::Atomic(..)
@@ -92,6 +96,9 @@ impl<'a> Sim<'a> {
             | Op::RwUnlock(_)
             | Op::RUnlock(_)
             | Op::OnceDone(_)
+            | Op::CondWait(_)
+            | Op::Broadcast(_)
+            | Op::After(..)
             | Op::WgAdd(..)
             | Op::WgDone(_)
             | Op::Close(_) => ALWAYS,
@@ -112,7 +119,36 @@ impl<'a> Sim<'a> {
             ALWAYS => true,
             NEVER => false,
             BY_OP => self.enabled_by_op(st, t),
+            TIMED => self.timer_enabled(st, t),
             zero_at => st.words[zero_at as usize] == 0,
+        }
+    }
+
+    /// Whether thread `t`'s pending operation goes one of several ways
+    /// (see [`Sim::alternatives`]).
+    #[inline]
+    pub(crate) fn branches(st: &SimState, t: usize) -> bool {
+        matches!(st.pending[t], Op::Select(_) | Op::Signal(_))
+    }
+
+    /// The ways thread `t`'s pending select or `Signal` can go, in a fixed
+    /// order: for a select see [`Sim::select_alternatives`]; a `Signal`
+    /// wakes each waiting thread, in thread order, or finds nobody.
+    pub(crate) fn alternatives(&self, st: &SimState, t: usize, out: &mut Vec<Alternative>) {
+        match st.pending[t] {
+            Op::Signal(c) => {
+                out.clear();
+                let layout = &self.sc.layout;
+                out.extend(
+                    (0..st.pending.len())
+                        .filter(|&u| st.words[layout.cond_waiter(c.index(), u)] != 0)
+                        .map(|u| Alternative::Wake(u as u16)),
+                );
+                if out.is_empty() {
+                    out.push(Alternative::Default);
+                }
+            }
+            _ => self.select_alternatives(st, t, out),
         }
     }
 
@@ -121,9 +157,15 @@ impl<'a> Sim<'a> {
     pub(super) fn enabled_by_op(&self, st: &SimState, t: usize) -> bool {
         let w = &st.words;
         match st.pending[t] {
+            Op::Signal(_) => true,
+            Op::CondRelock(c) => {
+                let m = self.sc.names.cond_mutex(c);
+                w[self.sc.layout.cond_waiter(c.index(), t)] == 0
+                    && w[self.sc.layout.mutex_base + m.index()] == 0
+            }
             Op::Send(c, _) => {
                 let (base, cap) = self.chan(c);
-                if w[base] != 0 {
+                if w[base] != 0 || self.is_timer(c) {
                     true // sending on a closed channel panics
                 } else if cap > 0 {
                     (w[base + 1] as usize) < cap
@@ -139,136 +181,6 @@ impl<'a> Sim<'a> {
                 w[base] == 0 || (w[base] == t as i64 + 1 && w[base + 1] == 0)
             }
             _ => unreachable!("gated by a word"),
-        }
-    }
-
-    /// Kept out of line: selects are rare, and `enabled` is on the
-    /// explorer's hottest path.
-    #[cold]
-    #[inline(never)]
-    fn select_enabled(&self, st: &SimState, t: usize) -> bool {
-        let mut alts = self.alternatives.borrow_mut();
-        self.select_alternatives(st, t, &mut alts);
-        !alts.is_empty()
-    }
-
-    /// Whether thread `t` can receive on `c` now: a value (or another
-    /// thread's offer) is there, or the channel is closed.
-    #[inline]
-    fn can_receive(&self, w: &[i64], c: ChanId, t: usize) -> bool {
-        let (base, cap) = self.chan(c);
-        if cap > 0 {
-            w[base + 1] > 0 || w[base] != 0
-        } else {
-            w[base] != 0 || (w[base + 1] != 0 && w[base + 1] != t as i64 + 1)
-        }
-    }
-
-    /// The cases of thread `u`'s pending select, and whether it has a
-    /// `default`; none when `u` is not at a select.
-    pub(super) fn cases_of(&self, st: &SimState, u: usize) -> (Vec<SelectCase>, bool) {
-        let mut cases = Vec::new();
-        let slot = &st.words[self.slot_range(u)];
-        let has_default = self.sc.threads[u].behaviour.select_cases(slot, &mut cases);
-        (cases, has_default)
-    }
-
-    /// Whether thread `u` waits to receive on unbuffered channel `c`: at a
-    /// receive (`Some(None)`), or at a select without `default` with a
-    /// receive case on `c` (`Some(Some(case))`).
-    pub(super) fn waits_to_receive(
-        &self,
-        st: &SimState,
-        u: usize,
-        c: ChanId,
-    ) -> Option<Option<u16>> {
-        match st.pending[u] {
-            Op::Recv(d) if d == c => Some(None),
-            Op::Select(_) => {
-                let (cases, has_default) = self.cases_of(st, u);
-                if has_default {
-                    return None;
-                }
-                cases
-                    .iter()
-                    .position(|k| k.chan == c && k.send.is_none())
-                    .map(|i| Some(i as u16))
-            }
-            _ => None,
-        }
-    }
-
-    /// Whether thread `u` waits at a select without `default` to send on
-    /// `c`: its case and the value. (A plain send waits by making an offer.)
-    pub(super) fn waits_to_send(&self, st: &SimState, u: usize, c: ChanId) -> Option<(u16, i64)> {
-        let Op::Select(_) = st.pending[u] else {
-            return None;
-        };
-        let (cases, has_default) = self.cases_of(st, u);
-        if has_default {
-            return None;
-        }
-        cases.iter().enumerate().find_map(|(i, k)| match k.send {
-            Some(x) if k.chan == c => Some((i as u16, x)),
-            _ => None,
-        })
-    }
-
-    /// The ways thread `t`'s pending select can proceed, in a fixed order:
-    /// its ready cases in declaration order (an unbuffered one once per
-    /// partner), then `default` if it has one and no case is sure to be
-    /// ready.
-    ///
-    /// A partner found through its pending operation may not have reached
-    /// it yet in Go (its local code can be slow), so such a case does not
-    /// rule out `default`; a buffer, a close or an offer is certain.
-    pub(crate) fn select_alternatives(&self, st: &SimState, t: usize, out: &mut Vec<Alternative>) {
-        out.clear();
-        let (cases, has_default) = self.cases_of(st, t);
-        let w = &st.words;
-        let mut certain = false;
-        let others = (0..st.pending.len()).filter(|&u| u != t);
-        for (i, case) in cases.iter().enumerate() {
-            let (base, cap) = self.chan(case.chan);
-            let case_index = i as u16;
-            let sure = Alternative::Case {
-                case: case_index,
-                partner: None,
-            };
-            let with = |u: usize| Alternative::Case {
-                case: case_index,
-                partner: Some(u as u16),
-            };
-            let before = out.len();
-            match case.send {
-                None if self.can_receive(w, case.chan, t) => out.push(sure),
-                None if cap == 0 && has_default => {
-                    // A select that waits is found by the sender's side.
-                    for u in others.clone() {
-                        if self.waits_to_send(st, u, case.chan).is_some() {
-                            out.push(with(u));
-                        }
-                    }
-                    continue;
-                }
-                None => {}
-                // Sending on a closed channel is ready: it panics.
-                Some(_) if w[base] != 0 => out.push(sure),
-                Some(_) if cap > 0 && (w[base + 1] as usize) < cap => out.push(sure),
-                Some(_) if cap > 0 => {}
-                Some(_) => {
-                    for u in others.clone() {
-                        if self.waits_to_receive(st, u, case.chan).is_some() {
-                            out.push(with(u));
-                        }
-                    }
-                    continue;
-                }
-            }
-            certain |= out.len() > before;
-        }
-        if has_default && !certain {
-            out.push(Alternative::Default);
         }
     }
 
@@ -363,7 +275,7 @@ impl<'a> Sim<'a> {
     pub fn enabled_up_to(&self, st: &SimState, limit: usize, out: &mut Vec<Choice>) {
         out.clear();
         for t in 0..st.gates.len() {
-            if st.gates[t] == BY_OP && matches!(st.pending[t], Op::Select(_)) {
+            if st.gates[t] == BY_OP && Self::branches(st, t) {
                 if self.push_alternatives(st, t, limit, out) {
                     return;
                 }
@@ -387,7 +299,7 @@ impl<'a> Sim<'a> {
         out: &mut Vec<Choice>,
     ) -> bool {
         let mut alts = self.alternatives.borrow_mut();
-        self.select_alternatives(st, t, &mut alts);
+        self.alternatives(st, t, &mut alts);
         for k in 0..alts.len().min(MAX_ALTERNATIVES) {
             out.push(choice(t, k));
             if out.len() == limit {
@@ -403,9 +315,9 @@ impl<'a> Sim<'a> {
         if t >= st.pending.len() {
             return false;
         }
-        if let Op::Select(_) = st.pending[t] {
+        if Self::branches(st, t) {
             let mut alts = self.alternatives.borrow_mut();
-            self.select_alternatives(st, t, &mut alts);
+            self.alternatives(st, t, &mut alts);
             k < alts.len().min(MAX_ALTERNATIVES)
         } else {
             k == 0 && self.enabled(st, t)
@@ -423,6 +335,20 @@ impl<'a> Sim<'a> {
         let op = st.pending[t];
         if let Op::Select(_) = op {
             return self.step_select(st, t, alternative_of(c));
+        }
+        if let Op::Signal(_) = op {
+            let woken = {
+                let mut alts = self.alternatives.borrow_mut();
+                self.alternatives(st, t, &mut alts);
+                *alts
+                    .get(alternative_of(c))
+                    .expect("only an offered alternative is taken")
+            };
+            if let (Alternative::Wake(u), Op::Signal(cond)) = (woken, op) {
+                st.words[layout.cond_waiter(cond.index(), usize::from(u))] = 0;
+            }
+            self.resume(st, t, OpResult::Done)?;
+            return Ok(None);
         }
         let fault = |m: &str| Err((t as u16, Fault::panic(m)));
         let mut partner = None;
@@ -493,6 +419,41 @@ impl<'a> Sim<'a> {
                     w[base + 1] = 1;
                     OpResult::Done
                 }
+                Op::CondWait(c) => {
+                    let m = self.sc.names.cond_mutex(c);
+                    let holder = &mut w[layout.mutex_base + m.index()];
+                    if *holder == 0 {
+                        return fault("fatal error: sync: unlock of unlocked mutex");
+                    }
+                    *holder = 0;
+                    w[layout.cond_waiter(c.index(), t)] = 1;
+                    OpResult::Done
+                }
+                Op::CondRelock(c) => {
+                    let m = self.sc.names.cond_mutex(c);
+                    w[layout.mutex_base + m.index()] = t as i64 + 1;
+                    OpResult::Done
+                }
+                Op::Broadcast(c) => {
+                    for u in 0..layout.thread_base.len() {
+                        w[layout.cond_waiter(c.index(), u)] = 0;
+                    }
+                    OpResult::Done
+                }
+                Op::Signal(_) => unreachable!("handled above"),
+                Op::Sleep(_) => {
+                    let timer = self.thread_timer(t);
+                    self.fire(w, timer);
+                    OpResult::Done
+                }
+                Op::After(c, ticks) => {
+                    let (base, _) = self.chan(c);
+                    if !self.is_timer(c) {
+                        return fault("time.After needs a timer's channel");
+                    }
+                    w[base] = ticks.max(0).saturating_add(1);
+                    OpResult::Done
+                }
                 Op::WgAdd(g, _) | Op::WgDone(g) => {
                     let delta = if let Op::WgAdd(_, d) = op { d } else { -1 };
                     let counter = &mut w[layout.wg_base + g.index()];
@@ -503,6 +464,11 @@ impl<'a> Sim<'a> {
                     OpResult::Done
                 }
                 Op::WgWait(_) => OpResult::Done,
+                Op::Send(c, _) | Op::Close(c) if self.is_timer(c) => {
+                    return fault(
+                        "a timer's channel only receives (Go: invalid operation on a receive-only channel)",
+                    );
+                }
                 Op::Send(c, x) => {
                     let (base, cap) = self.chan(c);
                     if w[base] != 0 {
@@ -547,8 +513,12 @@ impl<'a> Sim<'a> {
 
     /// Receives on `c` (which must be ready): the value, Go's `ok`, and the
     /// sender whose offer was taken on an unbuffered channel.
-    fn take(&self, w: &mut [i64], c: ChanId) -> (i64, bool, Option<usize>) {
+    pub(super) fn take(&self, w: &mut [i64], c: ChanId) -> (i64, bool, Option<usize>) {
         let (base, cap) = self.chan(c);
+        if self.is_timer(c) {
+            self.fire(w, base);
+            return (0, true, None);
+        }
         if cap > 0 {
             let len = w[base + 1] as usize;
             if len == 0 {
@@ -570,92 +540,30 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn step_select(
+    pub(super) fn resume(
         &self,
         st: &mut SimState,
         t: usize,
-        k: usize,
-    ) -> Result<Option<usize>, (u16, Fault)> {
-        let alternative = {
-            let mut alts = self.alternatives.borrow_mut();
-            self.select_alternatives(st, t, &mut alts);
-            *alts.get(k).expect("only an offered alternative is taken")
-        };
-        let Alternative::Case { case, partner } = alternative else {
-            let result = OpResult::Selected {
-                case: None,
-                value: 0,
-                ok: false,
-            };
-            return self.resume(st, t, result).map(|()| None);
-        };
-        let (cases, _) = self.cases_of(st, t);
-        let SelectCase { chan, send } = cases[usize::from(case)];
-        let (base, cap) = self.chan(chan);
-        let selected = |value, ok| OpResult::Selected {
-            case: Some(case),
-            value,
-            ok,
-        };
-        match (send, partner) {
-            (None, Some(u)) => {
-                // Straight from a select waiting to send.
-                let u = usize::from(u);
-                let (its_case, value) = self
-                    .waits_to_send(st, u, chan)
-                    .expect("the sender was waiting when the alternative was made");
-                self.resume(st, t, selected(value, true))?;
-                let sent = OpResult::Selected {
-                    case: Some(its_case),
-                    value: 0,
-                    ok: true,
-                };
-                self.resume(st, u, sent)?;
-                Ok(Some(u))
-            }
-            (None, None) => {
-                let (value, ok, sender) = self.take(&mut st.words, chan);
-                self.resume(st, t, selected(value, ok))?;
-                if let Some(sender) = sender {
-                    self.resume(st, sender, OpResult::Done)?;
-                }
-                Ok(sender)
-            }
-            (Some(_), _) if st.words[base] != 0 => {
-                Err((t as u16, Fault::panic("panic: send on closed channel")))
-            }
-            (Some(x), None) => {
-                debug_assert!(cap > 0, "an unbuffered send case has a partner");
-                let w = &mut st.words;
-                let len = w[base + 1] as usize;
-                w[base + 2 + len] = x;
-                w[base + 1] += 1;
-                self.resume(st, t, selected(0, true))?;
-                Ok(None)
-            }
-            (Some(x), Some(u)) => {
-                let u = usize::from(u);
-                let delivered = match self.waits_to_receive(st, u, chan) {
-                    Some(None) => OpResult::Received { value: x, ok: true },
-                    Some(Some(its_case)) => OpResult::Selected {
-                        case: Some(its_case),
-                        value: x,
-                        ok: true,
-                    },
-                    None => unreachable!("the receiver was waiting when the alternative was made"),
-                };
-                self.resume(st, t, selected(0, true))?;
-                self.resume(st, u, delivered)?;
-                Ok(Some(u))
-            }
-        }
-    }
-
-    fn resume(&self, st: &mut SimState, t: usize, result: OpResult) -> Result<(), (u16, Fault)> {
+        result: OpResult,
+    ) -> Result<(), (u16, Fault)> {
         let op = self.sc.threads[t]
             .resume_pending(&mut st.words[self.slot_range(t)], result)
             .map_err(|f| (t as u16, f))?;
+        self.arrive(st, t, op).map_err(|f| (t as u16, f))
+    }
+
+    /// Thread `t` arrives at its next pending operation `op`: a `Sleep`
+    /// starts its timer now.
+    fn arrive(&self, st: &mut SimState, t: usize, op: Op) -> Result<(), Fault> {
         self.set_pending(st, t, op);
+        if let Op::Sleep(ticks) = op {
+            let Some(timer) = self.sc.layout.timer_base.map(|b| b + t) else {
+                return Err(Fault::panic(
+                    "time.Sleep in a hand-written machine: only a Program's threads can sleep (write this thread with ProgramBuilder::sleep)",
+                ));
+            };
+            st.words[timer] = ticks.max(0).saturating_add(1);
+        }
         Ok(())
     }
 }

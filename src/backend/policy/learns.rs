@@ -22,11 +22,11 @@ impl Policy for LearnsFromConflicts {
     /// it never waits for anything while others wait for it. A thread that
     /// finds it held then blocks inside loom, as in a hand-written test,
     /// instead of making an attempt that loom sees and reorders (bank/mutex
-    /// 2 x 2: 19 executions instead of 153). Not with a `select`, which
-    /// puts everything on one resource.
+    /// 2 x 2: 19 executions instead of 153). Not where everything is on one
+    /// resource (see `Scenario::one_resource`).
     fn native_mutexes(scenario: &Scenario) -> Vec<bool> {
         let mutexes = scenario.names().mutexes.len();
-        if scenario.has_select() {
+        if scenario.one_resource() {
             return vec![false; mutexes];
         }
         (0..mutexes)

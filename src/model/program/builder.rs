@@ -2,7 +2,7 @@
 //! compiled with the control-flow facts of `flow.rs` into a [`Program`].
 
 use crate::model::expr::{Compiled, Expr, Operand};
-use crate::model::ids::{ChanId, MutexId, OnceId, Reg, RwMutexId, VarId, WaitGroupId};
+use crate::model::ids::{ChanId, CondId, MutexId, OnceId, Reg, RwMutexId, VarId, WaitGroupId};
 
 use super::flow::{self};
 use super::instr::{AtomicInstr, Case, CaseKind, Instr, RegDecl};
@@ -207,6 +207,45 @@ impl ProgramBuilder {
     /// `rw.RUnlock()`.
     pub fn runlock(&mut self, rw: RwMutexId) -> &mut Self {
         self.push(Instr::RUnlock(rw))
+    }
+
+    /// `c.Wait()`: unlocks the condition variable's mutex (which this
+    /// thread must hold), sleeps until a `Signal` or `Broadcast` wakes
+    /// it, then locks the mutex again before going on. Go's rule holds:
+    /// wait in a `for` loop that re-checks the condition, since another
+    /// thread may have changed it before the mutex came back.
+    pub fn cond_wait(&mut self, cond: CondId) -> &mut Self {
+        self.push(Instr::CondWait(cond));
+        self.push(Instr::CondRelock(cond))
+    }
+
+    /// `c.Signal()`: wakes one thread waiting on `cond`, if any (which
+    /// one is not promised, so every choice is explored).
+    pub fn signal(&mut self, cond: CondId) -> &mut Self {
+        self.push(Instr::Signal(cond))
+    }
+
+    /// `c.Broadcast()`: wakes every thread waiting on `cond`.
+    pub fn broadcast(&mut self, cond: CondId) -> &mut Self {
+        self.push(Instr::Broadcast(cond))
+    }
+
+    /// `time.Sleep(ticks)` on the scenario's virtual clock: returns once
+    /// `ticks` have passed (at once for 0 or less). The clock moves only
+    /// when no thread can move without it, straight to the next deadline.
+    pub fn sleep(&mut self, ticks: impl Into<Operand>) -> &mut Self {
+        self.push(Instr::Sleep(ticks.into()))
+    }
+
+    /// `timer = time.After(ticks)`: starts the timer of a channel declared
+    /// with [`ScenarioBuilder::timer`](crate::ScenarioBuilder::timer),
+    /// which then delivers one value `ticks` from now (a timer started
+    /// earlier on it is dropped, as if Go had made a new channel).
+    pub fn after(&mut self, timer: ChanId, ticks: impl Into<Operand>) -> &mut Self {
+        self.push(Instr::After {
+            chan: timer,
+            ticks: ticks.into(),
+        })
     }
 
     /// `once.Do(func() { body })`: the first thread to get here runs

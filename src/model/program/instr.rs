@@ -1,7 +1,7 @@
 //! The instructions a program compiles to, and their Go-like text.
 
 use crate::model::expr::{Compiled, Expr, Operand};
-use crate::model::ids::{ChanId, MutexId, OnceId, Reg, RwMutexId, VarId, WaitGroupId};
+use crate::model::ids::{ChanId, CondId, MutexId, OnceId, Reg, RwMutexId, VarId, WaitGroupId};
 use crate::model::op::AtomicOp;
 
 #[derive(Clone, Debug)]
@@ -32,6 +32,17 @@ pub(super) enum Instr {
         dst: Reg,
     },
     OnceDone(OnceId),
+    /// `c.Wait()` is two operations: this one unlocks and sleeps...
+    CondWait(CondId),
+    /// ...and this one takes the mutex back once woken.
+    CondRelock(CondId),
+    Signal(CondId),
+    Broadcast(CondId),
+    Sleep(Operand),
+    After {
+        chan: ChanId,
+        ticks: Operand,
+    },
     WgAdd {
         wg: WaitGroupId,
         delta: Operand,
@@ -155,6 +166,8 @@ impl Instr {
         match self {
             Instr::Store { src, .. }
             | Instr::Send { src, .. }
+            | Instr::Sleep(src)
+            | Instr::After { ticks: src, .. }
             | Instr::WgAdd { delta: src, .. } => {
                 if let Operand::Reg(r) = src {
                     out.push(*r);

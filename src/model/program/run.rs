@@ -4,7 +4,9 @@
 use std::any::Any;
 
 use crate::model::expr::{Compiled, Operand};
-use crate::model::ids::{ChanId, Declared, MutexId, OnceId, Reg, RwMutexId, VarId, WaitGroupId};
+use crate::model::ids::{
+    ChanId, CondId, Declared, MutexId, OnceId, Reg, RwMutexId, VarId, WaitGroupId,
+};
 use crate::model::machine::{Behaviour, Fault, FaultKind, SelectCase};
 use crate::model::names::Names;
 use crate::model::op::{Op, OpResult, SelectOp};
@@ -113,6 +115,10 @@ impl Program {
             (!declared.has(c.index(), c.tag(), declared.channels))
                 .then(|| name("channel", c.index()))
         };
+        let cond = |c: &CondId| {
+            (!declared.has(c.index(), c.tag(), declared.conds))
+                .then(|| name("condition variable", c.index()))
+        };
         self.instrs.iter().find_map(|i| match i {
             Instr::Load { var: v, .. }
             | Instr::Store { var: v, .. }
@@ -121,12 +127,43 @@ impl Program {
             Instr::RwLock(m) | Instr::RwUnlock(m) | Instr::RLock(m) | Instr::RUnlock(m) => rw(m),
             Instr::OnceDo { once: o, .. } | Instr::OnceDone(o) => once(o),
             Instr::WgAdd { wg: w, .. } | Instr::WgDone(w) | Instr::WgWait(w) => wg(w),
-            Instr::Send { chan: c, .. } | Instr::Recv { chan: c, .. } | Instr::Close(c) => chan(c),
+            Instr::Send { chan: c, .. }
+            | Instr::Recv { chan: c, .. }
+            | Instr::Close(c)
+            | Instr::After { chan: c, .. } => chan(c),
             Instr::Select { cases, .. } => cases.iter().find_map(|k| chan(&k.chan)),
-            Instr::Set { .. }
+            Instr::CondWait(c) | Instr::CondRelock(c) | Instr::Signal(c) | Instr::Broadcast(c) => {
+                cond(c)
+            }
+            Instr::Sleep(_)
+            | Instr::Set { .. }
             | Instr::Jump(_)
             | Instr::JumpUnless { .. }
             | Instr::Assert { .. } => None,
+        })
+    }
+
+    /// A channel used against its kind, described: a send or close on a
+    /// timer's channel (receive-only in Go), or `time.After` on a channel
+    /// that is not a timer's.
+    pub(crate) fn misused_timer(&self, names: &Names) -> Option<String> {
+        let timer = |c: &ChanId| names.channels.get(c.index()).is_some_and(|d| d.timer);
+        self.instrs.iter().enumerate().find_map(|(pc, i)| {
+            let wrong = match i {
+                Instr::Send { chan, .. } | Instr::Close(chan) => timer(chan),
+                Instr::Select { cases, .. } => cases
+                    .iter()
+                    .any(|k| matches!(k.kind, CaseKind::Send(_)) && timer(&k.chan)),
+                Instr::After { chan, .. } => !timer(chan),
+                _ => false,
+            };
+            wrong.then(|| {
+                format!(
+                    "thread `{}` runs `{}`: a timer's channel (ScenarioBuilder::timer) only receives, and time.After needs one; declare the channel with `timer` for time.After, and with `channel` to send or close",
+                    self.name,
+                    self.line_with(pc, Some(names))
+                )
+            })
         })
     }
 
@@ -221,6 +258,12 @@ impl Program {
                 Instr::RUnlock(m) => Op::RUnlock(*m),
                 Instr::OnceDo { once, .. } => Op::OnceDo(*once),
                 Instr::OnceDone(once) => Op::OnceDone(*once),
+                Instr::CondWait(c) => Op::CondWait(*c),
+                Instr::CondRelock(c) => Op::CondRelock(*c),
+                Instr::Signal(c) => Op::Signal(*c),
+                Instr::Broadcast(c) => Op::Broadcast(*c),
+                Instr::Sleep(ticks) => Op::Sleep(ticks.eval(regs)),
+                Instr::After { chan, ticks } => Op::After(*chan, ticks.eval(regs)),
                 Instr::WgAdd { wg, delta } => Op::WgAdd(*wg, delta.eval(regs)),
                 Instr::WgDone(wg) => Op::WgDone(*wg),
                 Instr::WgWait(wg) => Op::WgWait(*wg),
@@ -300,6 +343,8 @@ impl Program {
             |o: &OnceId| names.map_or(format!("once{}", o.index()), |n| n.once(*o).to_string());
         let chan =
             |c: &ChanId| names.map_or(format!("ch{}", c.index()), |n| n.channel(*c).to_string());
+        let cond =
+            |c: &CondId| names.map_or(format!("cond{}", c.index()), |n| n.cond(*c).to_string());
         match instr {
             Instr::Load { dst, var: v } => format!("{} := {}", r(dst), var(v)),
             Instr::Store { var: v, src } => format!("{} = {}", var(v), o(src)),
@@ -318,6 +363,16 @@ impl Program {
             Instr::RUnlock(m) => format!("{}.RUnlock()", rw(m)),
             Instr::OnceDo { once: o, .. } => format!("{}.Do(func() {{", once(o)),
             Instr::OnceDone(o) => format!("}}) // {} done", once(o)),
+            Instr::CondWait(c) => format!("{}.Wait()", cond(c)),
+            Instr::CondRelock(c) => format!(
+                "{}.Wait() // wake, {}.Lock()",
+                cond(c),
+                names.map_or("L".to_string(), |n| n.mutex(n.cond_mutex(*c)).to_string())
+            ),
+            Instr::Signal(c) => format!("{}.Signal()", cond(c)),
+            Instr::Broadcast(c) => format!("{}.Broadcast()", cond(c)),
+            Instr::Sleep(ticks) => format!("time.Sleep({})", o(ticks)),
+            Instr::After { chan: c, ticks } => format!("{} = time.After({})", chan(c), o(ticks)),
             Instr::WgAdd { wg: w, delta } => format!("{}.Add({})", wg(w), o(delta)),
             Instr::WgDone(w) => format!("{}.Done()", wg(w)),
             Instr::WgWait(w) => format!("{}.Wait()", wg(w)),
@@ -416,6 +471,10 @@ impl Behaviour for Program {
         self.instrs
             .iter()
             .any(|i| matches!(i, Instr::Select { .. }))
+    }
+
+    fn sleeps(&self) -> bool {
+        self.instrs.iter().any(|i| matches!(i, Instr::Sleep(_)))
     }
 
     fn select_cases(&self, slot: &[i64], out: &mut Vec<SelectCase>) -> bool {

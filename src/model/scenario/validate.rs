@@ -66,7 +66,7 @@ impl Declarations<'_> {
             return Some(first.clone());
         }
         let scenario = self.name;
-        let kinds: [(&str, Vec<&str>); 8] = [
+        let kinds: [(&str, Vec<&str>); 9] = [
             (
                 "threads",
                 self.names.threads.iter().map(String::as_str).collect(),
@@ -86,6 +86,10 @@ impl Declarations<'_> {
             (
                 "onces",
                 self.names.onces.iter().map(String::as_str).collect(),
+            ),
+            (
+                "condition variables",
+                self.names.conds.iter().map(|c| c.name.as_str()).collect(),
             ),
             (
                 "wait groups",
@@ -114,6 +118,9 @@ impl Declarations<'_> {
         for program in self.programs.iter().flatten() {
             if let Some(why) = program.error() {
                 return Some(why.to_string());
+            }
+            if let Some(why) = program.misused_timer(self.names) {
+                return Some(why);
             }
             if let Some(id) = program.undeclared(declared) {
                 return Some(format!(
