@@ -137,6 +137,9 @@ fn golden_state_counts() {
         ("atomic/bank", &["incomes=500+10+50", "weeks=2"], GOLDEN[5]),
         ("spin/peterson", &[], GOLDEN[6]),
         ("rwmutex/cache", &[], GOLDEN[7]),
+        ("cond/queue", &[], GOLDEN[8]),
+        ("timeout/buffered", &[], GOLDEN[9]),
+        ("barber/sleeping", &[], GOLDEN[10]),
     ];
     for (name, sets, expected) in cases {
         let (entry, p) = params(name, sets);
@@ -151,7 +154,7 @@ fn golden_state_counts() {
     }
 }
 
-const GOLDEN: [(u64, u64); 8] = [
+const GOLDEN: [(u64, u64); 11] = [
     (3, 17),
     (3, 29),
     (21, 354),
@@ -160,6 +163,9 @@ const GOLDEN: [(u64, u64); 8] = [
     (21, 66),
     (52, 68),
     (29, 59),
+    (20, 171),
+    (8, 12),
+    (94, 158),
 ];
 
 #[test]

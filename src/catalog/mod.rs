@@ -14,6 +14,7 @@
 
 mod atomic;
 mod bank;
+mod barber;
 mod cond;
 mod deadlock;
 mod interest;
@@ -25,6 +26,7 @@ mod registry;
 mod regressions;
 mod rwmutex;
 mod spin;
+mod timeout;
 mod token;
 mod waitgroup;
 

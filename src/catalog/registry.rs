@@ -5,7 +5,8 @@
 use super::params::{ParamSpec, Params};
 use super::token::{ReplayToken, TokenSchedule};
 use super::{
-    atomic, bank, cond, deadlock, interest, message, once, pizzeria, rwmutex, spin, waitgroup,
+    atomic, bank, barber, cond, deadlock, interest, message, once, pizzeria, rwmutex, spin,
+    timeout, waitgroup,
 };
 use crate::check::{self, BackendKind, Backends};
 use crate::check::{Expectation, Report};
@@ -209,6 +210,34 @@ const ENTRIES: &[Entry] = &[
         params: cond::params,
         build: cond::build_signal,
         expect: cond::expect_signal,
+    },
+    Entry {
+        name: "timeout/leak",
+        summary: "a select with time.After gives up on a worker, which then blocks for ever on its unbuffered answer (a goroutine leak)",
+        params: timeout::params,
+        build: timeout::build_leak,
+        expect: timeout::expect_leak,
+    },
+    Entry {
+        name: "timeout/buffered",
+        summary: "the same with a buffer of one for the answer: the worker always leaves, whoever wins",
+        params: timeout::params,
+        build: timeout::build_buffered,
+        expect: timeout::expect_buffered,
+    },
+    Entry {
+        name: "barber/sleeping",
+        summary: "the sleeping barber over channels and time.After: every customer is served, turned away or gives up",
+        params: barber::params,
+        build: barber::build_sleeping,
+        expect: barber::expect_sleeping,
+    },
+    Entry {
+        name: "barber/lost",
+        summary: "the barber hands the haircut over with a plain send: a customer who gave up leaves him blocked for ever",
+        params: barber::params,
+        build: barber::build_lost,
+        expect: barber::expect_lost,
     },
     Entry {
         name: "spin/never-set",
