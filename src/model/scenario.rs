@@ -716,7 +716,9 @@ impl ScenarioBuilder {
         if let Some(why) = self.declarations().misuse() {
             return invalid(why);
         }
-        let layout = match Layout::of(&self.names, &self.threads, self.wg_init.len()) {
+        let slots: Vec<usize> = self.threads.iter().map(|t| t.behaviour.width()).collect();
+        let sleeps = self.threads.iter().any(|t| t.behaviour.sleeps());
+        let layout = match Layout::of(&self.names, &slots, sleeps, self.wg_init.len()) {
             Ok(layout) => layout,
             Err(width) => {
                 return invalid(format!(

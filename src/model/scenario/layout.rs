@@ -1,6 +1,5 @@
 //! Where each part of a scenario lives in the global state vector.
 
-use super::ThreadDecl;
 use crate::model::names::Names;
 
 /// Where each part of a scenario lives in the global state vector.
@@ -38,20 +37,23 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    /// The layout of these declarations, or the width it would need when
-    /// that is more than a stored state holds.
+    /// The layout of these declarations (each thread's slot width, and
+    /// whether some thread sleeps), or the width it would need when that
+    /// is more than a stored state holds.
     pub(super) fn of(
         names: &Names,
-        threads: &[ThreadDecl],
+        slots: &[usize],
+        sleeps: bool,
         wait_groups: usize,
     ) -> Result<Self, usize> {
         let mut layout = Layout::default();
         let mut width = 0;
-        for t in threads {
+        for &slot in slots {
             layout.thread_base.push(width);
-            width += t.behaviour.width();
+            width += slot;
             layout.thread_end.push(width);
         }
+        let threads = slots;
         layout.var_base = width;
         width += names.vars.len();
         layout.mutex_base = width;
@@ -68,7 +70,6 @@ impl Layout {
             layout.chan_base.push(width);
             width += if c.timer { 1 } else { 2 + c.capacity.max(1) };
         }
-        let sleeps = threads.iter().any(|t| t.behaviour.sleeps());
         if sleeps || names.channels.iter().any(|c| c.timer) {
             layout.timer_base = Some(width);
             layout.timers.extend(width..width + threads.len());
