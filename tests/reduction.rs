@@ -50,6 +50,25 @@ enum Stmt {
     RUnlock,
     /// once.Do(func() { x = x + k })
     Once(usize, i64),
+    /// m0.Lock(); r = x; for r != k { cv.Wait(); r = x }; m0.Unlock()
+    Waited(usize, i64),
+    /// cv.Signal() or cv.Broadcast(), under m0 or not.
+    Signal(bool),
+    Broadcast(bool),
+    /// time.Sleep(k)
+    Sleep(i64),
+    /// t = time.After(k); select { case r = <-c0: x0 = r; case <-t: x1 = 7 }
+    TimedRecv(i64),
+}
+
+impl Stmt {
+    /// Whether it needs the condition variable.
+    fn conds(&self) -> bool {
+        matches!(
+            self,
+            Stmt::Waited(..) | Stmt::Signal(_) | Stmt::Broadcast(_)
+        )
+    }
 }
 
 fn stmt() -> impl Strategy<Value = Stmt> {
@@ -85,6 +104,23 @@ fn stmt_with(select: bool) -> BoxedStrategy<Stmt> {
             Stmt::Select(k, d)
         } else {
             Stmt::Store(1, k)
+        }),
+        // Like a select, a condition variable or a clock puts a threaded
+        // backend on one resource: not for the loom properties.
+        1 => (0..2usize, 0..3i64).prop_map(move |(v, k)| if select {
+            Stmt::Waited(v, k)
+        } else {
+            Stmt::Load(v)
+        }),
+        1 => (any::<bool>(), any::<bool>()).prop_map(move |(all, locked)| match (select, all) {
+            (true, true) => Stmt::Broadcast(locked),
+            (true, false) => Stmt::Signal(locked),
+            (false, _) => Stmt::Done,
+        }),
+        1 => (0..3i64, any::<bool>()).prop_map(move |(k, timed)| match (select, timed) {
+            (true, true) => Stmt::TimedRecv(k),
+            (true, false) => Stmt::Sleep(k),
+            (false, _) => Stmt::Wait,
         }),
     ]
     .boxed()
@@ -150,11 +186,57 @@ fn build(spec: &Spec) -> interleave::Scenario {
             )
         })
         .collect();
+    let cv = spec
+        .threads
+        .iter()
+        .flatten()
+        .any(Stmt::conds)
+        .then(|| s.cond("cv", mutexes[0]));
     for (t, stmts) in spec.threads.iter().enumerate() {
         let mut p = ProgramBuilder::new(format!("t{t}"));
         let r = p.local("r");
+        let timer = stmts
+            .iter()
+            .any(|st| matches!(st, Stmt::TimedRecv(_)))
+            .then(|| s.timer(format!("timer{t}")));
         for st in stmts {
             match *st {
+                Stmt::Waited(v, k) => {
+                    let (cv, m, x) = (cv.expect("declared"), mutexes[0], vars[v]);
+                    p.lock(m).load(r, x);
+                    p.while_(interleave::Expr::from(r).not_equals(k), move |p| {
+                        p.cond_wait(cv).load(r, x);
+                    });
+                    p.unlock(m);
+                }
+                Stmt::Signal(locked) | Stmt::Broadcast(locked) => {
+                    let (cv, m) = (cv.expect("declared"), mutexes[0]);
+                    if locked {
+                        p.lock(m);
+                    }
+                    if let Stmt::Signal(_) = st {
+                        p.signal(cv);
+                    } else {
+                        p.broadcast(cv);
+                    }
+                    if locked {
+                        p.unlock(m);
+                    }
+                }
+                Stmt::Sleep(k) => {
+                    p.sleep(k);
+                }
+                Stmt::TimedRecv(k) => {
+                    let (timer, x0, x1) = (timer.expect("declared"), vars[0], vars[1]);
+                    p.after(timer, k).select(|s| {
+                        s.recv(chans[0], r, move |p| {
+                            p.store(x0, r);
+                        })
+                        .recv_discard(timer, move |p| {
+                            p.store(x1, 7);
+                        });
+                    });
+                }
                 Stmt::Load(v) => {
                     p.load(r, vars[v]);
                 }

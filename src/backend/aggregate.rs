@@ -187,7 +187,7 @@ impl Aggregate {
             return completion;
         }
         notes.push(format!(
-            "in {} of {} executions a select had several ready cases and this backend took one without trying the others, so its result is a sample",
+            "in {} of {} executions a select had several ready cases (or a Signal several waiters) and this backend took one without trying the others, so its result is a sample",
             self.chose, self.executions
         ));
         match completion {
