@@ -70,7 +70,7 @@ pub use explore::{ExploreConfig, Progress, ProgressHook, explore};
 pub use model::{
     AtomicOp, ChanId, CondId, Expr, Invariant, MutexId, Names, OnceId, Op, OpResult, Operand,
     Outcome, Program, ProgramBuilder, Reg, RwMutexId, Scenario, ScenarioBuilder, SelectBuilder,
-    StateView, ThreadId, ThreadMachine, VarId, WaitGroupId,
+    StateView, ThreadId, ThreadMachine, VarArray, VarId, WaitGroupId,
 };
 pub use results::{
     Bound, Completion, Counterexample, Exploration, GuidedRun, OutcomeCount, Pending, Property,

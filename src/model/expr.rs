@@ -329,6 +329,35 @@ macro_rules! arith {
     };
 }
 
+/// The comparisons of [`Expr`] straight on a register, so that
+/// `n.equals(0)` reads as `n == 0` without `Expr::from(n)` first.
+impl Reg {
+    /// `self == rhs`
+    pub fn equals(self, rhs: impl Into<Expr>) -> Expr {
+        Expr::from(self).equals(rhs)
+    }
+    /// `self != rhs`
+    pub fn not_equals(self, rhs: impl Into<Expr>) -> Expr {
+        Expr::from(self).not_equals(rhs)
+    }
+    /// `self < rhs`
+    pub fn less_than(self, rhs: impl Into<Expr>) -> Expr {
+        Expr::from(self).less_than(rhs)
+    }
+    /// `self <= rhs`
+    pub fn at_most(self, rhs: impl Into<Expr>) -> Expr {
+        Expr::from(self).at_most(rhs)
+    }
+    /// `self > rhs`
+    pub fn greater_than(self, rhs: impl Into<Expr>) -> Expr {
+        Expr::from(self).greater_than(rhs)
+    }
+    /// `self >= rhs`
+    pub fn at_least(self, rhs: impl Into<Expr>) -> Expr {
+        Expr::from(self).at_least(rhs)
+    }
+}
+
 arith!(Add, add, BinOp::Add);
 arith!(Sub, sub, BinOp::Sub);
 arith!(Mul, mul, BinOp::Mul);

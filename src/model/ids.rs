@@ -139,6 +139,36 @@ resource_id!(
     /// A Go-like channel, declared with [`ScenarioBuilder::channel`](crate::ScenarioBuilder::channel).
     ChanId
 );
+/// An array of shared integer variables (Go's `var buf [n]int64`),
+/// declared with [`ScenarioBuilder::array`](crate::ScenarioBuilder::array):
+/// `n` consecutive variables `buf[0]` to `buf[n-1]`, which a program
+/// indexes with an expression
+/// ([`ProgramBuilder::load_at`](crate::ProgramBuilder::load_at),
+/// [`store_at`](crate::ProgramBuilder::store_at)); an index out of range
+/// is a runtime panic of the scenario, as in Go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct VarArray {
+    pub(crate) first: VarId,
+    pub(crate) len: usize,
+}
+
+impl VarArray {
+    /// How many variables it has.
+    pub fn len(self) -> usize {
+        self.len
+    }
+
+    /// Whether it has none (never, for a declared array).
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+
+    /// Element `i`, for invariants and outcomes (`None` out of range).
+    pub fn get(self, i: usize) -> Option<VarId> {
+        (i < self.len).then(|| VarId::tagged(self.first.index() + i, self.first.tag()))
+    }
+}
+
 typed_id!(
     /// A thread (a goroutine) of a scenario, in the order threads were added.
     ThreadId

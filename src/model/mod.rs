@@ -11,7 +11,8 @@ mod scenario;
 
 pub use expr::{BinOp, Expr, Operand};
 pub use ids::{
-    ChanId, CondId, MAX_THREADS, MutexId, OnceId, Reg, RwMutexId, ThreadId, VarId, WaitGroupId,
+    ChanId, CondId, MAX_THREADS, MutexId, OnceId, Reg, RwMutexId, ThreadId, VarArray, VarId,
+    WaitGroupId,
 };
 pub use machine::ThreadMachine;
 pub use names::Names;

@@ -5,8 +5,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::ids::{
-    ChanId, CondId, Declared, MAX_RESOURCES, MutexId, OnceId, Reg, RwMutexId, ThreadId, VarId,
-    WaitGroupId, next_tag,
+    ChanId, CondId, Declared, MAX_RESOURCES, MutexId, OnceId, Reg, RwMutexId, ThreadId, VarArray,
+    VarId, WaitGroupId, next_tag,
 };
 use super::machine::{Behaviour, Fault, MachineThread, ThreadMachine, guarded};
 use super::names::{ChanDecl, CondDecl, Names, VarDecl};
@@ -468,6 +468,30 @@ impl ScenarioBuilder {
         });
         let index = self.next_index(self.names.vars.len() - 1, "variables");
         VarId::tagged(index, self.tag)
+    }
+
+    /// Declares an array of `len` shared variables, `name[0]` to
+    /// `name[len-1]`, each starting at `init` (Go's `var name [len]int64`).
+    pub fn array(&mut self, name: impl Into<String>, len: usize, init: i64) -> VarArray {
+        let name = name.into();
+        if len == 0 {
+            self.mistakes.push(format!(
+                "array `{name}` of scenario `{}` has length 0; give it at least one element",
+                self.name
+            ));
+        }
+        if len > MAX_STATE_WORDS {
+            self.mistakes.push(format!(
+                "array `{name}` of scenario `{}` has {len} elements; a stored state holds at most {MAX_STATE_WORDS} words: make it shorter",
+                self.name
+            ));
+        }
+        let len = len.clamp(1, MAX_STATE_WORDS);
+        let first = self.var(format!("{name}[0]"), init);
+        for i in 1..len {
+            self.var(format!("{name}[{i}]"), init);
+        }
+        VarArray { first, len }
     }
 
     /// Names a value of a variable, so traces print `"Hello, cosmos!"` rather than 2.

@@ -2,90 +2,16 @@
 //! compiled with the control-flow facts of `flow.rs` into a [`Program`].
 
 use crate::model::expr::{Compiled, Expr, Operand};
-use crate::model::ids::{ChanId, CondId, MutexId, OnceId, Reg, RwMutexId, VarId, WaitGroupId};
+use crate::model::ids::{
+    ChanId, CondId, MutexId, OnceId, Reg, RwMutexId, VarArray, VarId, WaitGroupId,
+};
 
 use super::flow::{self};
-use super::instr::{AtomicInstr, Case, CaseKind, Instr, RegDecl};
+use super::instr::{AtomicInstr, Instr, RegDecl};
 use super::run::Program;
 
 /// The most registers one program may declare (liveness masks are 64 bits).
 pub const MAX_REGISTERS: usize = 64;
-
-type Body<'a> = Box<dyn FnOnce(&mut ProgramBuilder) + 'a>;
-
-/// The cases of a [`ProgramBuilder::select`], each with the code it runs.
-#[must_use]
-pub struct SelectBuilder<'a> {
-    cases: Vec<(ChanId, CaseKind, Body<'a>)>,
-    default: Option<Body<'a>>,
-}
-
-impl<'a> SelectBuilder<'a> {
-    /// `case ch <- src: body`
-    pub fn send(
-        &mut self,
-        chan: ChanId,
-        src: impl Into<Operand>,
-        body: impl FnOnce(&mut ProgramBuilder) + 'a,
-    ) -> &mut Self {
-        self.cases
-            .push((chan, CaseKind::Send(src.into()), Box::new(body)));
-        self
-    }
-
-    /// `case dst := <-ch: body`
-    pub fn recv(
-        &mut self,
-        chan: ChanId,
-        dst: Reg,
-        body: impl FnOnce(&mut ProgramBuilder) + 'a,
-    ) -> &mut Self {
-        let kind = CaseKind::Recv {
-            dst: Some(dst),
-            ok: None,
-        };
-        self.cases.push((chan, kind, Box::new(body)));
-        self
-    }
-
-    /// `case dst, ok := <-ch: body` (`ok` is 0 once the channel is closed
-    /// and drained).
-    pub fn recv_ok(
-        &mut self,
-        chan: ChanId,
-        dst: Reg,
-        ok: Reg,
-        body: impl FnOnce(&mut ProgramBuilder) + 'a,
-    ) -> &mut Self {
-        let kind = CaseKind::Recv {
-            dst: Some(dst),
-            ok: Some(ok),
-        };
-        self.cases.push((chan, kind, Box::new(body)));
-        self
-    }
-
-    /// `case <-ch: body`
-    pub fn recv_discard(
-        &mut self,
-        chan: ChanId,
-        body: impl FnOnce(&mut ProgramBuilder) + 'a,
-    ) -> &mut Self {
-        let kind = CaseKind::Recv {
-            dst: None,
-            ok: None,
-        };
-        self.cases.push((chan, kind, Box::new(body)));
-        self
-    }
-
-    /// `default: body`: runs when no case is ready, so the select never
-    /// waits. A second `default` replaces the first.
-    pub fn default(&mut self, body: impl FnOnce(&mut ProgramBuilder) + 'a) -> &mut Self {
-        self.default = Some(Box::new(body));
-        self
-    }
-}
 
 /// Builds a [`Program`] from Go-like statements.
 ///
@@ -115,12 +41,18 @@ impl<'a> SelectBuilder<'a> {
 #[must_use]
 pub struct ProgramBuilder {
     name: String,
-    instrs: Vec<Instr>,
+    pub(super) instrs: Vec<Instr>,
     code: Vec<Option<String>>,
-    regs: Vec<RegDecl>,
+    pub(super) regs: Vec<RegDecl>,
     /// Some loop may run for ever: a `while`, a `range`, or a `repeat`
     /// whose body writes its counter or its bound.
-    unbounded: bool,
+    pub(super) unbounded: bool,
+    /// The loops and selects being built, innermost last.
+    pub(super) frames: Vec<super::control::Frame>,
+    /// Where the `return` statements are, to point at the end.
+    pub(super) returns: Vec<usize>,
+    /// The first statement that cannot be built (`break` outside a loop).
+    mistake: Option<String>,
 }
 
 impl ProgramBuilder {
@@ -132,6 +64,44 @@ impl ProgramBuilder {
             code: Vec::new(),
             regs: Vec::new(),
             unbounded: false,
+            frames: Vec::new(),
+            returns: Vec::new(),
+            mistake: None,
+        }
+    }
+
+    pub(super) fn note_mistake(&mut self, what: &str) {
+        if self.mistake.is_none() {
+            self.mistake = Some(format!(
+                "program `{}` has a {what}: Go does not compile that; put it inside one",
+                self.name
+            ));
+        }
+    }
+
+    pub(super) fn register_names(&self) -> Vec<String> {
+        self.regs.iter().map(|r| r.name.clone()).collect()
+    }
+
+    /// `value` as an operand of a shared statement: a constant or a
+    /// register as it is; any other expression is computed just before
+    /// into a register named after its text (so traces read `x = n + 1`),
+    /// shared by every statement with the same text.
+    pub(super) fn operand(&mut self, value: Expr) -> Operand {
+        match value {
+            Expr::Const(c) => Operand::Const(c),
+            Expr::Reg(r) => Operand::Reg(r),
+            e => {
+                let text = e.render(&self.register_names());
+                let existing = self.regs.iter().position(|r| r.name == text && !r.ghost);
+                let r = match existing {
+                    Some(i) => Reg(i as u16),
+                    None => self.local(&text),
+                };
+                self.set(r, e);
+                self.code(text);
+                Operand::Reg(r)
+            }
         }
     }
 
@@ -161,7 +131,7 @@ impl ProgramBuilder {
         self.reg(name, true)
     }
 
-    fn push(&mut self, instr: Instr) -> &mut Self {
+    pub(super) fn push(&mut self, instr: Instr) -> &mut Self {
         self.instrs.push(instr);
         self.code.push(None);
         self
@@ -180,12 +150,37 @@ impl ProgramBuilder {
         self.push(Instr::Load { dst, var })
     }
 
+    /// `dst := array[index]`: reads the element `index` names (an index
+    /// out of range is a runtime panic, as in Go).
+    pub fn load_at(&mut self, dst: Reg, array: VarArray, index: impl Into<Expr>) -> &mut Self {
+        let index = self.operand(index.into());
+        self.push(Instr::IndexCheck {
+            index,
+            len: array.len,
+        });
+        self.push(Instr::LoadAt { dst, array, index })
+    }
+
+    /// `array[index] = src`: writes the element `index` names.
+    pub fn store_at(
+        &mut self,
+        array: VarArray,
+        index: impl Into<Expr>,
+        src: impl Into<Expr>,
+    ) -> &mut Self {
+        let index = self.operand(index.into());
+        let src = self.operand(src.into());
+        self.push(Instr::IndexCheck {
+            index,
+            len: array.len,
+        });
+        self.push(Instr::StoreAt { array, index, src })
+    }
+
     /// `var = src`: writes a shared variable.
-    pub fn store(&mut self, var: VarId, src: impl Into<Operand>) -> &mut Self {
-        self.push(Instr::Store {
-            var,
-            src: src.into(),
-        })
+    pub fn store(&mut self, var: VarId, src: impl Into<Expr>) -> &mut Self {
+        let src = self.operand(src.into());
+        self.push(Instr::Store { var, src })
     }
 
     /// `rw.Lock()`: takes a read-write mutex to write (see
@@ -233,19 +228,18 @@ impl ProgramBuilder {
     /// `time.Sleep(ticks)` on the scenario's virtual clock: returns once
     /// `ticks` have passed (at once for 0 or less). The clock moves only
     /// when no thread can move without it, straight to the next deadline.
-    pub fn sleep(&mut self, ticks: impl Into<Operand>) -> &mut Self {
-        self.push(Instr::Sleep(ticks.into()))
+    pub fn sleep(&mut self, ticks: impl Into<Expr>) -> &mut Self {
+        let ticks = self.operand(ticks.into());
+        self.push(Instr::Sleep(ticks))
     }
 
     /// `timer = time.After(ticks)`: starts the timer of a channel declared
     /// with [`ScenarioBuilder::timer`](crate::ScenarioBuilder::timer),
     /// which then delivers one value `ticks` from now (a timer started
     /// earlier on it is dropped, as if Go had made a new channel).
-    pub fn after(&mut self, timer: ChanId, ticks: impl Into<Operand>) -> &mut Self {
-        self.push(Instr::After {
-            chan: timer,
-            ticks: ticks.into(),
-        })
+    pub fn after(&mut self, timer: ChanId, ticks: impl Into<Expr>) -> &mut Self {
+        let ticks = self.operand(ticks.into());
+        self.push(Instr::After { chan: timer, ticks })
     }
 
     /// `once.Do(func() { body })`: the first thread to get here runs
@@ -268,8 +262,9 @@ impl ProgramBuilder {
     }
 
     /// `atomic.StoreInt64(&var, src)`: an atomic write.
-    pub fn atomic_store(&mut self, var: VarId, src: impl Into<Operand>) -> &mut Self {
-        self.atomic(var, AtomicInstr::Store(src.into()), None)
+    pub fn atomic_store(&mut self, var: VarId, src: impl Into<Expr>) -> &mut Self {
+        let src = self.operand(src.into());
+        self.atomic(var, AtomicInstr::Store(src), None)
     }
 
     /// `dst = atomic.AddInt64(&var, delta)`: adds atomically; `dst` gets
@@ -278,9 +273,10 @@ impl ProgramBuilder {
         &mut self,
         dst: impl Into<Option<Reg>>,
         var: VarId,
-        delta: impl Into<Operand>,
+        delta: impl Into<Expr>,
     ) -> &mut Self {
-        self.atomic(var, AtomicInstr::Add(delta.into()), dst.into())
+        let delta = self.operand(delta.into());
+        self.atomic(var, AtomicInstr::Add(delta), dst.into())
     }
 
     /// `dst = atomic.SwapInt64(&var, new)`: stores atomically; `dst` gets
@@ -289,9 +285,10 @@ impl ProgramBuilder {
         &mut self,
         dst: impl Into<Option<Reg>>,
         var: VarId,
-        new: impl Into<Operand>,
+        new: impl Into<Expr>,
     ) -> &mut Self {
-        self.atomic(var, AtomicInstr::Swap(new.into()), dst.into())
+        let new = self.operand(new.into());
+        self.atomic(var, AtomicInstr::Swap(new), dst.into())
     }
 
     /// `dst = atomic.CompareAndSwapInt64(&var, old, new)`: stores `new`
@@ -300,10 +297,11 @@ impl ProgramBuilder {
         &mut self,
         dst: impl Into<Option<Reg>>,
         var: VarId,
-        old: impl Into<Operand>,
-        new: impl Into<Operand>,
+        old: impl Into<Expr>,
+        new: impl Into<Expr>,
     ) -> &mut Self {
-        let op = AtomicInstr::CompareAndSwap(old.into(), new.into());
+        let (old, new) = (self.operand(old.into()), self.operand(new.into()));
+        let op = AtomicInstr::CompareAndSwap(old, new);
         self.atomic(var, op, dst.into())
     }
 
@@ -318,17 +316,6 @@ impl ProgramBuilder {
         self.push(Instr::Set { dst, value, fast })
     }
 
-    fn jump_unless(&mut self, cond: Expr) -> usize {
-        let at = self.instrs.len();
-        let fast = Compiled::new(&cond);
-        self.push(Instr::JumpUnless {
-            cond,
-            fast,
-            target: usize::MAX,
-        });
-        at
-    }
-
     /// `mu.Lock()`
     pub fn lock(&mut self, mutex: MutexId) -> &mut Self {
         self.push(Instr::Lock(mutex))
@@ -340,11 +327,9 @@ impl ProgramBuilder {
     }
 
     /// `wg.Add(delta)`
-    pub fn add(&mut self, wg: WaitGroupId, delta: impl Into<Operand>) -> &mut Self {
-        self.push(Instr::WgAdd {
-            wg,
-            delta: delta.into(),
-        })
+    pub fn add(&mut self, wg: WaitGroupId, delta: impl Into<Expr>) -> &mut Self {
+        let delta = self.operand(delta.into());
+        self.push(Instr::WgAdd { wg, delta })
     }
 
     /// `wg.Done()`
@@ -358,11 +343,9 @@ impl ProgramBuilder {
     }
 
     /// `ch <- src`
-    pub fn send(&mut self, chan: ChanId, src: impl Into<Operand>) -> &mut Self {
-        self.push(Instr::Send {
-            chan,
-            src: src.into(),
-        })
+    pub fn send(&mut self, chan: ChanId, src: impl Into<Expr>) -> &mut Self {
+        let src = self.operand(src.into());
+        self.push(Instr::Send { chan, src })
     }
 
     /// `dst := <-ch`
@@ -400,90 +383,6 @@ impl ProgramBuilder {
         self.push(Instr::Close(chan))
     }
 
-    /// `for dst := range ch { body }`: receives until the channel is closed
-    /// and drained.
-    pub fn range(&mut self, chan: ChanId, dst: Reg, body: impl FnOnce(&mut Self)) -> &mut Self {
-        let ok = self.local(&format!("{}_ok", self.regs[dst.index()].name));
-        let head = self.instrs.len();
-        self.push(Instr::Recv {
-            chan,
-            dst: Some(dst),
-            ok: Some(ok),
-            range: true,
-        });
-        let exit = self.jump_unless(Expr::from(ok));
-        body(self);
-        self.unbounded = true;
-        self.push(Instr::Jump(head));
-        let end = self.instrs.len();
-        self.patch(exit, end);
-        self
-    }
-
-    /// Go's `select`: waits until one of its cases can run and runs it
-    /// (choosing among several ready ones, as Go does at random, so the
-    /// explorer tries each); with a `default` branch it never waits.
-    ///
-    /// ```
-    /// use interleave::{ProgramBuilder, ScenarioBuilder};
-    ///
-    /// let mut s = ScenarioBuilder::new("try-send");
-    /// let ch = s.channel("ch", 0);
-    /// let sent = s.var("sent", 0);
-    /// let mut p = ProgramBuilder::new("producer");
-    /// p.select(|s| {
-    ///     s.send(ch, 1, |p| {
-    ///         p.store(sent, 1);
-    ///     })
-    ///     .default(|p| {
-    ///         p.store(sent, -1);
-    ///     });
-    /// });
-    /// s.thread(p.build());
-    /// let result = interleave::explore(&s.build().unwrap(), &Default::default());
-    /// // Nobody ever receives, so the send is never ready: default runs.
-    /// assert_eq!(result.outcomes.len(), 1);
-    /// assert_eq!(result.outcomes[0].outcome.to_string(), "sent=-1");
-    /// ```
-    pub fn select<'a>(&mut self, cases: impl FnOnce(&mut SelectBuilder<'a>)) -> &mut Self {
-        let mut builder = SelectBuilder {
-            cases: Vec::new(),
-            default: None,
-        };
-        cases(&mut builder);
-        let at = self.instrs.len();
-        self.push(Instr::Select {
-            cases: Vec::new(),
-            default: None,
-        });
-        let mut compiled = Vec::new();
-        let mut ends = Vec::new();
-        for (chan, kind, body) in builder.cases {
-            compiled.push(Case {
-                chan,
-                kind,
-                target: self.instrs.len(),
-            });
-            body(self);
-            ends.push(self.instrs.len());
-            self.push(Instr::Jump(usize::MAX));
-        }
-        let default = builder.default.map(|body| {
-            let target = self.instrs.len();
-            body(self);
-            target
-        });
-        let end = self.instrs.len();
-        for e in ends {
-            self.instrs[e] = Instr::Jump(end);
-        }
-        self.instrs[at] = Instr::Select {
-            cases: compiled,
-            default,
-        };
-        self
-    }
-
     /// Fails the scenario (as a failed assertion, like a test's `t.Fatalf`)
     /// when `cond` is 0 at this point.
     pub fn assert(&mut self, cond: impl Into<Expr>, message: impl Into<String>) -> &mut Self {
@@ -493,91 +392,15 @@ impl ProgramBuilder {
         })
     }
 
-    /// `for counter := 0; counter < times; counter++ { body }`
-    ///
-    /// The counter is a local the body may read; `times` is a constant or a
-    /// register read when the loop starts.
-    pub fn repeat(
-        &mut self,
-        counter: &str,
-        times: impl Into<Operand>,
-        body: impl FnOnce(&mut Self, Reg),
-    ) -> &mut Self {
-        let i = self.local(counter);
-        let bound = times.into();
-        self.set(i, 0);
-        let c = self.regs[i.index()].name.clone();
-        self.code(format!("{c} := 0"));
-        let head = self.jump_unless(Expr::from(i).less_than(bound));
-        body(self, i);
-        // Bounded only while the body leaves the counter and the bound alone.
-        let mut written = Vec::new();
-        for instr in &self.instrs[head + 1..] {
-            written.extend(instr.writes().into_iter().flatten());
-            if let Instr::Select { cases, .. } = instr {
-                written.extend(cases.iter().flat_map(|c| c.writes()).flatten());
-            }
-        }
-        let bound_reg = match bound {
-            Operand::Reg(r) => Some(r),
-            _ => None,
-        };
-        if written.iter().any(|&w| w == i || Some(w) == bound_reg) {
-            self.unbounded = true;
-        }
-        self.set(i, i + 1);
-        self.code(format!("{c}++"));
-        self.push(Instr::Jump(head));
-        let end = self.instrs.len();
-        self.patch(head, end);
-        self
-    }
-
-    /// `for cond { body }`
-    pub fn while_(&mut self, cond: impl Into<Expr>, body: impl FnOnce(&mut Self)) -> &mut Self {
-        self.unbounded = true;
-        let head = self.jump_unless(cond.into());
-        body(self);
-        self.push(Instr::Jump(head));
-        let end = self.instrs.len();
-        self.patch(head, end);
-        self
-    }
-
-    /// `if cond { then }`
-    pub fn if_(&mut self, cond: impl Into<Expr>, then: impl FnOnce(&mut Self)) -> &mut Self {
-        self.if_else(cond, then, |_| {})
-    }
-
-    /// `if cond { then } else { otherwise }`
-    pub fn if_else(
-        &mut self,
-        cond: impl Into<Expr>,
-        then: impl FnOnce(&mut Self),
-        otherwise: impl FnOnce(&mut Self),
-    ) -> &mut Self {
-        let branch = self.jump_unless(cond.into());
-        then(self);
-        let jump = self.instrs.len();
-        self.push(Instr::Jump(usize::MAX));
-        self.patch(branch, self.instrs.len());
-        otherwise(self);
-        let end = self.instrs.len();
-        self.instrs[jump] = Instr::Jump(end);
-        self
-    }
-
-    fn patch(&mut self, at: usize, to: usize) {
-        if let Instr::JumpUnless { target, .. } = &mut self.instrs[at] {
-            *target = to;
-        }
-    }
-
     /// Finishes the program. A program built wrong (more than
     /// [`MAX_REGISTERS`] registers, a register of another program) makes
     /// [`ScenarioBuilder::build`](crate::ScenarioBuilder::build) return an
     /// error that says what to fix.
-    pub fn build(self) -> Program {
+    pub fn build(mut self) -> Program {
+        let end = self.instrs.len();
+        for at in std::mem::take(&mut self.returns) {
+            self.instrs[at] = Instr::Jump(end);
+        }
         if let Some(error) = self.misuse() {
             return Program {
                 name: self.name,
@@ -640,6 +463,9 @@ impl ProgramBuilder {
 
     /// What makes this program unable to run, if anything.
     fn misuse(&self) -> Option<String> {
+        if let Some(mistake) = &self.mistake {
+            return Some(mistake.clone());
+        }
         if self.regs.len() > MAX_REGISTERS {
             return Some(format!(
                 "program `{}` declares {} registers (each `repeat` declares one for its counter); at most {MAX_REGISTERS} are supported: reuse registers or nest fewer loops",

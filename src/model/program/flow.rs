@@ -159,7 +159,10 @@ pub(super) fn simple_critical_sections(instrs: &[Instr], m: MutexId) -> bool {
                     }
                     OUT
                 }
-                Instr::Load { .. } | Instr::Store { .. } => here,
+                Instr::Load { .. }
+                | Instr::Store { .. }
+                | Instr::LoadAt { .. }
+                | Instr::StoreAt { .. } => here,
                 instr if instr.is_shared() && here & IN != 0 => return false,
                 _ => here,
             };

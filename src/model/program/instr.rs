@@ -1,7 +1,9 @@
 //! The instructions a program compiles to, and their Go-like text.
 
 use crate::model::expr::{Compiled, Expr, Operand};
-use crate::model::ids::{ChanId, CondId, MutexId, OnceId, Reg, RwMutexId, VarId, WaitGroupId};
+use crate::model::ids::{
+    ChanId, CondId, MutexId, OnceId, Reg, RwMutexId, VarArray, VarId, WaitGroupId,
+};
 use crate::model::op::AtomicOp;
 
 #[derive(Clone, Debug)]
@@ -13,6 +15,23 @@ pub(super) enum Instr {
     Store {
         var: VarId,
         src: Operand,
+    },
+    /// `dst := array[index]` (the index checked by an `IndexCheck` before).
+    LoadAt {
+        dst: Reg,
+        array: VarArray,
+        index: Operand,
+    },
+    /// `array[index] = src`
+    StoreAt {
+        array: VarArray,
+        index: Operand,
+        src: Operand,
+    },
+    /// Go's bounds check: a runtime panic unless `0 <= index < len`.
+    IndexCheck {
+        index: Operand,
+        len: usize,
     },
     /// A `sync/atomic` call on `var`; its answer goes to `dst`.
     Atomic {
@@ -158,7 +177,11 @@ impl Instr {
     pub(super) fn is_shared(&self) -> bool {
         !matches!(
             self,
-            Instr::Set { .. } | Instr::Jump(_) | Instr::JumpUnless { .. } | Instr::Assert { .. }
+            Instr::Set { .. }
+                | Instr::Jump(_)
+                | Instr::JumpUnless { .. }
+                | Instr::Assert { .. }
+                | Instr::IndexCheck { .. }
         )
     }
 
@@ -171,6 +194,18 @@ impl Instr {
             | Instr::WgAdd { delta: src, .. } => {
                 if let Operand::Reg(r) = src {
                     out.push(*r);
+                }
+            }
+            Instr::LoadAt { index, .. } | Instr::IndexCheck { index, .. } => {
+                if let Operand::Reg(r) = index {
+                    out.push(*r);
+                }
+            }
+            Instr::StoreAt { index, src, .. } => {
+                for operand in [index, src] {
+                    if let Operand::Reg(r) = operand {
+                        out.push(*r);
+                    }
                 }
             }
             Instr::Atomic { op, .. } => {
@@ -196,7 +231,9 @@ impl Instr {
 
     pub(super) fn writes(&self) -> [Option<Reg>; 2] {
         match self {
-            Instr::Load { dst, .. } | Instr::Set { dst, .. } => [Some(*dst), None],
+            Instr::Load { dst, .. } | Instr::LoadAt { dst, .. } | Instr::Set { dst, .. } => {
+                [Some(*dst), None]
+            }
             Instr::Atomic { dst, .. } => [*dst, None],
             Instr::OnceDo { dst, .. } => [Some(*dst), None],
             Instr::Recv { dst, ok, .. } => [*dst, *ok],

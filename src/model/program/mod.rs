@@ -6,11 +6,13 @@
 //! use, and `run.rs` runs a compiled program.
 
 mod builder;
+mod control;
 mod flow;
 mod instr;
 mod run;
 
-pub use builder::{MAX_REGISTERS, ProgramBuilder, SelectBuilder};
+pub use builder::{MAX_REGISTERS, ProgramBuilder};
+pub use control::SelectBuilder;
 pub use run::Program;
 
 #[cfg(test)]

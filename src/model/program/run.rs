@@ -5,7 +5,7 @@ use std::any::Any;
 
 use crate::model::expr::{Compiled, Operand};
 use crate::model::ids::{
-    ChanId, CondId, Declared, MutexId, OnceId, Reg, RwMutexId, VarId, WaitGroupId,
+    ChanId, CondId, Declared, MutexId, OnceId, Reg, RwMutexId, VarArray, VarId, WaitGroupId,
 };
 use crate::model::machine::{Behaviour, Fault, FaultKind, SelectCase};
 use crate::model::names::Names;
@@ -13,6 +13,14 @@ use crate::model::op::{Op, OpResult, SelectOp};
 
 use super::flow;
 use super::instr::{Case, CaseKind, Instr, recv_text_named};
+
+/// The element of `array` that `index` names (checked in range before).
+fn element(array: &VarArray, index: &Operand, regs: &[i64]) -> VarId {
+    let i = usize::try_from(index.eval(regs))
+        .unwrap_or(0)
+        .min(array.len - 1);
+    array.get(i).expect("an index within the array")
+}
 
 /// How many local instructions one step may run before the thread is judged
 /// to loop forever without touching shared state.
@@ -120,6 +128,9 @@ impl Program {
                 .then(|| name("condition variable", c.index()))
         };
         self.instrs.iter().find_map(|i| match i {
+            Instr::LoadAt { array, .. } | Instr::StoreAt { array, .. } => {
+                var(&array.first).or_else(|| array.get(array.len - 1).and_then(|last| var(&last)))
+            }
             Instr::Load { var: v, .. }
             | Instr::Store { var: v, .. }
             | Instr::Atomic { var: v, .. } => var(v),
@@ -139,7 +150,8 @@ impl Program {
             | Instr::Set { .. }
             | Instr::Jump(_)
             | Instr::JumpUnless { .. }
-            | Instr::Assert { .. } => None,
+            | Instr::Assert { .. }
+            | Instr::IndexCheck { .. } => None,
         })
     }
 
@@ -215,6 +227,15 @@ impl Program {
                     };
                     pc = if value != 0 { pc + 1 } else { *target };
                 }
+                Instr::IndexCheck { index, len } => {
+                    let i = index.eval(regs);
+                    if usize::try_from(i).map_or(true, |i| i >= *len) {
+                        return Err(at(format!(
+                            "panic: runtime error: index out of range [{i}] with length {len}"
+                        )));
+                    }
+                    pc += 1;
+                }
                 Instr::Assert { cond, message } => {
                     if cond.eval(regs).map_err(at)? == 0 {
                         *pc_word = pc as i64;
@@ -249,6 +270,10 @@ impl Program {
             Some(instr) => match instr {
                 Instr::Load { var, .. } => Op::Load(*var),
                 Instr::Store { var, src } => Op::Store(*var, src.eval(regs)),
+                Instr::LoadAt { array, index, .. } => Op::Load(element(array, index, regs)),
+                Instr::StoreAt { array, index, src } => {
+                    Op::Store(element(array, index, regs), src.eval(regs))
+                }
                 Instr::Atomic { var, op, .. } => Op::Atomic(*var, op.op(regs)),
                 Instr::Lock(m) => Op::Lock(*m),
                 Instr::Unlock(m) => Op::Unlock(*m),
@@ -292,6 +317,7 @@ impl Program {
         let mut next = pc + 1;
         match (&self.instrs[pc], result) {
             (Instr::Load { dst, .. }, OpResult::Value(v))
+            | (Instr::LoadAt { dst, .. }, OpResult::Value(v))
             | (Instr::Atomic { dst: Some(dst), .. }, OpResult::Value(v))
             | (Instr::OnceDo { dst, .. }, OpResult::Value(v)) => {
                 slot[1 + dst.index()] = v;
@@ -345,9 +371,20 @@ impl Program {
             |c: &ChanId| names.map_or(format!("ch{}", c.index()), |n| n.channel(*c).to_string());
         let cond =
             |c: &CondId| names.map_or(format!("cond{}", c.index()), |n| n.cond(*c).to_string());
+        let array_name = |a: &VarArray| {
+            let first = var(&a.first);
+            first.strip_suffix("[0]").unwrap_or(&first).to_string()
+        };
         match instr {
             Instr::Load { dst, var: v } => format!("{} := {}", r(dst), var(v)),
             Instr::Store { var: v, src } => format!("{} = {}", var(v), o(src)),
+            Instr::LoadAt { dst, array, index } => {
+                format!("{} := {}[{}]", r(dst), array_name(array), o(index))
+            }
+            Instr::StoreAt { array, index, src } => {
+                format!("{}[{}] = {}", array_name(array), o(index), o(src))
+            }
+            Instr::IndexCheck { index, len } => format!("{} < {len} // bounds check", o(index)),
             Instr::Atomic { var: v, op, dst } => {
                 let call = op.render(&var(v), o);
                 match dst {
