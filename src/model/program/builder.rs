@@ -13,6 +13,15 @@ use super::run::Program;
 /// The most registers one program may declare (liveness masks are 64 bits).
 pub const MAX_REGISTERS: usize = 64;
 
+/// A loop or a select being built: where its `break` and `continue`
+/// statements are, to be pointed at its end and its next round.
+#[derive(Clone, Debug)]
+pub(super) struct Frame {
+    pub(super) is_loop: bool,
+    pub(super) breaks: Vec<usize>,
+    pub(super) continues: Vec<usize>,
+}
+
 /// Builds a [`Program`] from Go-like statements.
 ///
 /// Each shared statement (`load`, `store`, `lock`, `send`, ...) is one
@@ -48,7 +57,7 @@ pub struct ProgramBuilder {
     /// whose body writes its counter or its bound.
     pub(super) unbounded: bool,
     /// The loops and selects being built, innermost last.
-    pub(super) frames: Vec<super::control::Frame>,
+    pub(super) frames: Vec<Frame>,
     /// Where the `return` statements are, to point at the end.
     pub(super) returns: Vec<usize>,
     /// The first statement that cannot be built (`break` outside a loop).

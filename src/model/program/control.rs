@@ -4,7 +4,7 @@
 use crate::model::expr::{Compiled, Expr, Operand};
 use crate::model::ids::{ChanId, Reg};
 
-use super::builder::ProgramBuilder;
+use super::builder::{Frame, ProgramBuilder};
 use super::instr::{Case, CaseKind, Instr};
 
 type Body<'a> = Box<dyn FnOnce(&mut ProgramBuilder) + 'a>;
@@ -16,15 +16,6 @@ pub struct SelectBuilder<'a> {
     /// The values of the send cases, by case.
     sends: Vec<(usize, Expr)>,
     default: Option<Body<'a>>,
-}
-
-/// A loop or a select being built: where its `break` and `continue`
-/// statements are, to be pointed at its end and its next round.
-#[derive(Clone, Debug)]
-pub(super) struct Frame {
-    is_loop: bool,
-    breaks: Vec<usize>,
-    continues: Vec<usize>,
 }
 
 impl<'a> SelectBuilder<'a> {
