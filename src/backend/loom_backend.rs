@@ -116,6 +116,9 @@ const LOOM_VARIABLES: [&str; 6] = [
     "LOOM_CHECKPOINT_FILE",
 ];
 
+/// The largest preemption bound loom takes (it counts them in 8 bits).
+pub const MAX_PREEMPTION_BOUND: usize = 255;
+
 /// Runs `scenario` under loom. A scenario with more threads than loom
 /// supports is an [`ErrorKind::Unsupported`] error: report it as skipped.
 pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration, Error> {
@@ -130,6 +133,17 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
         ));
     }
     super::world::check_max_steps(config.max_steps)?;
+    if let Some(bound) = config
+        .preemption_bound
+        .filter(|&b| b > MAX_PREEMPTION_BOUND)
+    {
+        return Err(Error::new(
+            ErrorKind::InvalidLimit,
+            format!(
+                "--preemption-bound: {bound} is more than {MAX_PREEMPTION_BOUND}, the most loom counts; leave it out to explore every execution"
+            ),
+        ));
+    }
     if config.max_steps > LOOM_MAX_STEPS {
         return Err(Error::new(
             ErrorKind::InvalidLimit,

@@ -1,57 +1,25 @@
-//! Argument parsing and the commands. Exit codes: 0 when every verdict is as
-//! expected, 1 when one is not, 2 for a usage or input error.
+//! The options of `interleave check`: parsing, ranges, and which engine
+//! each belongs to. An option that cannot take effect is an error naming
+//! the fix, never silently ignored.
 
-use std::io::{self, Write};
-use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, ValueEnum};
 
-use crate::bench::BenchArgs;
+use super::Failure;
 use interleave::backend::ShuttleScheduler;
-use interleave::catalog::{self, Entry, Params, ReplayToken, TokenSchedule};
+use interleave::catalog::{self, Entry, Params};
 use interleave::check::{BackendKind, Backends};
-use interleave::report::{human, json};
 use interleave::{Error, ErrorKind, ExploreConfig};
 
-/// Exhaustively explores the interleavings of concurrency scenarios: shows
-/// the interleaving that loses an update, proves the fix in every
-/// interleaving, and prints the command that replays each failure.
-#[derive(Parser, Debug)]
-#[command(name = "interleave", version, args_conflicts_with_subcommands = true)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-    #[command(flatten)]
-    check: CheckArgs,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Lists the catalog's scenarios, their parameters and expectations.
-    List,
-    /// Checks catalog scenarios against their expectations (the default).
-    Check(CheckArgs),
-    /// Re-executes a failure from its replay token and prints its trace.
-    Replay {
-        /// The token a report printed, e.g. 'v1:bank/unsync:incomes=500+10,weeks=1:0.1.0.1'.
-        token: String,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
-    },
-    /// Benchmarks exhaustive verification of bank/mutex, with the reduction on and off.
-    Bench(BenchArgs),
-}
-
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-enum Format {
+pub(super) enum Format {
     Human,
     Json,
 }
 
 #[derive(Args, Debug, Default)]
-struct CheckArgs {
+pub(super) struct CheckArgs {
     /// Scenarios to check (default: the whole catalog).
     names: Vec<String>,
     /// Overrides a parameter, e.g. `--set weeks=4 --set incomes=500+10`; applies
@@ -85,10 +53,10 @@ struct CheckArgs {
     threads: Option<usize>,
     /// Only the status lines, no traces or outcomes.
     #[arg(long)]
-    brief: bool,
+    pub(super) brief: bool,
     /// Output format.
     #[arg(long, value_enum)]
-    format: Option<Format>,
+    pub(super) format: Option<Format>,
     /// Which engine explores: the built-in explorer (exhaustive), shuttle,
     /// loom, OS threads, or all of them in turn.
     #[arg(long, value_enum, default_value_t = BackendArg::Explore)]
@@ -120,7 +88,7 @@ struct CheckArgs {
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
-enum BackendArg {
+pub(super) enum BackendArg {
     #[default]
     Explore,
     Shuttle,
@@ -130,75 +98,13 @@ enum BackendArg {
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-enum SchedulerArg {
+pub(super) enum SchedulerArg {
     Random,
     Pct,
     Dfs,
 }
 
-/// Runs the command line; the process's exit code.
-pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
-    };
-    let mut out = io::stdout().lock();
-    let result = match cli.command {
-        None => check(&cli.check, &mut out),
-        Some(Command::Check(args)) => check(&args, &mut out),
-        Some(Command::List) => list(&mut out),
-        Some(Command::Replay { token, format }) => replay_token(&token, format, &mut out),
-        Some(Command::Bench(args)) => bench(&args, &mut out),
-    };
-    match result {
-        Ok(code) => code,
-        Err(Failure::Input(e)) => {
-            let _ = out.flush();
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-        // The reader went away (`| head`): nothing more to say.
-        Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(Failure::Output(e)) => {
-            eprintln!("error: cannot write output: {e}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-/// `interleave bench`: its limits are checked here, as every command's are.
-fn bench(args: &BenchArgs, out: &mut impl Write) -> Result<ExitCode, Failure> {
-    let timeout = parse_duration(&args.timeout)?;
-    if let Some(n) = args.threads {
-        checked_threads(n)?;
-    }
-    crate::bench::run(args, timeout, out).map_err(|e| match e {
-        crate::bench::Failure::Input(e) => Failure::Input(e),
-        crate::bench::Failure::Output(e) => Failure::Output(e),
-    })
-}
-
-enum Failure {
-    Input(Error),
-    Output(io::Error),
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        Failure::Input(e)
-    }
-}
-
-impl From<io::Error> for Failure {
-    fn from(e: io::Error) -> Self {
-        Failure::Output(e)
-    }
-}
-
-fn limit_error(flag: &str, why: &str) -> Failure {
+pub(super) fn limit_error(flag: &str, why: &str) -> Failure {
     Failure::Input(Error::new(
         ErrorKind::InvalidLimit,
         format!("--{flag}: {why}"),
@@ -206,7 +112,7 @@ fn limit_error(flag: &str, why: &str) -> Failure {
 }
 
 /// Parses `30s`, `500ms`, `2m` or a plain number of seconds.
-fn parse_duration(text: &str) -> Result<Duration, Failure> {
+pub(super) fn parse_duration(text: &str) -> Result<Duration, Failure> {
     let bad = || {
         limit_error(
             "timeout",
@@ -238,7 +144,7 @@ fn parse_duration(text: &str) -> Result<Duration, Failure> {
 }
 
 /// Parses `512MiB`, `8GiB`, `1.5GiB`, `64KiB` or a plain number of bytes.
-fn parse_size(text: &str) -> Result<u64, Failure> {
+pub(super) fn parse_size(text: &str) -> Result<u64, Failure> {
     let bad = || {
         limit_error(
             "max-memory",
@@ -272,7 +178,7 @@ fn parse_size(text: &str) -> Result<u64, Failure> {
 }
 
 /// A `--threads` value, or an error for an absurd one.
-fn checked_threads(n: usize) -> Result<usize, Failure> {
+pub(super) fn checked_threads(n: usize) -> Result<usize, Failure> {
     if n > MAX_THREADS {
         return Err(limit_error(
             "threads",
@@ -287,7 +193,7 @@ fn checked_threads(n: usize) -> Result<usize, Failure> {
 /// Most `--threads`.
 const MAX_THREADS: usize = 256;
 
-fn config(args: &CheckArgs) -> Result<ExploreConfig, Failure> {
+pub(super) fn config(args: &CheckArgs) -> Result<ExploreConfig, Failure> {
     let mut config = ExploreConfig::default().reduction(!args.no_reduction);
     if let Some(n) = args.max_states {
         if n == 0 {
@@ -327,7 +233,7 @@ fn config(args: &CheckArgs) -> Result<ExploreConfig, Failure> {
 
 /// The backends to run and their settings; options of a backend that is
 /// not selected are an error rather than silently ignored.
-fn backends(
+pub(super) fn backends(
     args: &CheckArgs,
     explore: ExploreConfig,
 ) -> Result<(Vec<BackendKind>, Backends), Failure> {
@@ -423,7 +329,7 @@ fn backends(
 }
 
 /// The selected entries with their parameters, every `--set` checked.
-fn selection(args: &CheckArgs) -> Result<Vec<(&'static Entry, Params)>, Failure> {
+pub(super) fn selection(args: &CheckArgs) -> Result<Vec<(&'static Entry, Params)>, Failure> {
     let entries: Vec<&'static Entry> = if args.names.is_empty() {
         catalog::entries().iter().collect()
     } else {
@@ -469,226 +375,6 @@ fn selection(args: &CheckArgs) -> Result<Vec<(&'static Entry, Params)>, Failure>
         }
     }
     Ok(selected)
-}
-
-/// A spinner on stderr for each long exploration, when stderr is a
-/// terminal: a search of millions of states takes seconds, and silence
-/// then looks like a hang. It never touches stdout, so piped output stays
-/// clean.
-#[derive(Clone, Default)]
-struct Spinner(std::sync::Arc<std::sync::Mutex<Option<indicatif::ProgressBar>>>);
-
-impl Spinner {
-    /// A hook that shows a search's progress on the current spinner.
-    fn hook(&self) -> interleave::ProgressHook {
-        let current = self.clone();
-        interleave::ProgressHook::new(move |p| {
-            use indicatif::HumanCount;
-            if p.done {
-                return;
-            }
-            if let Some(bar) = &*current.slot() {
-                let per_second = p.states as f64 / p.elapsed.as_secs_f64().max(1e-3);
-                bar.set_message(format!(
-                    "{} states ({}/s), {} steps, {} waiting, depth {}",
-                    HumanCount(p.states),
-                    HumanCount(per_second as u64),
-                    HumanCount(p.steps),
-                    HumanCount(p.waiting),
-                    p.depth
-                ));
-            }
-        })
-    }
-
-    fn slot(&self) -> std::sync::MutexGuard<'_, Option<indicatif::ProgressBar>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Starts a spinner for `name`.
-    fn start(&self, name: &str) {
-        let bar =
-            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {prefix}: {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        bar.set_prefix(name.to_string());
-        *self.slot() = Some(bar);
-    }
-
-    /// Removes the spinner, before the result is printed.
-    fn clear(&self) {
-        if let Some(bar) = self.slot().take() {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, Failure> {
-    use std::io::IsTerminal;
-    let config = config(args)?;
-    let (kinds, mut backends) = backends(args, config.clone())?;
-    let format = args.format.unwrap_or(Format::Human);
-    let spinner = (format == Format::Human && io::stderr().is_terminal()).then(Spinner::default);
-    if let Some(s) = &spinner {
-        backends.explore.progress = Some(s.hook());
-    }
-    let selected = selection(args)?;
-    let started = Instant::now();
-    let width = selected
-        .iter()
-        .map(|(e, _)| e.name.len())
-        .max()
-        .unwrap_or(0);
-    if format == Format::Human {
-        let engines: Vec<String> = kinds
-            .iter()
-            .map(|k| match k {
-                BackendKind::Explore if config.reduction => {
-                    "the explorer (breadth-first, reduction on)".to_string()
-                }
-                BackendKind::Explore => {
-                    "the explorer (breadth-first, every state stored)".to_string()
-                }
-                other => other.to_string(),
-            })
-            .collect();
-        writeln!(
-            out,
-            "{:>8} {} scenario{} with {}",
-            "Checking",
-            selected.len(),
-            if selected.len() == 1 { "" } else { "s" },
-            engines.join(", ")
-        )?;
-    }
-    let (mut checked, mut failed, mut skipped) = (0, Vec::new(), 0);
-    for (entry, params) in &selected {
-        let scenario = entry.build(params)?;
-        for &kind in &kinds {
-            if let Some(s) = spinner.as_ref().filter(|_| kind == BackendKind::Explore) {
-                s.start(entry.name);
-            }
-            let result = entry.check_on(kind, params, &backends);
-            if let Some(s) = &spinner {
-                s.clear();
-            }
-            let report = match result {
-                Ok(report) => report,
-                Err(e) if e.kind() == ErrorKind::Unsupported => {
-                    skipped += 1;
-                    match format {
-                        Format::Human => writeln!(
-                            out,
-                            "{:>8} [{:>8.3}s] {:<width$}  [{kind}] skipped: {e}",
-                            "SKIP", 0.0, entry.name
-                        )?,
-                        Format::Json => writeln!(
-                            out,
-                            "{}",
-                            json::skipped(entry.name, kind.name(), e.to_string())
-                        )?,
-                    }
-                    continue;
-                }
-                Err(e) => return Err(e.into()),
-            };
-            checked += 1;
-            match format {
-                Format::Human => {
-                    writeln!(out, "{}", human::status_line(&report, width))?;
-                    if !args.brief {
-                        writeln!(out, "{}", human::details(&report, scenario.names()))?;
-                    }
-                }
-                Format::Json => {
-                    writeln!(out, "{}", json::report(&report, scenario.names()))?;
-                }
-            }
-            out.flush()?;
-            if !report.as_expected() {
-                failed.push(report);
-            }
-        }
-    }
-    if format == Format::Human {
-        writeln!(out, "{}", "─".repeat(12))?;
-        writeln!(
-            out,
-            "{:>8} [{:>8.3}s] {checked} check{} run: {} as expected, {} not{}",
-            "Summary",
-            started.elapsed().as_secs_f64(),
-            if checked == 1 { "" } else { "s" },
-            checked - failed.len(),
-            failed.len(),
-            if skipped > 0 {
-                format!(", {skipped} skipped")
-            } else {
-                String::new()
-            }
-        )?;
-        for r in &failed {
-            writeln!(
-                out,
-                "{:>8} {} [{}]: {}",
-                "FAIL",
-                r.scenario,
-                r.backend,
-                r.mismatches.join("; ")
-            )?;
-        }
-    }
-    Ok(if failed.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
-}
-
-fn list(out: &mut impl Write) -> Result<ExitCode, Failure> {
-    for entry in catalog::entries() {
-        let params = entry.default_params();
-        writeln!(out, "{}", entry.name)?;
-        writeln!(out, "    {}", entry.summary)?;
-        writeln!(out, "    expected: {}", entry.expectation(&params))?;
-        for spec in entry.params() {
-            writeln!(
-                out,
-                "    --set {}={}  ({})",
-                spec.name, spec.default, spec.help
-            )?;
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn replay_token(text: &str, format: Format, out: &mut impl Write) -> Result<ExitCode, Failure> {
-    let token: ReplayToken = text.parse()?;
-    let (entry, params, scenario) = catalog::resolve(&token)?;
-    let in_context =
-        |e: Error| Error::new(e.kind(), format!("replay token for `{}`: {e}", entry.name));
-    let run = token.schedule.replay(&scenario).map_err(in_context)?;
-    let how = matches!(token.schedule, TokenSchedule::Shuttle(_))
-        .then_some("through shuttle, its scheduler following the recorded schedule");
-    match format {
-        Format::Human => {
-            if let Some(how) = how {
-                writeln!(out, "replaying {how}")?;
-            }
-            write!(
-                out,
-                "{}",
-                human::replay(entry.name, &params.to_string(), scenario.names(), &run)
-            )?
-        }
-        Format::Json => writeln!(
-            out,
-            "{}",
-            json::replay(entry.name, &params.to_string(), scenario.names(), &run)
-        )?,
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

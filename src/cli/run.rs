@@ -1,0 +1,187 @@
+//! `interleave check`: runs the selected scenarios on the selected engines
+//! and prints each report as it comes.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use super::Failure;
+use super::options::{CheckArgs, Format, backends, config, selection};
+use interleave::ErrorKind;
+use interleave::check::BackendKind;
+use interleave::report::{human, json};
+
+/// A spinner on stderr for each long exploration, when stderr is a
+/// terminal: a search of millions of states takes seconds, and silence
+/// then looks like a hang. It never touches stdout, so piped output stays
+/// clean.
+#[derive(Clone, Default)]
+struct Spinner(std::sync::Arc<std::sync::Mutex<Option<indicatif::ProgressBar>>>);
+
+impl Spinner {
+    /// A hook that shows a search's progress on the current spinner.
+    fn hook(&self) -> interleave::ProgressHook {
+        let current = self.clone();
+        interleave::ProgressHook::new(move |p| {
+            use indicatif::HumanCount;
+            if p.done {
+                return;
+            }
+            if let Some(bar) = &*current.slot() {
+                let per_second = p.states as f64 / p.elapsed.as_secs_f64().max(1e-3);
+                bar.set_message(format!(
+                    "{} states ({}/s), {} steps, {} waiting, depth {}",
+                    HumanCount(p.states),
+                    HumanCount(per_second as u64),
+                    HumanCount(p.steps),
+                    HumanCount(p.waiting),
+                    p.depth
+                ));
+            }
+        })
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<indicatif::ProgressBar>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Starts a spinner for `name`.
+    fn start(&self, name: &str) {
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {prefix}: {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.set_prefix(name.to_string());
+        *self.slot() = Some(bar);
+    }
+
+    /// Removes the spinner, before the result is printed.
+    fn clear(&self) {
+        if let Some(bar) = self.slot().take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, Failure> {
+    use std::io::IsTerminal;
+    let config = config(args)?;
+    let (kinds, mut backends) = backends(args, config.clone())?;
+    let format = args.format.unwrap_or(Format::Human);
+    let spinner = (format == Format::Human && io::stderr().is_terminal()).then(Spinner::default);
+    if let Some(s) = &spinner {
+        backends.explore.progress = Some(s.hook());
+    }
+    let selected = selection(args)?;
+    let started = Instant::now();
+    let width = selected
+        .iter()
+        .map(|(e, _)| e.name.len())
+        .max()
+        .unwrap_or(0);
+    if format == Format::Human {
+        let engines: Vec<String> = kinds
+            .iter()
+            .map(|k| match k {
+                BackendKind::Explore if config.reduction => {
+                    "the explorer (breadth-first, reduction on)".to_string()
+                }
+                BackendKind::Explore => {
+                    "the explorer (breadth-first, every state stored)".to_string()
+                }
+                other => other.to_string(),
+            })
+            .collect();
+        writeln!(
+            out,
+            "{:>8} {} scenario{} with {}",
+            "Checking",
+            selected.len(),
+            if selected.len() == 1 { "" } else { "s" },
+            engines.join(", ")
+        )?;
+    }
+    let (mut checked, mut failed, mut skipped) = (0, Vec::new(), 0);
+    for (entry, params) in &selected {
+        let scenario = entry.build(params)?;
+        for &kind in &kinds {
+            if let Some(s) = spinner.as_ref().filter(|_| kind == BackendKind::Explore) {
+                s.start(entry.name);
+            }
+            let result = entry.check_on(kind, params, &backends);
+            if let Some(s) = &spinner {
+                s.clear();
+            }
+            let report = match result {
+                Ok(report) => report,
+                Err(e) if e.kind() == ErrorKind::Unsupported => {
+                    skipped += 1;
+                    match format {
+                        Format::Human => writeln!(
+                            out,
+                            "{:>8} [{:>8.3}s] {:<width$}  [{kind}] skipped: {e}",
+                            "SKIP", 0.0, entry.name
+                        )?,
+                        Format::Json => writeln!(
+                            out,
+                            "{}",
+                            json::skipped(entry.name, kind.name(), e.to_string())
+                        )?,
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            checked += 1;
+            match format {
+                Format::Human => {
+                    writeln!(out, "{}", human::status_line(&report, width))?;
+                    if !args.brief {
+                        writeln!(out, "{}", human::details(&report, scenario.names()))?;
+                    }
+                }
+                Format::Json => {
+                    writeln!(out, "{}", json::report(&report, scenario.names()))?;
+                }
+            }
+            out.flush()?;
+            if !report.as_expected() {
+                failed.push(report);
+            }
+        }
+    }
+    if format == Format::Human {
+        writeln!(out, "{}", "─".repeat(12))?;
+        writeln!(
+            out,
+            "{:>8} [{:>8.3}s] {checked} check{} run: {} as expected, {} not{}",
+            "Summary",
+            started.elapsed().as_secs_f64(),
+            if checked == 1 { "" } else { "s" },
+            checked - failed.len(),
+            failed.len(),
+            if skipped > 0 {
+                format!(", {skipped} skipped")
+            } else {
+                String::new()
+            }
+        )?;
+        for r in &failed {
+            writeln!(
+                out,
+                "{:>8} {} [{}]: {}",
+                "FAIL",
+                r.scenario,
+                r.backend,
+                r.mismatches.join("; ")
+            )?;
+        }
+    }
+    Ok(if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
