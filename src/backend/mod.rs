@@ -25,7 +25,9 @@ mod world;
 
 use crate::model::Scenario;
 
-pub use loom_backend::{LOOM_MAX_STEPS, LOOM_MAX_THREADS, LoomConfig, run_loom};
+pub use loom_backend::{
+    LOOM_MAX_STEPS, LOOM_MAX_THREADS, LoomConfig, MAX_PREEMPTION_BOUND, run_loom,
+};
 pub use shuttle_backend::{ShuttleConfig, ShuttleScheduler, replay_shuttle, run_shuttle};
 pub use threads::{ThreadsConfig, run_threads};
 

@@ -13,7 +13,7 @@ use crate::check::{Expectation, Report};
 use crate::error::{Error, ErrorKind};
 use crate::explore::ExploreConfig;
 use crate::model::Scenario;
-use crate::results::Status;
+use crate::results::{Status, Stop};
 
 /// A catalog scenario: how to build it from parameters, and what it should show.
 #[derive(Clone, Copy)]
@@ -371,12 +371,35 @@ impl Entry {
         params: &Params,
         backends: &Backends,
     ) -> Result<Report, Error> {
+        let stop = self.expectation(params).stop_rule();
+        self.check_until(kind, params, backends, stop)
+    }
+
+    /// [`Entry::check_on`], going on past the counterexamples the
+    /// expectation needs: every reachable outcome and every property's
+    /// own counterexample (as far as the engine's budget goes).
+    pub fn check_everything_on(
+        &self,
+        kind: BackendKind,
+        params: &Params,
+        backends: &Backends,
+    ) -> Result<Report, Error> {
+        self.check_until(kind, params, backends, Stop::Exhaust)
+    }
+
+    fn check_until(
+        &self,
+        kind: BackendKind,
+        params: &Params,
+        backends: &Backends,
+        stop: Stop,
+    ) -> Result<Report, Error> {
         let scenario = self.build(params)?;
         let expected = self.expectation(params);
         let mut backends = backends.clone();
-        backends.explore = backends.explore.stop(expected.stop_rule());
-        backends.shuttle.stop = expected.stop_rule();
-        backends.loom.stop = expected.stop_rule();
+        backends.explore = backends.explore.stop(stop.clone());
+        backends.shuttle.stop = stop.clone();
+        backends.loom.stop = stop;
         let mut exploration = check::run(kind, &scenario, &backends)?;
         for p in &mut exploration.properties {
             if let Status::Violated(c) = &mut p.status {

@@ -1,5 +1,6 @@
 //! Argument parsing and the commands. Exit codes: 0 when every verdict is as
-//! expected, 1 when one is not, 2 for a usage or input error.
+//! expected, 1 when one is not, 2 for a usage or input error, 4 when every
+//! selected check was skipped, 130 after Ctrl-C.
 
 use std::io::{self, Write};
 use std::process::ExitCode;

@@ -20,13 +20,26 @@ pub(super) enum Format {
 
 #[derive(Args, Debug, Default)]
 pub(super) struct CheckArgs {
-    /// Scenarios to check (default: the whole catalog).
+    /// Scenarios to check, by name or glob (`'bank/*'`, `'*/mutex'`;
+    /// default: the whole catalog).
     names: Vec<String>,
+    /// Leaves out the scenarios a name or glob matches (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Stops after the first result that is not as expected.
+    #[arg(long)]
+    pub(super) fail_fast: bool,
+    /// Goes on past the counterexamples the expectation needs: every
+    /// reachable outcome (with counts) and every property's verdict. On a
+    /// sampling engine it runs the whole budget.
+    #[arg(long)]
+    pub(super) exhaust: bool,
     /// Overrides a parameter, e.g. `--set weeks=4 --set incomes=500+10`; applies
     /// to every selected scenario that has it.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
-    /// Most distinct states to store per scenario.
+    /// explore: most distinct states to store per scenario (1 to
+    /// 4294967294).
     #[arg(long, value_name = "N")]
     max_states: Option<u64>,
     /// explore: most memory the visited set may take, e.g. `512MiB`, `8GiB`
@@ -42,8 +55,8 @@ pub(super) struct CheckArgs {
     /// (none by default, except loom: 30s).
     #[arg(long, value_name = "DURATION")]
     timeout: Option<String>,
-    /// Store every state (no chains, no early `wg.Done()`); counterexamples are then
-    /// shortest in steps.
+    /// explore: store every state (no chains, no early `wg.Done()`);
+    /// counterexamples are then shortest in steps.
     #[arg(long)]
     no_reduction: bool,
     /// explore: threads that expand states, besides the one that stores
@@ -61,22 +74,25 @@ pub(super) struct CheckArgs {
     /// loom, OS threads, or all of them in turn.
     #[arg(long, value_enum, default_value_t = BackendArg::Explore)]
     backend: BackendArg,
-    /// shuttle: how many executions at most (default 1000).
+    /// shuttle: how many executions at most (default 1000; 1 to
+    /// 100000000).
     #[arg(long, value_name = "N")]
     iterations: Option<usize>,
-    /// shuttle: the random and PCT schedulers' seed (default 0).
+    /// shuttle: the random and PCT schedulers' seed (default 0; DFS has
+    /// none).
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
     /// shuttle: the scheduler (default pct).
     #[arg(long, value_enum)]
     scheduler: Option<SchedulerArg>,
-    /// shuttle: the PCT bug depth (default 3).
+    /// shuttle: the PCT bug depth (default 3; 1 to 64).
     #[arg(long, value_name = "D")]
     pct_depth: Option<usize>,
-    /// loom: explore only executions with at most this many preemptions.
+    /// loom: explore only executions with at most this many preemptions
+    /// (0 to 255).
     #[arg(long, value_name = "B")]
     preemption_bound: Option<usize>,
-    /// threads: how many executions (default 1000).
+    /// threads: how many executions (default 1000; 1 to 10000000).
     #[arg(long, value_name = "N")]
     runs: Option<usize>,
     /// threads: do not start the threads together at a barrier.
@@ -190,6 +206,25 @@ pub(super) fn checked_threads(n: usize) -> Result<usize, Failure> {
     Ok(n)
 }
 
+/// Most `--iterations`: a hundred million shuttle executions take days.
+const MAX_ITERATIONS: usize = 100_000_000;
+/// Most `--runs` of OS threads.
+const MAX_RUNS: usize = 10_000_000;
+/// Most `--pct-depth`: PCT's guarantee shrinks with each level, and past a
+/// few it says nothing.
+const MAX_PCT_DEPTH: usize = 64;
+
+/// An error unless `value` (when given) lies in `low..=high`.
+fn in_range(flag: &str, value: Option<usize>, low: usize, high: usize) -> Result<(), Failure> {
+    match value {
+        Some(n) if n < low || n > high => Err(limit_error(
+            flag,
+            &format!("{n} is out of range: it takes {low} to {high}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Most `--threads`.
 const MAX_THREADS: usize = 256;
 
@@ -275,7 +310,28 @@ pub(super) fn backends(
         args.max_memory.is_some(),
         BackendKind::Explore,
     )?;
+    only(
+        "max-states",
+        args.max_states.is_some(),
+        BackendKind::Explore,
+    )?;
+    only("no-reduction", args.no_reduction, BackendKind::Explore)?;
     only("no-barrier", args.no_barrier, BackendKind::Threads)?;
+    if args.seed.is_some() && args.scheduler == Some(SchedulerArg::Dfs) {
+        return Err(limit_error(
+            "seed",
+            "the DFS scheduler tries schedules in a fixed order and takes no seed; leave it out, or pick `--scheduler random` or `pct`",
+        ));
+    }
+    in_range("iterations", args.iterations, 1, MAX_ITERATIONS)?;
+    in_range("runs", args.runs, 1, MAX_RUNS)?;
+    in_range("pct-depth", args.pct_depth, 1, MAX_PCT_DEPTH)?;
+    in_range(
+        "preemption-bound",
+        args.preemption_bound,
+        0,
+        interleave::backend::MAX_PREEMPTION_BOUND,
+    )?;
     only("no-yields", args.no_yields, BackendKind::Threads)?;
     if args.pct_depth.is_some() && args.scheduler.is_some_and(|s| s != SchedulerArg::Pct) {
         return Err(limit_error(
@@ -330,14 +386,23 @@ pub(super) fn backends(
 
 /// The selected entries with their parameters, every `--set` checked.
 pub(super) fn selection(args: &CheckArgs) -> Result<Vec<(&'static Entry, Params)>, Failure> {
-    let entries: Vec<&'static Entry> = if args.names.is_empty() {
+    let mut entries: Vec<&'static Entry> = if args.names.is_empty() {
         catalog::entries().iter().collect()
     } else {
-        args.names
-            .iter()
-            .map(|n| catalog::find(n))
-            .collect::<Result<_, _>>()?
+        let mut chosen: Vec<&'static Entry> = Vec::new();
+        for name in &args.names {
+            for entry in matching(name)? {
+                if !chosen.iter().any(|e| e.name == entry.name) {
+                    chosen.push(entry);
+                }
+            }
+        }
+        chosen
     };
+    for pattern in &args.exclude {
+        let excluded = matching(pattern)?;
+        entries.retain(|e| !excluded.iter().any(|x| x.name == e.name));
+    }
     let mut selected = Vec::new();
     for entry in &entries {
         let specs = entry.params();
@@ -393,5 +458,66 @@ mod tests {
         for bad in ["0", "0s", "x", "3y", "", "9999h"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+}
+
+/// The catalog entries a name or a glob (`*` any run of characters, `?`
+/// one) names; an error when none does.
+fn matching(pattern: &str) -> Result<Vec<&'static Entry>, Failure> {
+    if !pattern.contains(['*', '?']) {
+        return Ok(vec![catalog::find(pattern)?]);
+    }
+    let found: Vec<&'static Entry> = catalog::entries()
+        .iter()
+        .filter(|e| glob_matches(pattern.as_bytes(), e.name.as_bytes()))
+        .collect();
+    if found.is_empty() {
+        return Err(Failure::Input(Error::new(
+            ErrorKind::UnknownScenario,
+            format!("no scenario matches `{pattern}`; `interleave list` shows them all"),
+        )));
+    }
+    Ok(found)
+}
+
+/// Whether `name` matches the glob `pattern` (`*`: any run, `?`: one
+/// character), by backtracking over the last `*`.
+fn glob_matches(pattern: &[u8], name: &[u8]) -> bool {
+    let (mut p, mut n) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, n));
+                p += 1;
+            }
+            Some(&c) if c == b'?' || c == name[n] => {
+                p += 1;
+                n += 1;
+            }
+            _ => match star {
+                Some((sp, sn)) => {
+                    p = sp + 1;
+                    n = sn + 1;
+                    star = Some((sp, sn + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
+}
+
+#[cfg(test)]
+mod glob_tests {
+    use super::glob_matches;
+
+    #[test]
+    fn globs_match_as_a_shell_does() {
+        let m = |p: &str, n: &str| glob_matches(p.as_bytes(), n.as_bytes());
+        assert!(m("bank/*", "bank/mutex") && m("*/mutex", "bank/mutex"));
+        assert!(m("*", "x") && m("b?nk/*x", "bank/mutex") && m("**", ""));
+        assert!(!m("bank/*", "atomic/bank") && !m("?", "") && !m("a*b", "acbd"));
+        assert!(m("a*b*c", "aXbYbZc") && !m("a*b*c", "aXbYbZ"));
     }
 }

@@ -3,6 +3,8 @@
 
 use std::io::{self, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::Failure;
@@ -103,14 +105,29 @@ pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, 
             engines.join(", ")
         )?;
     }
+    let interrupted = on_interrupt();
     let (mut checked, mut failed, mut skipped) = (0, Vec::new(), 0);
-    for (entry, params) in &selected {
+    let planned = selected.len() * kinds.len();
+    let mut stopped: Option<&str> = None;
+    'scenarios: for (entry, params) in &selected {
         let scenario = entry.build(params)?;
         for &kind in &kinds {
+            if interrupted.load(Ordering::SeqCst) {
+                stopped = Some("interrupted");
+                break 'scenarios;
+            }
+            if args.fail_fast && !failed.is_empty() {
+                stopped = Some("stopped at the first failure (--fail-fast)");
+                break 'scenarios;
+            }
             if let Some(s) = spinner.as_ref().filter(|_| kind == BackendKind::Explore) {
                 s.start(entry.name);
             }
-            let result = entry.check_on(kind, params, &backends);
+            let result = if args.exhaust {
+                entry.check_everything_on(kind, params, &backends)
+            } else {
+                entry.check_on(kind, params, &backends)
+            };
             if let Some(s) = &spinner {
                 s.clear();
             }
@@ -168,6 +185,10 @@ pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, 
                 String::new()
             }
         )?;
+        if let Some(why) = stopped {
+            let left = planned - checked - skipped;
+            writeln!(out, "{:>8} {why}: {left} not run", "STOPPED")?;
+        }
         for r in &failed {
             writeln!(
                 out,
@@ -179,9 +200,40 @@ pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, 
             )?;
         }
     }
-    Ok(if failed.is_empty() {
-        ExitCode::SUCCESS
-    } else {
+    Ok(if stopped == Some("interrupted") {
+        ExitCode::from(INTERRUPTED)
+    } else if !failed.is_empty() {
         ExitCode::from(1)
+    } else if checked == 0 {
+        if format == Format::Human {
+            eprintln!(
+                "error: nothing ran: every selected check was skipped (exit {NOTHING_RAN}); pick another backend or smaller parameters"
+            );
+        }
+        ExitCode::from(NOTHING_RAN)
+    } else {
+        ExitCode::SUCCESS
     })
+}
+
+/// The exit code when every selected check was skipped (nextest's).
+pub(super) const NOTHING_RAN: u8 = 4;
+/// The exit code after Ctrl-C (128 + SIGINT, as a shell reports it).
+pub(super) const INTERRUPTED: u8 = 130;
+
+/// A flag that the first Ctrl-C sets: the check running then finishes, its
+/// report and the summary are printed, and nothing more runs. A second
+/// Ctrl-C ends the process at once.
+fn on_interrupt() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let seen = flag.clone();
+    // Fails only when a handler is already set (a second `check` in one
+    // process): then Ctrl-C keeps its default, ending the process.
+    let _ = ctrlc::set_handler(move || {
+        if seen.swap(true, Ordering::SeqCst) {
+            std::process::exit(i32::from(INTERRUPTED));
+        }
+        eprintln!("interrupted: finishing the current check (Ctrl-C again to quit now)");
+    });
+    flag
 }

@@ -1,0 +1,255 @@
+//! The command line's contract with a CI job: exit codes, refused
+//! options, selection by glob, `--fail-fast`, `--exhaust`, and Ctrl-C.
+
+use std::process::{Command, Output, Stdio};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_interleave"))
+        .args(args)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn options_that_cannot_take_effect_are_refused_with_exit_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "check",
+                "bank/mutex",
+                "--backend",
+                "shuttle",
+                "--max-states",
+                "10",
+            ],
+            "--max-states applies to the explore backend only",
+        ),
+        (
+            &[
+                "check",
+                "bank/mutex",
+                "--backend",
+                "threads",
+                "--no-reduction",
+            ],
+            "--no-reduction applies to the explore backend only",
+        ),
+        (
+            &[
+                "check",
+                "bank/mutex",
+                "--backend",
+                "shuttle",
+                "--scheduler",
+                "dfs",
+                "--seed",
+                "3",
+            ],
+            "the DFS scheduler tries schedules in a fixed order and takes no seed",
+        ),
+        (
+            &[
+                "check",
+                "bank/mutex",
+                "--backend",
+                "shuttle",
+                "--iterations",
+                "10000000000000",
+            ],
+            "--iterations: 10000000000000 is out of range: it takes 1 to 100000000",
+        ),
+        (
+            &[
+                "check",
+                "bank/mutex",
+                "--backend",
+                "loom",
+                "--preemption-bound",
+                "256",
+            ],
+            "--preemption-bound: 256 is out of range: it takes 0 to 255",
+        ),
+        (
+            &["check", "bank/mutex", "--backend", "threads", "--runs", "0"],
+            "--runs: 0 is out of range",
+        ),
+        (
+            &[
+                "check",
+                "bank/mutex",
+                "--backend",
+                "shuttle",
+                "--pct-depth",
+                "65",
+            ],
+            "--pct-depth: 65 is out of range: it takes 1 to 64",
+        ),
+        (&["check", "nothing/*"], "no scenario matches `nothing/*`"),
+        (
+            &["check", "--exclude", "bank/unsyn"],
+            "did you mean `bank/unsync`?",
+        ),
+    ];
+    for (args, message) in cases {
+        let o = run(args);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+        assert_eq!(
+            err.lines().count(),
+            1,
+            "{args:?}: one line, no backtrace: {err}"
+        );
+        assert!(
+            !err.contains("Error(") && !err.contains("panicked"),
+            "{err}"
+        );
+        assert!(
+            o.stdout.is_empty(),
+            "{args:?}: nothing on stdout before the error"
+        );
+    }
+}
+
+#[test]
+fn a_run_in_which_everything_is_skipped_exits_4() {
+    let o = run(&[
+        "check",
+        "philosophers/naive",
+        "--backend",
+        "loom",
+        "--set",
+        "philosophers=7",
+    ]);
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("SKIP"));
+    assert!(
+        text(&o.stderr).contains("nothing ran"),
+        "{}",
+        text(&o.stderr)
+    );
+    // One check that runs is enough for 0.
+    let o = run(&[
+        "check",
+        "philosophers/naive",
+        "message/mutex",
+        "--backend",
+        "loom",
+        "--set",
+        "philosophers=7",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}
+
+#[test]
+fn globs_select_and_exclude_scenarios() {
+    let o = run(&["check", "message/*", "--exclude", "*/test", "--brief"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("message/unsync") && out.contains("message/mutex"),
+        "{out}"
+    );
+    assert!(!out.contains("message/test"), "{out}");
+    assert!(out.contains("2 checks run"), "{out}");
+    // A name given twice (once through a glob) runs once.
+    let o = run(&["check", "message/mutex", "message/*", "--brief"]);
+    assert!(
+        text(&o.stdout).contains("3 checks run"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
+#[test]
+fn fail_fast_stops_after_the_first_result_not_as_expected() {
+    // Within 2 states `bank/mutex` cannot be proved, so it is not as
+    // expected, and the two scenarios after it do not run.
+    let o = run(&[
+        "check",
+        "bank/mutex",
+        "message/mutex",
+        "message/unsync",
+        "--max-states",
+        "2",
+        "--fail-fast",
+        "--brief",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("STOPPED stopped at the first failure (--fail-fast): 2 not run"),
+        "{out}"
+    );
+    assert!(!out.contains("message/unsync"), "{out}");
+}
+
+#[test]
+fn exhaust_lists_every_reachable_outcome_of_a_violated_scenario() {
+    let args = [
+        "check",
+        "bank/unsync",
+        "--set",
+        "weeks=1",
+        "--set",
+        "incomes=1+2",
+    ];
+    let first = text(&run(&args).stdout);
+    assert!(first.contains("not exhaustive"), "{first}");
+    let mut all = args.to_vec();
+    all.push("--exhaust");
+    let o = run(&all);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("searched    exhaustive"), "{out}");
+    for balance in ["bankBalance=1 ", "bankBalance=2 ", "bankBalance=3 "] {
+        assert!(out.contains(balance), "{balance}: {out}");
+    }
+    assert!(out.contains("outcomes (all reachable)"), "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_finishes_the_current_check_prints_the_summary_and_exits_130() {
+    let child = Command::new(env!("CARGO_BIN_EXE_interleave"))
+        .args([
+            "check",
+            "bank/mutex",
+            "message/*",
+            "--backend",
+            "threads",
+            "--runs",
+            "10000000",
+            "--timeout",
+            "3s",
+            "--brief",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let o = child.wait_with_output().unwrap();
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(130), "{out}\n{}", text(&o.stderr));
+    assert!(
+        out.contains("bank/mutex") && out.contains("Summary"),
+        "{out}"
+    );
+    assert!(out.contains("STOPPED interrupted: 3 not run"), "{out}");
+    assert!(
+        text(&o.stderr).contains("interrupted"),
+        "{}",
+        text(&o.stderr)
+    );
+}
