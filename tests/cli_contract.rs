@@ -253,3 +253,110 @@ fn ctrl_c_finishes_the_current_check_prints_the_summary_and_exits_130() {
         text(&o.stderr)
     );
 }
+
+/// Every key of `value`, nested objects and arrays included.
+fn keys(value: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                out.insert(k.clone());
+                keys(v, out);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| keys(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_json_key_is_documented_and_every_result_has_the_common_keys() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/json.md")).unwrap();
+    let runs: &[&[&str]] = &[
+        &[
+            "check",
+            "bank/unsync",
+            "timeout/leak",
+            "--set",
+            "weeks=1",
+            "--format",
+            "json",
+        ],
+        &["check", "spin/never-set", "--format", "json"],
+        &[
+            "check",
+            "bank/mutex",
+            "--set",
+            "weeks=1",
+            "--backend",
+            "shuttle",
+            "--format",
+            "json",
+        ],
+        &[
+            "check",
+            "philosophers/naive",
+            "message/mutex",
+            "--backend",
+            "loom",
+            "--set",
+            "philosophers=7",
+            "--format",
+            "json",
+        ],
+        &["list", "--format", "json"],
+        &[
+            "replay",
+            "v1:bank/unsync:incomes=500+10,weeks=1:0.1.0.1",
+            "--format",
+            "json",
+        ],
+    ];
+    let mut statuses = std::collections::BTreeSet::new();
+    for args in runs {
+        let o = run(args);
+        assert!(
+            matches!(o.status.code(), Some(0)),
+            "{args:?}: {}",
+            text(&o.stderr)
+        );
+        for line in text(&o.stdout).lines() {
+            let v: serde_json::Value =
+                serde_json::from_str(line).expect("one JSON object per line");
+            let mut found = std::collections::BTreeSet::new();
+            keys(&v, &mut found);
+            for key in found {
+                assert!(
+                    doc.contains(&format!("`{key}`")) || doc.contains(&format!("\"{key}\"")),
+                    "`{key}` is not in docs/json.md"
+                );
+            }
+            if args[0] == "check" {
+                for key in [
+                    "status",
+                    "scenario",
+                    "backend",
+                    "params",
+                    "expected",
+                    "as_expected",
+                ] {
+                    assert!(v.get(key).is_some(), "{args:?}: no `{key}` in {v}");
+                }
+                statuses.insert(v["status"].as_str().unwrap().to_string());
+                if let Some(c) = v.get("counterexample").filter(|c| !c.is_null()) {
+                    let token = c["token"].as_str().unwrap();
+                    assert_eq!(
+                        c["replay"].as_str().unwrap(),
+                        format!("interleave replay '{token}'")
+                    );
+                    assert_eq!(run(&["replay", token]).status.code(), Some(0), "{token}");
+                }
+            }
+        }
+    }
+    assert_eq!(
+        statuses,
+        ["pass", "skip"].map(String::from).into(),
+        "{statuses:?}"
+    );
+}

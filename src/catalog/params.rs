@@ -97,7 +97,7 @@ impl ParamSpec {
         }
     }
 
-    fn range_text(&self) -> String {
+    pub(crate) fn range_text(&self) -> String {
         match self.kind {
             ParamKind::Int { min, max } => format!("an integer from {min} to {max}"),
             ParamKind::List {

@@ -405,6 +405,7 @@ impl Entry {
             if let Status::Violated(c) = &mut p.status {
                 let token = self.token(params, TokenSchedule::Threads(c.schedule.clone()));
                 c.replay = Some(format!("interleave replay '{token}'"));
+                c.token = Some(token.to_string());
                 if let Some(own) = &c.backend_schedule {
                     let token = self.token(params, TokenSchedule::Shuttle(own.clone()));
                     c.backend_replay = Some(format!("interleave replay '{token}'"));

@@ -15,7 +15,7 @@ use interleave::report::{human, json};
 mod options;
 mod run;
 
-use options::{CheckArgs, Format, checked_threads, parse_duration};
+use options::{CheckArgs, Failure, Format, checked_threads, parse_duration};
 
 /// Exhaustively explores the interleavings of concurrency scenarios: shows
 /// the interleaving that loses an update, proves the fix in every
@@ -32,7 +32,11 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Lists the catalog's scenarios, their parameters and expectations.
-    List,
+    List {
+        /// Output format (`json`: one object per scenario and line).
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
     /// Checks catalog scenarios against their expectations (the default).
     Check(CheckArgs),
     /// Re-executes a failure from its replay token and prints its trace.
@@ -60,7 +64,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         None => run::check(&cli.check, &mut out),
         Some(Command::Check(args)) => run::check(&args, &mut out),
-        Some(Command::List) => list(&mut out),
+        Some(Command::List { format }) => list(format, &mut out),
         Some(Command::Replay { token, format }) => replay_token(&token, format, &mut out),
         Some(Command::Bench(args)) => bench(&args, &mut out),
     };
@@ -92,25 +96,12 @@ fn bench(args: &BenchArgs, out: &mut impl Write) -> Result<ExitCode, Failure> {
     })
 }
 
-pub(super) enum Failure {
-    Input(Error),
-    Output(io::Error),
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        Failure::Input(e)
-    }
-}
-
-impl From<io::Error> for Failure {
-    fn from(e: io::Error) -> Self {
-        Failure::Output(e)
-    }
-}
-
-fn list(out: &mut impl Write) -> Result<ExitCode, Failure> {
+fn list(format: Format, out: &mut impl Write) -> Result<ExitCode, Failure> {
     for entry in catalog::entries() {
+        if format == Format::Json {
+            writeln!(out, "{}", json::entry(entry))?;
+            continue;
+        }
         let params = entry.default_params();
         writeln!(out, "{}", entry.name)?;
         writeln!(out, "    {}", entry.summary)?;

@@ -2,11 +2,11 @@
 //! each belongs to. An option that cannot take effect is an error naming
 //! the fix, never silently ignored.
 
+use std::io;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::Failure;
 use interleave::backend::ShuttleScheduler;
 use interleave::catalog::{self, Entry, Params};
 use interleave::check::{BackendKind, Backends};
@@ -118,6 +118,25 @@ pub(super) enum SchedulerArg {
     Random,
     Pct,
     Dfs,
+}
+
+/// Why a command did not finish: bad input (exit 2), or output that
+/// could not be written.
+pub(super) enum Failure {
+    Input(Error),
+    Output(io::Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Input(e)
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Failure::Output(e)
+    }
 }
 
 pub(super) fn limit_error(flag: &str, why: &str) -> Failure {

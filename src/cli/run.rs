@@ -7,8 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use super::Failure;
-use super::options::{CheckArgs, Format, backends, config, selection};
+use super::options::{CheckArgs, Failure, Format, backends, config, selection};
 use interleave::ErrorKind;
 use interleave::check::BackendKind;
 use interleave::report::{human, json};
@@ -144,7 +143,13 @@ pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, 
                         Format::Json => writeln!(
                             out,
                             "{}",
-                            json::skipped(entry.name, kind.name(), e.to_string())
+                            json::skipped(
+                                entry.name,
+                                params,
+                                &entry.expectation(params),
+                                kind.name(),
+                                e.to_string()
+                            )
                         )?,
                     }
                     continue;

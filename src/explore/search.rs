@@ -645,6 +645,7 @@ fn counterexample(sc: &Scenario, property: Property, mut found: Found) -> Counte
         steps: run.steps,
         pending,
         replay: None,
+        token: None,
         backend_schedule: None,
         backend_replay: None,
         cycle_from: found.cycle_from,

@@ -8,7 +8,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::check::{Report, Verdict};
+use crate::catalog::{Entry, Params};
+use crate::check::{Expectation, Report, Verdict};
 use crate::model::{Names, OutcomeValue};
 use crate::results::{
     Completion, Counterexample, Property, Replay, ReplayFinding, Status, TraceStep,
@@ -22,6 +23,9 @@ pub struct StepJson<'a> {
     thread: usize,
     thread_name: &'a str,
     value: &'a str,
+    /// The virtual time after the step, in a scenario with a clock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time: Option<i64>,
 }
 
 /// A thread that was about to move when a counterexample showed.
@@ -45,6 +49,8 @@ pub struct CounterexampleJson<'a> {
     replay: Option<&'a str>,
     schedule: String,
     steps: Vec<StepJson<'a>>,
+    /// The replay token alone, for `interleave replay TOKEN`.
+    token: Option<&'a str>,
 }
 
 /// A property and its status word.
@@ -67,9 +73,12 @@ pub struct OutcomeJson<'a> {
     values: &'a [OutcomeValue],
 }
 
-/// One scenario's result.
+/// One scenario's result on one engine. `status` is `"pass"` (every
+/// verdict as expected), `"fail"` or `"skip"` (the engine cannot run it;
+/// see [`SkippedJson`]).
 #[derive(Serialize)]
 pub struct ReportJson<'a> {
+    status: &'static str,
     as_expected: bool,
     backend: &'a str,
     completion: Completion,
@@ -93,12 +102,36 @@ pub struct ReportJson<'a> {
     verdict: Verdict,
 }
 
-/// A scenario the chosen backend cannot run.
+/// A scenario the chosen backend cannot run: the keys every result has
+/// (`status` is `"skip"`), and why in `skipped`.
 #[derive(Serialize)]
 pub struct SkippedJson<'a> {
+    status: &'static str,
+    as_expected: Option<bool>,
     backend: &'a str,
+    expected: String,
+    params: String,
     scenario: &'a str,
     skipped: String,
+}
+
+/// A catalog entry, for `interleave list --format json`.
+#[derive(Serialize)]
+pub struct EntryJson<'a> {
+    name: &'a str,
+    summary: &'a str,
+    expected: String,
+    params: Vec<ParamJson>,
+}
+
+/// A parameter of a catalog entry: its name, default, what it means and
+/// which values it takes.
+#[derive(Serialize)]
+pub struct ParamJson {
+    name: &'static str,
+    default: String,
+    help: &'static str,
+    takes: String,
 }
 
 /// A replayed execution.
@@ -124,6 +157,7 @@ fn steps<'a>(names: &'a Names, steps: &'a [TraceStep]) -> Vec<StepJson<'a>> {
             thread: s.thread.index(),
             thread_name: names.thread(s.thread),
             value: &s.value,
+            time: s.time,
         })
         .collect()
 }
@@ -146,6 +180,7 @@ fn counterexample<'a>(names: &'a Names, c: &'a Counterexample) -> Counterexample
         replay: c.replay.as_deref(),
         schedule: c.schedule.to_string(),
         steps: steps(names, &c.steps),
+        token: c.token.as_deref(),
     }
 }
 
@@ -175,6 +210,7 @@ pub fn report<'a>(r: &'a Report, names: &'a Names) -> ReportJson<'a> {
         "executions"
     };
     ReportJson {
+        status: if r.as_expected() { "pass" } else { "fail" },
         as_expected: r.as_expected(),
         backend: r.backend,
         completion: e.completion,
@@ -217,11 +253,41 @@ pub fn report<'a>(r: &'a Report, names: &'a Names) -> ReportJson<'a> {
 }
 
 /// A skipped scenario as a JSON object.
-pub fn skipped<'a>(scenario: &'a str, backend: &'a str, why: String) -> SkippedJson<'a> {
+pub fn skipped<'a>(
+    scenario: &'a str,
+    params: &Params,
+    expected: &Expectation,
+    backend: &'a str,
+    why: String,
+) -> SkippedJson<'a> {
     SkippedJson {
+        status: "skip",
+        as_expected: None,
         backend,
+        expected: expected.to_string(),
+        params: params.to_string(),
         scenario,
         skipped: why,
+    }
+}
+
+/// A catalog entry as a JSON object.
+pub fn entry(e: &Entry) -> EntryJson<'_> {
+    let defaults = e.default_params();
+    EntryJson {
+        name: e.name,
+        summary: e.summary,
+        expected: e.expectation(&defaults).to_string(),
+        params: e
+            .params()
+            .iter()
+            .map(|p| ParamJson {
+                name: p.name,
+                default: p.default.to_string(),
+                help: p.help,
+                takes: p.range_text(),
+            })
+            .collect(),
     }
 }
 
@@ -252,4 +318,4 @@ macro_rules! display_as_json {
     )*};
 }
 
-display_as_json!(ReportJson, SkippedJson, ReplayJson);
+display_as_json!(ReportJson, SkippedJson, ReplayJson, EntryJson);

@@ -99,6 +99,9 @@ pub struct Counterexample {
     pub pending: Vec<Pending>,
     /// The command line that replays it, where the scenario is in the catalog.
     pub replay: Option<String>,
+    /// The replay token alone (what `interleave replay` takes), where the
+    /// scenario is in the catalog.
+    pub token: Option<String>,
     /// The schedule in the backend's own form, replayed by the backend's own
     /// replay (for shuttle, its engine following the recorded schedule).
     pub backend_schedule: Option<String>,
