@@ -25,6 +25,8 @@ pub enum ErrorKind {
     /// The backend cannot run this scenario (for example more threads than
     /// loom supports); report it as skipped.
     Unsupported,
+    /// A report could not be written (a file that cannot be created).
+    Output,
 }
 
 /// An error of the harness itself, with a message that names the input and

@@ -360,3 +360,94 @@ fn every_json_key_is_documented_and_every_result_has_the_common_keys() {
         "{statuses:?}"
     );
 }
+
+#[test]
+fn junit_has_a_case_per_scenario_and_engine_with_traces_in_failures() {
+    let dir = std::env::temp_dir().join(format!("interleave-junit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("report.xml");
+    let path = file.to_str().unwrap();
+    let o = run(&[
+        "check",
+        "bank/unsync",
+        "message/mutex",
+        "philosophers/naive",
+        "--backend",
+        "all",
+        "--set",
+        "weeks=1",
+        "--set",
+        "philosophers=6",
+        "--set",
+        "meals=1",
+        "--max-depth",
+        "200",
+        "--junit",
+        path,
+        "--brief",
+    ]);
+    // (Whether shuttle's 1,000 runs find six philosophers' deadlock does
+    // not matter here.)
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o.stderr));
+    let xml = std::fs::read_to_string(&file).unwrap();
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), 3 * 4, "{xml}");
+    let names: Vec<&str> = cases.iter().filter_map(|c| c.attribute("name")).collect();
+    assert!(
+        names.contains(&"bank/unsync [shuttle]") && names.contains(&"message/mutex [loom]"),
+        "{names:?}"
+    );
+    // Six philosophers are more threads than loom runs: skipped, with why.
+    let skipped: Vec<_> = cases
+        .iter()
+        .filter(|c| c.children().any(|k| k.has_tag_name("skipped")))
+        .collect();
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(
+        skipped[0].attribute("name"),
+        Some("philosophers/naive [loom]")
+    );
+    // A violated scenario that was expected to be violated passes, and its
+    // output carries the trace and the replay command.
+    let unsync = cases
+        .iter()
+        .find(|c| c.attribute("name") == Some("bank/unsync [explore]"))
+        .unwrap();
+    let out = unsync
+        .descendants()
+        .find(|n| n.has_tag_name("system-out"))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(out.contains("interleave replay 'v1:bank/unsync:"), "{out}");
+    // A check that is not as expected is a failure with its mismatches.
+    let o = run(&[
+        "check",
+        "bank/mutex",
+        "--set",
+        "weeks=1",
+        "--max-states",
+        "2",
+        "--junit",
+        path,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let xml = std::fs::read_to_string(&file).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let failure = doc
+        .descendants()
+        .find(|n| n.has_tag_name("failure"))
+        .expect("a failure");
+    assert!(
+        failure
+            .attribute("message")
+            .unwrap()
+            .contains("not decided"),
+        "{xml}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

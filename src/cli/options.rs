@@ -64,6 +64,11 @@ pub(super) struct CheckArgs {
     /// result does not depend on it.
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    /// Also writes the results as JUnit XML to this file: one test case
+    /// per scenario and engine, failures with their traces and replay
+    /// commands.
+    #[arg(long, value_name = "FILE")]
+    pub(super) junit: Option<std::path::PathBuf>,
     /// Only the status lines, no traces or outcomes.
     #[arg(long)]
     pub(super) brief: bool,

@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::options::{CheckArgs, Failure, Format, backends, config, selection};
-use interleave::ErrorKind;
 use interleave::check::BackendKind;
+use interleave::report::junit::JunitReport;
 use interleave::report::{human, json};
+use interleave::{Error, ErrorKind};
 
 /// A spinner on stderr for each long exploration, when stderr is a
 /// terminal: a search of millions of states takes seconds, and silence
@@ -76,6 +77,15 @@ pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, 
         backends.explore.progress = Some(s.hook());
     }
     let selected = selection(args)?;
+    // Created before anything runs, so that a path that cannot be written
+    // fails at once rather than after the checks.
+    let junit_file = match &args.junit {
+        Some(path) => Some((
+            path,
+            std::fs::File::create(path).map_err(|e| cannot_write(path, &e))?,
+        )),
+        None => None,
+    };
     let started = Instant::now();
     let width = selected
         .iter()
@@ -104,6 +114,7 @@ pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, 
             engines.join(", ")
         )?;
     }
+    let mut junit = JunitReport::new("interleave check");
     let interrupted = on_interrupt();
     let (mut checked, mut failed, mut skipped) = (0, Vec::new(), 0);
     let planned = selected.len() * kinds.len();
@@ -134,6 +145,7 @@ pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, 
                 Ok(report) => report,
                 Err(e) if e.kind() == ErrorKind::Unsupported => {
                     skipped += 1;
+                    junit.skip(entry.name, kind.name(), &e.to_string());
                     match format {
                         Format::Human => writeln!(
                             out,
@@ -157,6 +169,7 @@ pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, 
                 Err(e) => return Err(e.into()),
             };
             checked += 1;
+            junit.add(&report, scenario.names());
             match format {
                 Format::Human => {
                     writeln!(out, "{}", human::status_line(&report, width))?;
@@ -205,6 +218,11 @@ pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, 
             )?;
         }
     }
+    if let Some((path, mut file)) = junit_file {
+        let xml = junit.to_xml()?;
+        file.write_all(xml.as_bytes())
+            .map_err(|e| cannot_write(path, &e))?;
+    }
     Ok(if stopped == Some("interrupted") {
         ExitCode::from(INTERRUPTED)
     } else if !failed.is_empty() {
@@ -219,6 +237,13 @@ pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, 
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn cannot_write(path: &std::path::Path, e: &io::Error) -> Failure {
+    Failure::Input(Error::new(
+        ErrorKind::Output,
+        format!("--junit: cannot write `{}`: {e}", path.display()),
+    ))
 }
 
 /// The exit code when every selected check was skipped (nextest's).

@@ -1,8 +1,9 @@
-//! Rendering reports: terminal text and JSON. Only this module formats;
+//! Rendering reports: terminal text, JSON and JUnit XML. Only this module formats;
 //! the explorer and the checks return data.
 
 pub mod human;
 pub mod json;
+pub mod junit;
 mod pair;
 mod trace;
 
