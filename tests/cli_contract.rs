@@ -388,7 +388,11 @@ fn junit_has_a_case_per_scenario_and_engine_with_traces_in_failures() {
     ]);
     // (Whether shuttle's 1,000 runs find six philosophers' deadlock does
     // not matter here.)
-    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o.stderr));
+    assert!(
+        matches!(o.status.code(), Some(0 | 1)),
+        "{}",
+        text(&o.stderr)
+    );
     let xml = std::fs::read_to_string(&file).unwrap();
     let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
     let cases: Vec<_> = doc

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::aggregate::Aggregate;
+use super::config::{LOOM_MAX_STEPS, LOOM_MAX_THREADS, LoomConfig, MAX_PREEMPTION_BOUND};
 use super::policy::{LearnsFromConflicts, Policy};
 use super::runtime::LoomRuntime;
 use super::world::{Options, TIME_UP, execute};
@@ -13,92 +14,8 @@ use crate::error::{Error, ErrorKind};
 use crate::model::machine::guarded;
 use crate::model::{Scenario, Scope};
 use crate::results::Property;
-use crate::results::{Bound, Completion, Exploration, Stop};
+use crate::results::{Bound, Completion, Exploration};
 use crate::sim::Sim;
-
-/// The most scenario threads loom can run (its own limit, main thread included).
-pub const LOOM_MAX_THREADS: usize = 5;
-
-/// The most steps of one execution on loom. loom numbers each thread's
-/// operations in 16 bits for its partial-order reduction (past 65,535 a
-/// debug build panics and a release build wraps, and would then miss
-/// orders), and one step of the interpreter takes up to eight operations
-/// of loom (its resource's lock and unlock, the observer's, and unparking
-/// the threads it wakes).
-pub const LOOM_MAX_STEPS: usize = 8_000;
-
-/// How to run a scenario on loom.
-///
-/// loom enumerates executions without recognising states it has seen, and
-/// every operation of the interpreter is one step under one mutex, so the
-/// number of executions grows fast with the scenario: keep scenarios tiny,
-/// or bound the preemptions or the time.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-#[must_use]
-pub struct LoomConfig {
-    /// Explore only executions with at most this many preemptions; default
-    /// none (exhaustive).
-    pub preemption_bound: Option<usize>,
-    /// Stop after this long; the result is then bounded, not exhaustive.
-    /// Default 30 s.
-    pub time_limit: Option<Duration>,
-    /// Stop an execution after this many steps; default and most
-    /// [`LOOM_MAX_STEPS`]. loom tries every order of every execution up to
-    /// this length, so a thread that loops for ever (a spin on a flag)
-    /// makes its search endless: the result is then bounded by depth (or
-    /// by time), not exhaustive.
-    pub max_steps: usize,
-    /// When to end the search before it is exhaustive; default
-    /// [`Stop::Exhaust`], never. A stopped search decides nothing that
-    /// holds.
-    pub stop: Stop,
-}
-
-impl Default for LoomConfig {
-    fn default() -> Self {
-        LoomConfig {
-            preemption_bound: None,
-            time_limit: Some(Duration::from_secs(30)),
-            max_steps: LOOM_MAX_STEPS,
-            stop: Stop::Exhaust,
-        }
-    }
-}
-
-impl LoomConfig {
-    /// Sets [`preemption_bound`](Self::preemption_bound).
-    ///
-    /// ```
-    /// use interleave::backend::LoomConfig;
-    /// let config = LoomConfig::default().preemption_bound(2).no_time_limit();
-    /// assert_eq!(config.time_limit, None);
-    /// ```
-    pub fn preemption_bound(mut self, bound: usize) -> Self {
-        self.preemption_bound = Some(bound);
-        self
-    }
-    /// Sets [`time_limit`](Self::time_limit).
-    pub fn time_limit(mut self, limit: Duration) -> Self {
-        self.time_limit = Some(limit);
-        self
-    }
-    /// Runs without a time limit (loom's default here is 30 s).
-    pub fn no_time_limit(mut self) -> Self {
-        self.time_limit = None;
-        self
-    }
-    /// Sets [`max_steps`](Self::max_steps).
-    pub fn max_steps(mut self, n: usize) -> Self {
-        self.max_steps = n;
-        self
-    }
-    /// Sets [`stop`](Self::stop).
-    pub fn stop(mut self, stop: Stop) -> Self {
-        self.stop = stop;
-        self
-    }
-}
 
 /// The payload that ends a loom search once [`LoomConfig::stop`] is
 /// satisfied: loom has no other way to end a search early.
@@ -115,9 +32,6 @@ const LOOM_VARIABLES: [&str; 6] = [
     "LOOM_MAX_PREEMPTIONS",
     "LOOM_CHECKPOINT_FILE",
 ];
-
-/// The largest preemption bound loom takes (it counts them in 8 bits).
-pub const MAX_PREEMPTION_BOUND: usize = 255;
 
 /// Runs `scenario` under loom. A scenario with more threads than loom
 /// supports is an [`ErrorKind::Unsupported`] error: report it as skipped.

@@ -16,20 +16,66 @@
 //! so the backends agree with the explorer instead.)
 
 mod aggregate;
+mod config;
+#[cfg(feature = "loom")]
 mod loom_backend;
 mod policy;
 mod runtime;
+#[cfg(feature = "shuttle")]
 mod shuttle_backend;
 mod threads;
 mod world;
 
 use crate::model::Scenario;
 
-pub use loom_backend::{
-    LOOM_MAX_STEPS, LOOM_MAX_THREADS, LoomConfig, MAX_PREEMPTION_BOUND, run_loom,
+pub use config::{
+    LOOM_MAX_STEPS, LOOM_MAX_THREADS, LoomConfig, MAX_PREEMPTION_BOUND, ShuttleConfig,
+    ShuttleScheduler,
 };
-pub use shuttle_backend::{ShuttleConfig, ShuttleScheduler, replay_shuttle, run_shuttle};
+#[cfg(feature = "loom")]
+pub use loom_backend::run_loom;
+#[cfg(feature = "shuttle")]
+pub use shuttle_backend::{replay_shuttle, run_shuttle};
 pub use threads::{ThreadsConfig, run_threads};
+
+/// The error of an engine this build leaves out.
+#[cfg(any(not(feature = "shuttle"), not(feature = "loom")))]
+fn not_built(engine: &str) -> crate::error::Error {
+    crate::error::Error::new(
+        crate::error::ErrorKind::Unsupported,
+        format!("this build of interleave has no {engine} (enable its cargo feature `{engine}`)"),
+    )
+}
+
+/// Without the `shuttle` feature: an [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported)
+/// error (the check is reported as skipped).
+#[cfg(not(feature = "shuttle"))]
+pub fn run_shuttle(
+    _: &Scenario,
+    _: &ShuttleConfig,
+) -> Result<crate::results::Exploration, crate::error::Error> {
+    Err(not_built("shuttle"))
+}
+
+/// Without the `shuttle` feature: an [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported)
+/// error.
+#[cfg(not(feature = "shuttle"))]
+pub fn replay_shuttle(
+    _: &Scenario,
+    _: &str,
+) -> Result<crate::results::Replay, crate::error::Error> {
+    Err(not_built("shuttle"))
+}
+
+/// Without the `loom` feature: an [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported)
+/// error (the check is reported as skipped).
+#[cfg(not(feature = "loom"))]
+pub fn run_loom(
+    _: &Scenario,
+    _: &LoomConfig,
+) -> Result<crate::results::Exploration, crate::error::Error> {
+    Err(not_built("loom"))
+}
 
 /// Runs `executions` executions of `scenario` with no backend at all,
 /// through the stepping and checking the interpreter does at every step

@@ -5,7 +5,9 @@
 //! `std`, `shuttle` and `loom` each implement [`Runtime`] with their own
 //! `sync::Mutex` and `thread`.
 
-use super::policy::{LearnsFromConflicts, Policy, TriesEveryTask};
+#[cfg(feature = "loom")]
+use super::policy::LearnsFromConflicts;
+use super::policy::{Policy, TriesEveryTask};
 
 pub(crate) trait Runtime: 'static {
     type Resource: Send + Sync + 'static;
@@ -102,6 +104,7 @@ fn random_below(n: usize) -> usize {
 runtime!(StdRuntime, std, random_below, TriesEveryTask);
 // shuttle's generator is part of its schedule: random and PCT runs vary the
 // choice, and a replay repeats it.
+#[cfg(feature = "shuttle")]
 runtime!(
     ShuttleRuntime,
     shuttle,
@@ -112,4 +115,5 @@ runtime!(
     TriesEveryTask
 );
 // loom has no choice primitive: it always takes the first ready case.
+#[cfg(feature = "loom")]
 runtime!(LoomRuntime, loom, |_| 0, LearnsFromConflicts);

@@ -10,6 +10,7 @@ use shuttle::scheduler::{
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
 use super::aggregate::Aggregate;
+use super::config::{ShuttleConfig, ShuttleScheduler};
 use super::runtime::ShuttleRuntime;
 use super::world::{Execution, Options, execute};
 use crate::error::{Error, ErrorKind};
@@ -18,113 +19,6 @@ use crate::model::machine::guarded;
 use crate::results::Replay;
 use crate::results::{Completion, Exploration, Stop};
 use shuttle_engine::scheduler::ScheduleStep as shuttle_step;
-
-/// Which shuttle scheduler picks the interleavings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ShuttleScheduler {
-    /// Uniformly random choice at every step.
-    Random,
-    /// Probabilistic concurrency testing with this bug depth: each execution
-    /// finds a given bug of depth d with probability at least 1/(n k^(d-1))
-    /// for n threads and k steps.
-    Pct {
-        /// The bug depth d (at least 1).
-        depth: usize,
-    },
-    /// Depth-first enumeration of schedules (exhaustive when it finishes
-    /// within the iteration budget).
-    Dfs,
-}
-
-/// How to run a scenario on shuttle.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-#[must_use]
-pub struct ShuttleConfig {
-    /// The scheduler; default PCT with depth 3.
-    pub scheduler: ShuttleScheduler,
-    /// How many executions at most; default 1,000.
-    pub iterations: usize,
-    /// Seed of the random and PCT schedulers; default 0. The same seed gives
-    /// the same executions.
-    pub seed: u64,
-    /// Stop starting executions after this long; default none.
-    pub time_limit: Option<std::time::Duration>,
-    /// Stop an execution after this many steps; default 1,000,000 (the
-    /// explorer's default depth). A stopped execution counts for nothing
-    /// and is noted: it is how a thread that loops for ever (a spin on a
-    /// flag that the scheduler never lets another thread set) ends, where
-    /// shuttle itself would panic.
-    pub max_steps: usize,
-    /// When to stop starting executions before `iterations` have run;
-    /// default [`Stop::Exhaust`], never.
-    pub stop: Stop,
-}
-
-impl Default for ShuttleConfig {
-    fn default() -> Self {
-        ShuttleConfig {
-            scheduler: ShuttleScheduler::Pct { depth: 3 },
-            iterations: 1_000,
-            seed: 0,
-            time_limit: None,
-            max_steps: 1_000_000,
-            stop: Stop::Exhaust,
-        }
-    }
-}
-
-impl ShuttleConfig {
-    /// PCT with bug depth `depth`, the other settings at their defaults.
-    ///
-    /// ```
-    /// use interleave::backend::ShuttleConfig;
-    /// let config = ShuttleConfig::pct(2).iterations(500).seed(7);
-    /// assert_eq!(config.iterations, 500);
-    /// ```
-    pub fn pct(depth: usize) -> Self {
-        Self::default().scheduler(ShuttleScheduler::Pct { depth })
-    }
-    /// The random scheduler, the other settings at their defaults.
-    pub fn random() -> Self {
-        Self::default().scheduler(ShuttleScheduler::Random)
-    }
-    /// Depth-first enumeration, the other settings at their defaults.
-    pub fn dfs() -> Self {
-        Self::default().scheduler(ShuttleScheduler::Dfs)
-    }
-    /// Sets [`scheduler`](Self::scheduler).
-    pub fn scheduler(mut self, scheduler: ShuttleScheduler) -> Self {
-        self.scheduler = scheduler;
-        self
-    }
-    /// Sets [`iterations`](Self::iterations).
-    pub fn iterations(mut self, n: usize) -> Self {
-        self.iterations = n;
-        self
-    }
-    /// Sets [`seed`](Self::seed).
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-    /// Sets [`time_limit`](Self::time_limit).
-    pub fn time_limit(mut self, limit: std::time::Duration) -> Self {
-        self.time_limit = Some(limit);
-        self
-    }
-    /// Sets [`max_steps`](Self::max_steps).
-    pub fn max_steps(mut self, n: usize) -> Self {
-        self.max_steps = n;
-        self
-    }
-    /// Sets [`stop`](Self::stop).
-    pub fn stop(mut self, stop: Stop) -> Self {
-        self.stop = stop;
-        self
-    }
-}
 
 /// Runs `scenario` under shuttle.
 pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Exploration, Error> {

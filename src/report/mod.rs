@@ -3,6 +3,7 @@
 
 pub mod human;
 pub mod json;
+#[cfg(feature = "junit")]
 pub mod junit;
 mod pair;
 mod trace;

@@ -10,8 +10,10 @@
 
 mod contract;
 mod every_task;
+#[cfg(feature = "loom")]
 mod learns;
 
 pub(crate) use contract::{Hold, Policy};
 pub(crate) use every_task::TriesEveryTask;
+#[cfg(feature = "loom")]
 pub(crate) use learns::LearnsFromConflicts;
