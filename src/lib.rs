@@ -2,8 +2,10 @@
 //!
 //! A property-based verification harness for concurrency scenarios.
 //!
-//! A scenario is a few shared resources (integer variables, mutexes, wait
-//! groups, Go-like channels), one state machine per thread, and properties.
+//! A scenario is a few shared resources (integer variables and arrays of
+//! them, atomics, mutexes, read-write mutexes, `Once`s, condition
+//! variables, wait groups, Go-like channels, timers on a virtual clock),
+//! one state machine per thread, and properties.
 //! The built-in explorer visits every interleaving of the threads' shared
 //! operations and decides each property: it holds in every interleaving
 //! (exhaustive), or here is the shortest interleaving that breaks it, as a
@@ -51,8 +53,13 @@
 //! and replay), [`explore`](mod@explore) (the built-in explorer) and
 //! [`backend`] (shuttle, loom, OS threads), [`check`] (running an engine,
 //! expectations, pairs), [`catalog`] (the lessons, replay tokens,
-//! regression files), [`report`] (text and JSON), [`strategy`]
+//! regression files), [`report`] (text, JSON, JUnit), [`strategy`]
 //! (proptest).
+//!
+//! Cargo features: the explorer is always built; `shuttle`, `loom`,
+//! `proptest`, `junit` and `cli` (the binary) are on by default, and a
+//! user who wants only the explorer turns them off
+//! (`default-features = false`).
 
 // The facts the program compiler and the interpreter work out for the
 // shuttle and loom engines (native mutexes, a `main` that runs last, what
