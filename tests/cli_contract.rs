@@ -455,3 +455,47 @@ fn junit_has_a_case_per_scenario_and_engine_with_traces_in_failures() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn every_catalog_report_fits_in_sixty_lines_unless_verbose() {
+    // The two exhaustive proofs at the seed's size take a minute in a debug
+    // build; their reports are among the shortest.
+    let o = run(&[
+        "check",
+        "--exclude",
+        "bank/mutex",
+        "--exclude",
+        "atomic/bank",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    let mut blocks: Vec<Vec<&str>> = Vec::new();
+    for line in out.lines() {
+        let status = line.trim_start();
+        if ["PASS [", "FAIL [", "SKIP ["]
+            .iter()
+            .any(|s| status.starts_with(s))
+        {
+            blocks.push(vec![line]);
+        } else if line.starts_with('─') {
+            break;
+        } else if let Some(block) = blocks.last_mut() {
+            block.push(line);
+        }
+    }
+    assert!(blocks.len() > 25, "{out}");
+    for block in &blocks {
+        assert!(
+            block.len() <= 60,
+            "{} lines:\n{}",
+            block.len(),
+            block.join("\n")
+        );
+    }
+    // --verbose lists every outcome.
+    let o = run(&["check", "interest/mutex", "--verbose"]);
+    let out = text(&o.stdout);
+    assert!(!out.contains("--verbose lists every one"), "{out}");
+    let o = run(&["check", "interest/mutex"]);
+    assert!(text(&o.stdout).contains("more, less frequent (--verbose lists every one)"));
+}

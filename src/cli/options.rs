@@ -69,6 +69,11 @@ pub(super) struct CheckArgs {
     /// commands.
     #[arg(long, value_name = "FILE")]
     pub(super) junit: Option<std::path::PathBuf>,
+    /// Every counterexample's trace and every outcome (by default: the
+    /// first counterexample's trace, a line for each other, and the most
+    /// frequent outcomes).
+    #[arg(long, conflicts_with = "brief")]
+    pub(super) verbose: bool,
     /// Only the status lines, no traces or outcomes.
     #[arg(long)]
     pub(super) brief: bool,

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use super::options::{CheckArgs, Failure, Format, backends, config, selection};
 use interleave::check::BackendKind;
+use interleave::report::human::Detail;
 use interleave::report::junit::JunitReport;
 use interleave::report::{human, json};
 use interleave::{Error, ErrorKind};
@@ -174,7 +175,12 @@ pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, 
                 Format::Human => {
                     writeln!(out, "{}", human::status_line(&report, width))?;
                     if !args.brief {
-                        writeln!(out, "{}", human::details(&report, scenario.names()))?;
+                        let detail = if args.verbose {
+                            Detail::Verbose
+                        } else {
+                            Detail::Concise
+                        };
+                        writeln!(out, "{}", human::details(&report, scenario.names(), detail))?;
                     }
                 }
                 Format::Json => {

@@ -92,9 +92,24 @@ pub fn status_line(r: &Report, name_width: usize) -> String {
     )
 }
 
+/// How much [`details`] shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Detail {
+    /// Each property's verdict, the first counterexample with its trace,
+    /// the others in a line each with their replay commands, and the
+    /// [`OUTCOMES_SHOWN`] most frequent outcomes.
+    Concise,
+    /// Every counterexample's trace and every outcome.
+    Verbose,
+}
+
+/// How many outcomes [`Detail::Concise`] lists, most frequent first.
+pub const OUTCOMES_SHOWN: usize = 8;
+
 /// The details under a status line: parameters, coverage, properties,
 /// counterexamples with their traces and replay commands, outcomes.
-pub fn details(r: &Report, names: &Names) -> String {
+pub fn details(r: &Report, names: &Names, detail: Detail) -> String {
     let e = &r.exploration;
     let mut out = String::new();
     let pad = "             ";
@@ -117,9 +132,19 @@ pub fn details(r: &Report, names: &Names) -> String {
         };
         let _ = writeln!(out, "{pad}  {mark} {:<40} {text}", p.property.to_string());
     }
-    for c in e.violations() {
-        let _ = writeln!(out, "\n{pad}✗ {}: {}", c.property, c.message);
+    for (k, c) in e.violations().enumerate() {
         let inner = format!("{pad}  ");
+        if k > 0 && detail == Detail::Concise {
+            if k == 1 {
+                out.push('\n');
+            }
+            let _ = writeln!(out, "{pad}✗ {}: {}", c.property, c.message);
+            if let Some(cmd) = &c.replay {
+                let _ = writeln!(out, "{inner}replay    {cmd}");
+            }
+            continue;
+        }
+        let _ = writeln!(out, "\n{pad}✗ {}: {}", c.property, c.message);
         out.push_str(&trace_table(
             names,
             &c.steps,
@@ -143,11 +168,11 @@ pub fn details(r: &Report, names: &Names) -> String {
         }
     }
     out.push('\n');
-    out.push_str(&outcomes(e, pad));
+    out.push_str(&outcomes(e, pad, detail));
     out
 }
 
-fn outcomes(e: &Exploration, pad: &str) -> String {
+fn outcomes(e: &Exploration, pad: &str, detail: Detail) -> String {
     let mut out = String::new();
     let complete = match e.completion {
         Completion::Exhaustive => "all reachable",
@@ -163,7 +188,14 @@ fn outcomes(e: &Exploration, pad: &str) -> String {
     } else {
         "final state"
     };
-    for o in &e.outcomes {
+    let mut shown: Vec<_> = e.outcomes.iter().collect();
+    let mut left = 0;
+    if detail == Detail::Concise && shown.len() > OUTCOMES_SHOWN {
+        shown.sort_by_key(|o| std::cmp::Reverse(o.count));
+        left = shown.len() - OUTCOMES_SHOWN;
+        shown.truncate(OUTCOMES_SHOWN);
+    }
+    for o in shown {
         let plural = if o.count == 1 { "" } else { "s" };
         match &o.failed {
             None => {
@@ -182,6 +214,12 @@ fn outcomes(e: &Exploration, pad: &str) -> String {
                 );
             }
         }
+    }
+    if left > 0 {
+        let _ = writeln!(
+            out,
+            "{pad}  and {left} more, less frequent (--verbose lists every one)"
+        );
     }
     out
 }

@@ -27,7 +27,7 @@ impl JunitReport {
     /// Adds a check that ran: a success when every verdict was as
     /// expected, otherwise a failure with the mismatches as its message.
     pub fn add(&mut self, report: &Report, names: &Names) {
-        let text = super::human::details(report, names);
+        let text = super::human::details(report, names, super::human::Detail::Verbose);
         let status = if report.as_expected() {
             TestCaseStatus::success()
         } else {

@@ -7,9 +7,9 @@ use crate::results::{Pending, TraceStep};
 
 /// A run of one thread's steps longer than this is folded: its first and
 /// last [`FOLD_KEEP`] steps are shown, and one row says how many are between.
-pub const FOLD_AFTER: usize = 8;
+pub const FOLD_AFTER: usize = 5;
 /// Steps kept at each end of a folded run.
-pub const FOLD_KEEP: usize = 3;
+pub const FOLD_KEEP: usize = 2;
 
 /// Renders steps as a table with a column for each thread that moves (or is
 /// pending at the end), marking the last step when `mark_last` is set, then
