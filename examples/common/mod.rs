@@ -4,7 +4,7 @@
 use interleave::ExploreConfig;
 use interleave::catalog;
 use interleave::check::Report;
-use interleave::report::human::{details, status_line};
+use interleave::report::human::{Detail, details, status_line};
 
 /// Checks `name` with `sets` (`key=value` overrides), prints the report, and
 /// panics if the verdict is not the lesson's.
@@ -16,7 +16,7 @@ pub fn lesson(name: &str, sets: &[&str]) -> Report {
         .check(&params, &ExploreConfig::default())
         .expect("it runs");
     println!("{}", status_line(&report, name.len()));
-    print!("{}", details(&report, scenario.names()));
+    print!("{}", details(&report, scenario.names(), Detail::Concise));
     assert!(report.as_expected(), "{name}: {:?}", report.mismatches);
     report
 }
