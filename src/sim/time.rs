@@ -151,3 +151,69 @@ impl Sim<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ProgramBuilder, ScenarioBuilder};
+
+    /// Two sleepers of 3 and 5 ticks, and a timer channel armed for 4.
+    fn clocked() -> crate::model::Scenario {
+        let mut s = ScenarioBuilder::new("clock");
+        let t = s.timer("t");
+        for ticks in [3, 5] {
+            let mut p = ProgramBuilder::new(format!("sleeps {ticks}"));
+            p.sleep(ticks);
+            s.thread(p.build());
+        }
+        let mut p = ProgramBuilder::new("waits");
+        p.after(t, 4).recv_discard(t);
+        s.thread(p.build());
+        s.build().unwrap()
+    }
+
+    #[test]
+    fn firing_moves_every_running_timer_closer_and_stops_its_own() {
+        let sc = clocked();
+        let sim = Sim::new(&sc);
+        let mut st = sim.initial().unwrap();
+        let timers = sc.layout.timers.clone();
+        // Thread timers hold ticks + 1; the channel's is not running yet.
+        assert_eq!(
+            timers.iter().map(|&k| st.words[k]).collect::<Vec<_>>(),
+            [4, 6, 0, 0]
+        );
+        // Only `waits` can move without the clock: its `After`.
+        let mut enabled = Vec::new();
+        sim.enabled_threads(&st, &mut enabled);
+        assert_eq!(enabled, [2]);
+        sim.step(&mut st, 2).unwrap();
+        assert_eq!(st.words[timers[3]], 5, "armed for 4");
+        // Now nobody can move without the clock: the nearest deadline, 3.
+        sim.enabled_threads(&st, &mut enabled);
+        assert_eq!(enabled, [0]);
+        assert_eq!(sim.ticks_of(&st, 0), 3);
+        sim.step(&mut st, 0).unwrap();
+        assert_eq!(
+            timers.iter().map(|&k| st.words[k]).collect::<Vec<_>>(),
+            [0, 3, 0, 2]
+        );
+        // Then the channel's timer (1 tick on), then the last sleeper.
+        sim.enabled_threads(&st, &mut enabled);
+        assert_eq!(enabled, [2]);
+        assert_eq!(sim.ticks_of(&st, 2), 1);
+    }
+
+    #[test]
+    fn a_due_timer_stays_due_however_far_the_clock_moves() {
+        let sc = clocked();
+        let sim = Sim::new(&sc);
+        let mut w = vec![0; sc.layout.width];
+        let timers = &sc.layout.timers;
+        w[timers[0]] = 1; // due
+        w[timers[1]] = 10;
+        w[timers[3]] = 3;
+        sim.fire(&mut w, timers[1]);
+        assert_eq!([w[timers[0]], w[timers[1]], w[timers[3]]], [1, 0, 1]);
+    }
+}
