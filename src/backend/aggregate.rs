@@ -3,7 +3,7 @@
 //! each outcome was reached.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::world::Execution;
 use crate::model::{Outcome, Scenario};
@@ -11,6 +11,7 @@ use crate::results::{
     Choice, Completion, Counterexample, Exploration, OutcomeCount, Property, PropertyResult,
     Schedule, Stats, Status, TraceStep, properties_of,
 };
+use crate::results::{Progress, ProgressHook};
 use crate::sim::replay;
 
 pub(crate) struct Aggregate {
@@ -33,6 +34,17 @@ pub(crate) struct Aggregate {
     cut: u64,
     /// Executions stopped by the time limit before they finished.
     timed_out: u64,
+    /// Who to tell how far the run has got (see [`Aggregate::watch`]).
+    watcher: Option<Watcher>,
+}
+
+/// A progress hook with the run's plan and when it was last told.
+#[derive(Clone)]
+struct Watcher {
+    hook: ProgressHook,
+    planned: Option<u64>,
+    started: Instant,
+    reported: Instant,
 }
 
 impl Aggregate {
@@ -51,7 +63,41 @@ impl Aggregate {
             max_depth: 0,
             cut: 0,
             timed_out: 0,
+            watcher: None,
         }
+    }
+
+    /// Reports to `hook` (if any) about every 100 ms how many of the
+    /// `planned` executions (when known) have run, and once more at the end.
+    pub fn watch(&mut self, hook: Option<&ProgressHook>, planned: Option<u64>) {
+        let now = Instant::now();
+        self.watcher = hook.map(|hook| Watcher {
+            hook: hook.clone(),
+            planned,
+            started: now,
+            reported: now,
+        });
+    }
+
+    fn tick(&mut self, done: bool) {
+        let Some(w) = &mut self.watcher else {
+            return;
+        };
+        let now = Instant::now();
+        if !done && now.duration_since(w.reported) < Duration::from_millis(100) {
+            return;
+        }
+        w.reported = now;
+        w.hook.report(&Progress {
+            states: 0,
+            steps: self.steps,
+            waiting: 0,
+            depth: self.max_depth,
+            elapsed: now.duration_since(w.started),
+            done,
+            executions: self.executions + self.cut + self.timed_out,
+            planned: w.planned,
+        });
     }
 
     /// The aggregate a backend's executions shared, once they have all
@@ -86,6 +132,11 @@ impl Aggregate {
 
     pub fn add(&mut self, e: Execution) {
         self.add_with(e, || None);
+    }
+
+    /// After an execution is counted: a progress report, when one is due.
+    fn counted(&mut self) {
+        self.tick(false);
     }
 
     /// Adds an execution with the backend's own replayable schedule of it.
@@ -168,6 +219,7 @@ impl Aggregate {
                 Some(_) => {}
             }
         }
+        self.counted();
     }
 
     /// The trace of a schedule an execution took, rebuilt by replay.
@@ -202,6 +254,7 @@ impl Aggregate {
     /// not a final state, and it counts for nothing else.
     pub fn add_cut(&mut self) {
         self.cut += 1;
+        self.counted();
     }
 
     /// Notes executions stopped at `max_steps`; a search that stopped some
@@ -233,6 +286,7 @@ impl Aggregate {
         elapsed: Duration,
         mut notes: Vec<String>,
     ) -> Exploration {
+        self.tick(true);
         if self.timed_out > 0 {
             notes.push(format!(
                 "the time limit stopped {} execution(s) before they finished; they count for nothing",

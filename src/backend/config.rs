@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::results::ProgressHook;
 use crate::results::Stop;
 
 /// Which shuttle scheduler picks the interleavings.
@@ -47,6 +48,9 @@ pub struct ShuttleConfig {
     /// When to stop starting executions before `iterations` have run;
     /// default [`Stop::Exhaust`], never.
     pub stop: Stop,
+    /// Called with how many executions have run about every 100 ms, and
+    /// once at the end; default none.
+    pub progress: Option<ProgressHook>,
 }
 
 impl Default for ShuttleConfig {
@@ -58,6 +62,7 @@ impl Default for ShuttleConfig {
             time_limit: None,
             max_steps: 1_000_000,
             stop: Stop::Exhaust,
+            progress: None,
         }
     }
 }
@@ -150,6 +155,9 @@ pub struct LoomConfig {
     /// [`Stop::Exhaust`], never. A stopped search decides nothing that
     /// holds.
     pub stop: Stop,
+    /// Called with how many executions have run about every 100 ms, and
+    /// once at the end; default none.
+    pub progress: Option<ProgressHook>,
 }
 
 impl Default for LoomConfig {
@@ -159,6 +167,7 @@ impl Default for LoomConfig {
             time_limit: Some(Duration::from_secs(30)),
             max_steps: LOOM_MAX_STEPS,
             stop: Stop::Exhaust,
+            progress: None,
         }
     }
 }

@@ -105,7 +105,9 @@ pub fn run_loom(scenario: &Scenario, config: &LoomConfig) -> Result<Exploration,
         let remaining = config
             .time_limit
             .map(|limit| limit.saturating_sub(started.elapsed()));
-        let aggregate = Arc::new(Mutex::new(Aggregate::new(&scenario)));
+        let mut fresh = Aggregate::new(&scenario);
+        fresh.watch(config.progress.as_ref(), None);
+        let aggregate = Arc::new(Mutex::new(fresh));
         let unobserved = Arc::new(Mutex::new(Vec::<u32>::new()));
         let race_seen = free_accesses.then(|| Arc::new(AtomicBool::new(false)));
         let options = Options {

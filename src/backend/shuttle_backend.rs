@@ -56,7 +56,9 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
     without_shuttles_panic_hook();
     let started = Instant::now();
     let scenario = Arc::new(scenario.clone());
-    let aggregate = Arc::new(Mutex::new(Aggregate::new(&scenario)));
+    let mut fresh = Aggregate::new(&scenario);
+    fresh.watch(config.progress.as_ref(), Some(config.iterations as u64));
+    let aggregate = Arc::new(Mutex::new(fresh));
     // An execution is added once shuttle has made its last choice for it
     // (after the body returns), so its recorded schedule is complete.
     let finished: Arc<Mutex<Option<Execution>>> = Arc::new(Mutex::new(None));

@@ -32,6 +32,9 @@ pub struct ThreadsConfig {
     /// counts for nothing and is noted; without the bound, a thread that
     /// loops for ever (a spin on a flag nobody sets) would hang the run.
     pub max_steps: usize,
+    /// Called with how many runs are done about every 100 ms, and once at
+    /// the end; default none.
+    pub progress: Option<crate::results::ProgressHook>,
 }
 
 impl Default for ThreadsConfig {
@@ -42,6 +45,7 @@ impl Default for ThreadsConfig {
             yields: true,
             time_limit: None,
             max_steps: 1_000_000,
+            progress: None,
         }
     }
 }
@@ -92,6 +96,7 @@ pub fn run_threads(scenario: &Scenario, config: &ThreadsConfig) -> Result<Explor
     let started = Instant::now();
     let scenario = Arc::new(scenario.clone());
     let mut aggregate = Aggregate::new(&scenario);
+    aggregate.watch(config.progress.as_ref(), Some(config.runs as u64));
     let mut runs = 0;
     while runs < config.runs && config.time_limit.is_none_or(|t| started.elapsed() < t) {
         runs += 1;

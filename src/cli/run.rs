@@ -31,7 +31,26 @@ impl Spinner {
                 return;
             }
             if let Some(bar) = &*current.slot() {
-                let per_second = p.states as f64 / p.elapsed.as_secs_f64().max(1e-3);
+                let seconds = p.elapsed.as_secs_f64().max(1e-3);
+                if p.executions > 0 || p.planned.is_some() {
+                    let rate = p.executions as f64 / seconds;
+                    let of = p
+                        .planned
+                        .map_or(String::new(), |n| format!(" of {}", HumanCount(n)));
+                    let eta = match p.planned {
+                        Some(n) if rate > 0.0 && n > p.executions => {
+                            format!(", about {:.0} s to go", (n - p.executions) as f64 / rate)
+                        }
+                        _ => String::new(),
+                    };
+                    bar.set_message(format!(
+                        "{}{of} executions ({}/s){eta}",
+                        HumanCount(p.executions),
+                        HumanCount(rate as u64)
+                    ));
+                    return;
+                }
+                let per_second = p.states as f64 / seconds;
                 bar.set_message(format!(
                     "{} states ({}/s), {} steps, {} waiting, depth {}",
                     HumanCount(p.states),
@@ -76,6 +95,9 @@ pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, 
     let spinner = (format == Format::Human && io::stderr().is_terminal()).then(Spinner::default);
     if let Some(s) = &spinner {
         backends.explore.progress = Some(s.hook());
+        backends.shuttle.progress = Some(s.hook());
+        backends.loom.progress = Some(s.hook());
+        backends.threads.progress = Some(s.hook());
     }
     let selected = selection(args)?;
     // Created before anything runs, so that a path that cannot be written
@@ -131,8 +153,8 @@ pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, 
                 stopped = Some("stopped at the first failure (--fail-fast)");
                 break 'scenarios;
             }
-            if let Some(s) = spinner.as_ref().filter(|_| kind == BackendKind::Explore) {
-                s.start(entry.name);
+            if let Some(s) = &spinner {
+                s.start(&format!("{} [{kind}]", entry.name));
             }
             let result = if args.exhaust {
                 entry.check_everything_on(kind, params, &backends)

@@ -1,10 +1,8 @@
 //! Search limits and when to stop.
 
-use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::results::Stop;
+use crate::results::{ProgressHook, Stop};
 
 /// Limits and options of the built-in explorer.
 ///
@@ -49,71 +47,6 @@ pub struct ExploreConfig {
     /// runs, and once when it ends; default none.
     pub progress: Option<ProgressHook>,
 }
-
-/// How far a running search has got (see [`ExploreConfig::progress`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Progress {
-    /// Distinct states stored.
-    pub states: u64,
-    /// Steps executed.
-    pub steps: u64,
-    /// Stored states not yet expanded (the breadth-first frontier).
-    pub waiting: u64,
-    /// Steps from the initial state to the states being expanded.
-    pub depth: u64,
-    /// Time since the search started.
-    pub elapsed: Duration,
-    /// Whether the search has ended (the last report).
-    pub done: bool,
-}
-
-/// A callback that receives a search's [`Progress`]; two hooks are equal
-/// when they are the same callback.
-///
-/// ```
-/// use std::sync::atomic::{AtomicU64, Ordering};
-/// use std::sync::Arc;
-/// use interleave::{ExploreConfig, ProgramBuilder, ProgressHook, ScenarioBuilder, explore};
-///
-/// let mut s = ScenarioBuilder::new("one writer");
-/// let x = s.var("x", 0);
-/// let mut p = ProgramBuilder::new("writer");
-/// p.store(x, 1);
-/// s.thread(p.build());
-/// let last = Arc::new(AtomicU64::new(0));
-/// let seen = last.clone();
-/// let hook = ProgressHook::new(move |p| seen.store(p.states, Ordering::Relaxed));
-/// let result = explore(&s.build().unwrap(), &ExploreConfig::default().progress(hook));
-/// assert_eq!(last.load(Ordering::Relaxed), result.stats.states);
-/// ```
-#[derive(Clone)]
-pub struct ProgressHook(Arc<dyn Fn(&Progress) + Send + Sync>);
-
-impl ProgressHook {
-    /// Wraps a callback.
-    pub fn new(f: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
-        ProgressHook(Arc::new(f))
-    }
-
-    pub(crate) fn report(&self, progress: &Progress) {
-        (self.0)(progress);
-    }
-}
-
-impl fmt::Debug for ProgressHook {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ProgressHook(..)")
-    }
-}
-
-impl PartialEq for ProgressHook {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-impl Eq for ProgressHook {}
 
 impl Default for ExploreConfig {
     fn default() -> Self {

@@ -6,5 +6,6 @@ mod expand;
 mod search;
 mod store;
 
-pub use config::{ExploreConfig, Progress, ProgressHook};
+pub use crate::results::{Progress, ProgressHook};
+pub use config::ExploreConfig;
 pub use search::explore;

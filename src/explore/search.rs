@@ -18,10 +18,11 @@ mod termination;
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use super::config::{ExploreConfig, Progress};
+use super::config::ExploreConfig;
 use super::expand::{Block, CHAIN_CAP, Checks, End, Expander, checks, forced_choice};
 use super::store::{Insert, StateStore};
 use crate::model::{Fault, Op, Outcome, Scenario, Scope};
+use crate::results::Progress;
 use crate::results::{
     Bound, Completion, Counterexample, Exploration, OutcomeCount, Property, PropertyResult,
     Schedule, Stats, Status, properties_of, thread_of,
@@ -348,6 +349,8 @@ impl<'a> Search<'a> {
                 .map_or(self.max_depth, |&d| u64::from(d)),
             elapsed: now.duration_since(started),
             done,
+            executions: 0,
+            planned: None,
         });
     }
 
