@@ -250,3 +250,50 @@ fn an_overflowing_expression_is_a_runtime_panic() {
     let cx = e.assert_violated(&Property::NoPanic);
     assert!(cx.message.contains("overflow"), "{}", cx.message);
 }
+
+#[test]
+fn return_inside_once_do_ends_the_function_and_break_cannot_leave_it() {
+    let mut s = ScenarioBuilder::new("early return");
+    let once = s.once("once");
+    let x = s.var("x", 0);
+    let after = s.var("after", 0);
+    for name in ["a", "b"] {
+        let mut p = ProgramBuilder::new(name);
+        let seen = p.local("seen");
+        p.once_do(once, |p| {
+            p.store(x, 1).return_().store(x, 2);
+        });
+        // Everyone gets past `Do`, and `f` stopped at its `return`.
+        p.load(seen, after).store(after, seen + 1);
+        s.thread(p.build());
+    }
+    let e = explore(&s.build().unwrap(), &exhaust());
+    assert_eq!(
+        e.status(&Property::NoDeadlock),
+        Some(&interleave::Status::Holds)
+    );
+    assert!(
+        e.final_outcomes()
+            .all(|o| o.outcome.to_string().starts_with("x=1,")),
+        "{:?}",
+        e.outcomes
+    );
+    // Go does not let `break` or `continue` leave a function literal.
+    for which in ["break", "continue"] {
+        let mut s = ScenarioBuilder::new("stray");
+        let once = s.once("once");
+        let mut p = ProgramBuilder::new("p");
+        p.repeat("i", 2, |p, _| {
+            p.once_do(once, |p| {
+                if which == "break" {
+                    p.break_();
+                } else {
+                    p.continue_();
+                }
+            });
+        });
+        s.thread(p.build());
+        let err = s.build().unwrap_err().to_string();
+        assert!(err.contains(&format!("`{which}` outside a loop")), "{err}");
+    }
+}

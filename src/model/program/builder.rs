@@ -13,13 +13,25 @@ use super::run::Program;
 /// The most registers one program may declare (liveness masks are 64 bits).
 pub const MAX_REGISTERS: usize = 64;
 
-/// A loop or a select being built: where its `break` and `continue`
-/// statements are, to be pointed at its end and its next round.
+/// A loop, a select or a function literal being built: where the
+/// `break`, `continue` and `return` statements that leave it are, to be
+/// pointed at its end or its next round.
 #[derive(Clone, Debug)]
 pub(super) struct Frame {
-    pub(super) is_loop: bool,
+    pub(super) kind: FrameKind,
+    /// `break` (and, in a function, `return`).
     pub(super) breaks: Vec<usize>,
     pub(super) continues: Vec<usize>,
+}
+
+/// What a [`Frame`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum FrameKind {
+    Loop,
+    Select,
+    /// The function given to `once.Do`: `return` ends it, and no `break`
+    /// or `continue` reaches a loop outside it.
+    Func,
 }
 
 /// Builds a [`Program`] from Go-like statements.
@@ -259,7 +271,14 @@ impl ProgramBuilder {
         let runs = self.local(&name);
         self.push(Instr::OnceDo { once, dst: runs });
         self.if_(Expr::from(runs).equals(1), |p| {
+            p.frames.push(Frame {
+                kind: FrameKind::Func,
+                breaks: Vec::new(),
+                continues: Vec::new(),
+            });
             body(p);
+            let done = p.instrs.len();
+            p.close_frame(done, done);
             p.push(Instr::OnceDone(once));
         })
     }

@@ -4,7 +4,7 @@
 use crate::model::expr::{Compiled, Expr, Operand};
 use crate::model::ids::{ChanId, Reg};
 
-use super::builder::{Frame, ProgramBuilder};
+use super::builder::{Frame, FrameKind, ProgramBuilder};
 use super::instr::{Case, CaseKind, Instr};
 
 type Body<'a> = Box<dyn FnOnce(&mut ProgramBuilder) + 'a>;
@@ -156,7 +156,7 @@ impl ProgramBuilder {
             builder.cases[case].1 = CaseKind::Send(self.operand(value));
         }
         self.frames.push(Frame {
-            is_loop: false,
+            kind: FrameKind::Select,
             breaks: Vec::new(),
             continues: Vec::new(),
         });
@@ -265,8 +265,8 @@ impl ProgramBuilder {
     pub fn break_(&mut self) -> &mut Self {
         let at = self.instrs.len();
         match self.frames.last_mut() {
-            Some(frame) => frame.breaks.push(at),
-            None => self.note_mistake("`break` outside a loop or select"),
+            Some(frame) if frame.kind != FrameKind::Func => frame.breaks.push(at),
+            _ => self.note_mistake("`break` outside a loop or select"),
         }
         self.push(Instr::Jump(usize::MAX)).code("break")
     }
@@ -275,22 +275,37 @@ impl ProgramBuilder {
     /// `repeat` counts this round first).
     pub fn continue_(&mut self) -> &mut Self {
         let at = self.instrs.len();
-        match self.frames.iter_mut().rev().find(|f| f.is_loop) {
-            Some(frame) => frame.continues.push(at),
-            None => self.note_mistake("`continue` outside a loop"),
+        let inner = self
+            .frames
+            .iter_mut()
+            .rev()
+            .find(|f| f.kind != FrameKind::Select);
+        match inner {
+            Some(frame) if frame.kind == FrameKind::Loop => frame.continues.push(at),
+            _ => self.note_mistake("`continue` outside a loop"),
         }
         self.push(Instr::Jump(usize::MAX)).code("continue")
     }
 
-    /// `return`: the thread ends here.
+    /// `return`: the thread ends here; inside the function of a
+    /// [`once_do`](Self::once_do), that function ends (and `Do` returns).
     pub fn return_(&mut self) -> &mut Self {
-        self.returns.push(self.instrs.len());
+        let at = self.instrs.len();
+        match self
+            .frames
+            .iter_mut()
+            .rev()
+            .find(|f| f.kind == FrameKind::Func)
+        {
+            Some(func) => func.breaks.push(at),
+            None => self.returns.push(at),
+        }
         self.push(Instr::Jump(usize::MAX)).code("return")
     }
 
     fn open_loop(&mut self) {
         self.frames.push(Frame {
-            is_loop: true,
+            kind: FrameKind::Loop,
             breaks: Vec::new(),
             continues: Vec::new(),
         });
@@ -298,7 +313,7 @@ impl ProgramBuilder {
 
     /// Ends the innermost frame: its `break`s go to `end`, its
     /// `continue`s to `next`.
-    fn close_frame(&mut self, end: usize, next: usize) {
+    pub(super) fn close_frame(&mut self, end: usize, next: usize) {
         let frame = self.frames.pop().expect("a frame was opened");
         for at in frame.breaks {
             self.instrs[at] = Instr::Jump(end);
