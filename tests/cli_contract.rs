@@ -499,3 +499,114 @@ fn every_catalog_report_fits_in_sixty_lines_unless_verbose() {
     let o = run(&["check", "interest/mutex"]);
     assert!(text(&o.stdout).contains("more, less frequent (--verbose lists every one)"));
 }
+
+#[test]
+fn shards_run_exactly_the_executions_of_one_run_and_merge_into_its_verdict() {
+    let dir = std::env::temp_dir().join(format!("interleave-shards-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let common = [
+        "check",
+        "bank/unsync",
+        "message/mutex",
+        "--backend",
+        "shuttle",
+        "--scheduler",
+        "random",
+        "--iterations",
+        "40",
+        "--set",
+        "weeks=1",
+        "--exhaust",
+        "--format",
+        "json",
+    ];
+    let whole = run(&common);
+    assert_eq!(whole.status.code(), Some(0), "{}", text(&whole.stderr));
+    let mut files = Vec::new();
+    for k in 1..=3 {
+        let mut args = common.to_vec();
+        let shard = format!("{k}/3");
+        args.extend(["--shard", &shard]);
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        let file = dir.join(format!("shard{k}.json"));
+        std::fs::write(&file, &o.stdout).unwrap();
+        files.push(file.to_str().unwrap().to_string());
+    }
+    let mut args = vec!["merge", "--format", "json"];
+    args.extend(files.iter().map(String::as_str));
+    let merged = run(&args);
+    assert_eq!(merged.status.code(), Some(0), "{}", text(&merged.stderr));
+    // The same executions, the same outcomes with the same counts, the same
+    // violated properties.
+    let key = |out: &[u8]| -> Vec<(String, u64, String, Vec<String>)> {
+        text(out)
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                let outcomes = v["outcomes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|o| format!("{} x{}", o["outcome"], o["count"]))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let mut violated: Vec<String> = v["properties"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|p| p["status"] == "violated")
+                    .map(|p| p["property"].as_str().unwrap().to_string())
+                    .collect();
+                violated.sort();
+                (
+                    v["scenario"].as_str().unwrap().to_string(),
+                    v["executions"].as_u64().unwrap(),
+                    outcomes,
+                    violated,
+                )
+            })
+            .collect()
+    };
+    assert_eq!(key(&merged.stdout), key(&whole.stdout));
+    // The shard flag belongs to the sampling engines.
+    let o = run(&["check", "bank/unsync", "--shard", "1/2"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&[
+        "check",
+        "bank/unsync",
+        "--backend",
+        "shuttle",
+        "--shard",
+        "1/2",
+    ]);
+    assert!(
+        text(&o.stderr).contains("only the random scheduler"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = run(&[
+        "check",
+        "bank/unsync",
+        "--backend",
+        "threads",
+        "--shard",
+        "3/2",
+    ]);
+    assert!(
+        text(&o.stderr).contains("is not K/N"),
+        "{}",
+        text(&o.stderr)
+    );
+    // A file that is not a report is an input error.
+    let junk = dir.join("junk.json");
+    std::fs::write(&junk, "hello\n").unwrap();
+    let o = run(&["merge", junk.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("junk.json:1: not a JSON object"),
+        "{}",
+        text(&o.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

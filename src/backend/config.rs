@@ -25,6 +25,24 @@ pub enum ShuttleScheduler {
     Dfs,
 }
 
+/// One of `count` shards of a sampling run (`index` from 0): it runs the
+/// executions whose number `i` (from 0) has `i % count == index`, so the
+/// shards together run exactly the executions of one unsharded run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// Which shard, from 0.
+    pub index: usize,
+    /// How many shards there are (at least 1).
+    pub count: usize,
+}
+
+impl Shard {
+    /// How many of `total` executions this shard runs.
+    pub fn share(self, total: usize) -> usize {
+        total / self.count + usize::from(self.index < total % self.count)
+    }
+}
+
 /// How to run a scenario on shuttle.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -51,6 +69,10 @@ pub struct ShuttleConfig {
     /// Called with how many executions have run about every 100 ms, and
     /// once at the end; default none.
     pub progress: Option<ProgressHook>,
+    /// Run only this shard of the executions (the random scheduler; each
+    /// execution's seed depends on the run's seed and its number alone);
+    /// default none.
+    pub shard: Option<Shard>,
 }
 
 impl Default for ShuttleConfig {
@@ -63,6 +85,7 @@ impl Default for ShuttleConfig {
             max_steps: 1_000_000,
             stop: Stop::Exhaust,
             progress: None,
+            shard: None,
         }
     }
 }

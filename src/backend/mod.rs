@@ -29,7 +29,7 @@ mod world;
 use crate::model::Scenario;
 
 pub use config::{
-    LOOM_MAX_STEPS, LOOM_MAX_THREADS, LoomConfig, MAX_PREEMPTION_BOUND, ShuttleConfig,
+    LOOM_MAX_STEPS, LOOM_MAX_THREADS, LoomConfig, MAX_PREEMPTION_BOUND, Shard, ShuttleConfig,
     ShuttleScheduler,
 };
 #[cfg(feature = "loom")]

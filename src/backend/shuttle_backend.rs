@@ -10,7 +10,7 @@ use shuttle::scheduler::{
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
 use super::aggregate::Aggregate;
-use super::config::{ShuttleConfig, ShuttleScheduler};
+use super::config::{Shard, ShuttleConfig, ShuttleScheduler};
 use super::runtime::ShuttleRuntime;
 use super::world::{Execution, Options, execute};
 use crate::error::{Error, ErrorKind};
@@ -94,6 +94,12 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
     shuttle_config.max_steps =
         MaxSteps::ContinueAfter(config.max_steps.saturating_mul(16).saturating_add(16));
     let n = config.iterations;
+    if config.shard.is_some() && !matches!(config.scheduler, ShuttleScheduler::Random) {
+        return Err(Error::new(
+            ErrorKind::InvalidLimit,
+            "--shard: only the random scheduler runs shards (PCT learns from each execution, DFS enumerates in order); add `--scheduler random`",
+        ));
+    }
     let mut kind = config.scheduler;
     if scenario.thread_count() == 1 && matches!(kind, ShuttleScheduler::Pct { .. }) {
         // PCT panics on executions without a scheduling decision, which is
@@ -104,7 +110,7 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
         kind = ShuttleScheduler::Random;
     }
     let scheduler: Box<dyn Scheduler + Send> = match kind {
-        ShuttleScheduler::Random => Box::new(UniformRandom::new(seed, n)),
+        ShuttleScheduler::Random => Box::new(UniformRandom::new(seed, n, config.shard)),
         ShuttleScheduler::Pct { depth } => {
             Box::new(PctScheduler::new_from_seed(config.seed, depth, n))
         }
@@ -156,7 +162,14 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
     // DFS that stopped executions at the bound did not see their ends.
     let completion = aggregate.stopped_at(config.max_steps, completion, &mut notes);
     notes.push(match kind {
-        ShuttleScheduler::Random => format!("shuttle random scheduler, seed {seed}, {runs} executions"),
+        ShuttleScheduler::Random => match config.shard {
+            Some(shard) => format!(
+                "shuttle random scheduler, seed {seed}, shard {} of {}: {runs} of the {n} executions",
+                shard.index + 1,
+                shard.count
+            ),
+            None => format!("shuttle random scheduler, seed {seed}, {runs} executions"),
+        },
         ShuttleScheduler::Pct { depth } => {
             // PCT's guarantee: one execution finds a given bug of depth d
             // with probability at least 1/(n k^(d-1)), for n threads and k
@@ -262,34 +275,57 @@ impl Recording {
 }
 
 /// shuttle's random scheduling (each decision uniform among the runnable
-/// tasks, a fresh seed for every execution drawn from the run's seed), on
+/// tasks, each execution's seed a function of the run's seed and the
+/// execution's number alone, so that a shard can run its executions
+/// without the others), on
 /// shuttle's `Scheduler` seam. shuttle's own random scheduler writes its
 /// current seed to stderr when it is dropped before its last execution, as
 /// it is when a time limit or a stop rule ends the run early, and a library
 /// must not print.
 struct UniformRandom {
+    seed: u64,
     data: RandomDataSource,
-    runs: usize,
+    /// The number of the next execution to run.
+    next: usize,
+    /// How far apart this shard's executions are (1: every one).
+    step: usize,
     max_runs: usize,
 }
 
 impl UniformRandom {
-    fn new(seed: u64, max_runs: usize) -> Self {
+    fn new(seed: u64, max_runs: usize, shard: Option<Shard>) -> Self {
+        let shard = shard.unwrap_or(Shard { index: 0, count: 1 });
         UniformRandom {
+            seed,
             data: RandomDataSource::initialize(seed),
-            runs: 0,
+            next: shard.index,
+            step: shard.count,
             max_runs,
         }
+    }
+
+    /// Execution `i`'s seed (splitmix64 of the run's seed and `i`).
+    fn seed_of(&self, i: usize) -> u64 {
+        let mut z = self.seed.wrapping_add(
+            (i as u64)
+                .wrapping_add(1)
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        );
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
 }
 
 impl Scheduler for UniformRandom {
     fn new_execution(&mut self) -> Option<Schedule> {
-        if self.runs >= self.max_runs {
+        if self.next >= self.max_runs {
             return None;
         }
-        self.runs += 1;
-        Some(Schedule::new(self.data.reinitialize()))
+        let seed = self.seed_of(self.next);
+        self.next += self.step;
+        self.data = RandomDataSource::initialize(seed);
+        Some(Schedule::new(seed))
     }
 
     fn next_task(

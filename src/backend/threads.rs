@@ -35,6 +35,8 @@ pub struct ThreadsConfig {
     /// Called with how many runs are done about every 100 ms, and once at
     /// the end; default none.
     pub progress: Option<crate::results::ProgressHook>,
+    /// Run only this shard's share of the runs; default none.
+    pub shard: Option<super::config::Shard>,
 }
 
 impl Default for ThreadsConfig {
@@ -46,6 +48,7 @@ impl Default for ThreadsConfig {
             time_limit: None,
             max_steps: 1_000_000,
             progress: None,
+            shard: None,
         }
     }
 }
@@ -95,10 +98,11 @@ pub fn run_threads(scenario: &Scenario, config: &ThreadsConfig) -> Result<Explor
     }
     let started = Instant::now();
     let scenario = Arc::new(scenario.clone());
+    let planned = config.shard.map_or(config.runs, |s| s.share(config.runs));
     let mut aggregate = Aggregate::new(&scenario);
-    aggregate.watch(config.progress.as_ref(), Some(config.runs as u64));
+    aggregate.watch(config.progress.as_ref(), Some(planned as u64));
     let mut runs = 0;
-    while runs < config.runs && config.time_limit.is_none_or(|t| started.elapsed() < t) {
+    while runs < planned && config.time_limit.is_none_or(|t| started.elapsed() < t) {
         runs += 1;
         let options = Options {
             yields: config.yields,

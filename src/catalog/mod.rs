@@ -18,6 +18,7 @@ mod barber;
 mod cond;
 mod deadlock;
 mod interest;
+mod merge;
 mod message;
 mod once;
 mod params;
@@ -30,6 +31,7 @@ mod timeout;
 mod token;
 mod waitgroup;
 
+pub use merge::{Merged, merge_reports};
 pub use params::{ParamKind, ParamSpec, ParamValue, Params};
 pub use registry::{Entry, entries, find, resolve};
 pub use regressions::{Regression, check_proptest_seeds, parse_regressions};

@@ -49,6 +49,16 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Combines the JSON reports of a sharded run (`check --shard K/N
+    /// --format json`) into one verdict per scenario and engine.
+    Merge {
+        /// The shards' reports.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
     /// Benchmarks exhaustive verification of bank/mutex, with the reduction on and off.
     Bench(BenchArgs),
 }
@@ -68,6 +78,7 @@ pub fn main() -> ExitCode {
         Some(Command::Check(args)) => run::check(&args, &mut out),
         Some(Command::List { format }) => list(format, &mut out),
         Some(Command::Replay { token, format }) => replay_token(&token, format, &mut out),
+        Some(Command::Merge { files, format }) => merge(&files, format, &mut out),
         Some(Command::Bench(args)) => bench(&args, &mut out),
     };
     match result {
@@ -95,6 +106,63 @@ fn bench(args: &BenchArgs, out: &mut impl Write) -> Result<ExitCode, Failure> {
     crate::bench::run(args, timeout, out).map_err(|e| match e {
         crate::bench::Failure::Input(e) => Failure::Input(e),
         crate::bench::Failure::Output(e) => Failure::Output(e),
+    })
+}
+
+/// `interleave merge`: one report per scenario and engine out of its
+/// shards' reports; the exit code is as `check`'s would be.
+fn merge(
+    files: &[std::path::PathBuf],
+    format: Format,
+    out: &mut impl Write,
+) -> Result<ExitCode, Failure> {
+    let mut texts = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Failure::Input(Error::new(
+                interleave::ErrorKind::InvalidParameter,
+                format!("cannot read `{}`: {e}", path.display()),
+            ))
+        })?;
+        texts.push((path.display().to_string(), text));
+    }
+    let merged = catalog::merge_reports(&texts)?;
+    let width = merged
+        .iter()
+        .map(|m| m.report.scenario.len())
+        .max()
+        .unwrap_or(0);
+    let mut failed = 0;
+    for m in &merged {
+        match format {
+            Format::Human => {
+                writeln!(out, "{}", human::status_line(&m.report, width))?;
+                let detail = human::Detail::Concise;
+                writeln!(
+                    out,
+                    "{}",
+                    human::details(&m.report, m.scenario.names(), detail)
+                )?;
+            }
+            Format::Json => writeln!(out, "{}", json::report(&m.report, m.scenario.names()))?,
+        }
+        failed += usize::from(!m.report.as_expected());
+    }
+    if format == Format::Human {
+        writeln!(
+            out,
+            "{:>8} {} merged: {} as expected, {failed} not",
+            "Summary",
+            merged.len(),
+            merged.len() - failed
+        )?;
+    }
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else if merged.is_empty() {
+        ExitCode::from(run::NOTHING_RAN)
+    } else {
+        ExitCode::SUCCESS
     })
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use interleave::backend::ShuttleScheduler;
+use interleave::backend::{Shard, ShuttleScheduler};
 use interleave::catalog::{self, Entry, Params};
 use interleave::check::{BackendKind, Backends};
 use interleave::{Error, ErrorKind, ExploreConfig};
@@ -102,6 +102,12 @@ pub(super) struct CheckArgs {
     /// (0 to 255).
     #[arg(long, value_name = "B")]
     preemption_bound: Option<usize>,
+    /// shuttle (random scheduler) and threads: run shard K of N of the
+    /// executions, e.g. `--shard 2/4`; N shards together run exactly the
+    /// executions of one unsharded run (`interleave merge` combines their
+    /// JSON reports).
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
     /// threads: how many executions (default 1000; 1 to 10000000).
     #[arg(long, value_name = "N")]
     runs: Option<usize>,
@@ -254,6 +260,28 @@ fn in_range(flag: &str, value: Option<usize>, low: usize, high: usize) -> Result
     }
 }
 
+/// Parses `K/N` (shard K of N, from 1).
+fn parse_shard(text: &str) -> Result<Shard, Failure> {
+    let bad = || {
+        limit_error(
+            "shard",
+            &format!("`{text}` is not K/N with 1 <= K <= N <= 1000000, e.g. `2/4`"),
+        )
+    };
+    let (k, n) = text.split_once('/').ok_or_else(bad)?;
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if k == 0 || k > n || n > 1_000_000 {
+        return Err(bad());
+    }
+    Ok(Shard {
+        index: k - 1,
+        count: n,
+    })
+}
+
 /// Most `--threads`.
 const MAX_THREADS: usize = 256;
 
@@ -352,6 +380,25 @@ pub(super) fn backends(
             "the DFS scheduler tries schedules in a fixed order and takes no seed; leave it out, or pick `--scheduler random` or `pct`",
         ));
     }
+    if args.shard.is_some()
+        && !kinds
+            .iter()
+            .any(|k| matches!(k, BackendKind::Shuttle | BackendKind::Threads))
+    {
+        return Err(limit_error(
+            "shard",
+            "applies to the sampling engines only, shuttle's random scheduler and threads; add `--backend shuttle --scheduler random` or `--backend threads`",
+        ));
+    }
+    if args.shard.is_some()
+        && kinds.contains(&BackendKind::Shuttle)
+        && args.scheduler != Some(SchedulerArg::Random)
+    {
+        return Err(limit_error(
+            "shard",
+            "on shuttle, only the random scheduler runs shards (PCT learns from each execution, DFS enumerates in order); add `--scheduler random`",
+        ));
+    }
     in_range("iterations", args.iterations, 1, MAX_ITERATIONS)?;
     in_range("runs", args.runs, 1, MAX_RUNS)?;
     in_range("pct-depth", args.pct_depth, 1, MAX_PCT_DEPTH)?;
@@ -407,6 +454,11 @@ pub(super) fn backends(
             return Err(limit_error("runs", "must be at least 1"));
         }
         backends.threads.runs = n;
+    }
+    if let Some(text) = &args.shard {
+        let shard = parse_shard(text)?;
+        backends.shuttle.shard = Some(shard);
+        backends.threads.shard = Some(shard);
     }
     backends.threads.barrier = !args.no_barrier;
     backends.threads.yields = !args.no_yields;

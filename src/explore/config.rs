@@ -43,7 +43,7 @@ pub struct ExploreConfig {
     /// States waiting to be expanded before the threads are started;
     /// default 4,096, below which starting them costs more than it saves.
     pub parallel_from: usize,
-    /// Called with the search's [`Progress`] about every 100 ms while it
+    /// Called with the search's [`Progress`](crate::Progress) about every 100 ms while it
     /// runs, and once when it ends; default none.
     pub progress: Option<ProgressHook>,
 }

@@ -4,7 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How far a running search has got (see [`ExploreConfig::progress`], and
+/// How far a running search has got (see
+/// [`ExploreConfig::progress`](crate::ExploreConfig::progress), and
 /// the `progress` of each threaded engine's settings).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
