@@ -1,7 +1,7 @@
 //! The `interleave` binary: exit codes, bad input, replay, JSON, and
 //! snapshots of its human output.
 
-use std::process::Output;
+use std::process::{Command, Output};
 
 #[path = "common/binary.rs"]
 mod binary;
