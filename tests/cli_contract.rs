@@ -87,6 +87,14 @@ fn options_that_cannot_take_effect_are_refused_with_exit_2() {
         ),
         (&["check", "nothing/*"], "no scenario matches `nothing/*`"),
         (
+            &["check", "bank/unsync", "--set", "wekks=3"],
+            "has no parameter `wekks`; did you mean `weeks`?",
+        ),
+        (
+            &["check", "bank/unsync", "--brief", "--format", "json"],
+            "--brief: applies to the human report only",
+        ),
+        (
             &["check", "--exclude", "bank/unsyn"],
             "did you mean `bank/unsync`?",
         ),

@@ -188,10 +188,19 @@ impl Params {
         let key = key.trim();
         let Some(spec) = specs.iter().find(|s| s.name == key) else {
             let known: Vec<&str> = specs.iter().map(|s| s.name).collect();
-            let hint = if known.is_empty() {
-                "it takes no parameters".to_string()
-            } else {
-                format!("its parameters are {}", known.join(", "))
+            let closest = known
+                .iter()
+                .min_by_key(|k| edit_distance(k, key))
+                .filter(|k| edit_distance(k, key) <= key.len().max(3) / 2);
+            let hint = match (known.is_empty(), closest) {
+                (true, _) => "it takes no parameters".to_string(),
+                (false, Some(c)) => {
+                    format!(
+                        "did you mean `{c}`? its parameters are {}",
+                        known.join(", ")
+                    )
+                }
+                (false, None) => format!("its parameters are {}", known.join(", ")),
             };
             return Err(Error::new(
                 ErrorKind::InvalidParameter,
@@ -247,6 +256,22 @@ impl fmt::Display for Params {
         let parts: Vec<String> = self.iter().map(|(k, v)| format!("{k}={v}")).collect();
         f.write_str(&parts.join(","))
     }
+}
+
+/// How many single-character edits turn `a` into `b` (for a did-you-mean).
+pub(super) fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 #[cfg(test)]

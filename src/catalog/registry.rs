@@ -2,7 +2,7 @@
 //! and expectation, found by name (with a did-you-mean) or from a replay
 //! token.
 
-use super::params::{ParamSpec, Params};
+use super::params::{ParamSpec, Params, edit_distance};
 use super::token::{ReplayToken, TokenSchedule};
 use super::{
     atomic, bank, barber, cond, deadlock, interest, message, once, pizzeria, rwmutex, spin,
@@ -292,21 +292,6 @@ pub fn find(name: &str) -> Result<&'static Entry, Error> {
         ErrorKind::UnknownScenario,
         format!("unknown scenario `{name}`; {hint}"),
     ))
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 impl Entry {

@@ -399,6 +399,12 @@ pub(super) fn backends(
             "on shuttle, only the random scheduler runs shards (PCT learns from each execution, DFS enumerates in order); add `--scheduler random`",
         ));
     }
+    if args.format == Some(Format::Json) && (args.brief || args.verbose) {
+        return Err(limit_error(
+            if args.brief { "brief" } else { "verbose" },
+            "applies to the human report only; JSON always lists everything",
+        ));
+    }
     in_range("iterations", args.iterations, 1, MAX_ITERATIONS)?;
     in_range("runs", args.runs, 1, MAX_RUNS)?;
     in_range("pct-depth", args.pct_depth, 1, MAX_PCT_DEPTH)?;
