@@ -105,7 +105,7 @@ impl Names {
             Op::OnceDone(o) => format!("{}.Do: f returns", self.once(o)),
             Op::CondWait(c) => format!("{}.Wait()", self.cond(c)),
             Op::CondRelock(c) => format!(
-                "{}.Wait: relock {}",
+                "{}.Wait() // wake, {}.Lock()",
                 self.cond(c),
                 self.mutex(self.cond_mutex(c))
             ),
