@@ -256,8 +256,10 @@ impl ProgramBuilder {
 
     /// `timer = time.After(ticks)`: starts the timer of a channel declared
     /// with [`ScenarioBuilder::timer`](crate::ScenarioBuilder::timer),
-    /// which then delivers one value `ticks` from now (a timer started
-    /// earlier on it is dropped, as if Go had made a new channel).
+    /// which then delivers one value `ticks` from now. The channel is one
+    /// timer: starting it again drops the earlier deadline, also for a
+    /// thread already waiting on it (in Go that thread would still wait on
+    /// the old channel), so give each waiter its own timer.
     pub fn after(&mut self, timer: ChanId, ticks: impl Into<Expr>) -> &mut Self {
         let ticks = self.operand(ticks.into());
         self.push(Instr::After { chan: timer, ticks })
