@@ -347,6 +347,15 @@ fn every_json_key_is_documented_and_every_result_has_the_common_keys() {
                     assert!(v.get(key).is_some(), "{args:?}: no `{key}` in {v}");
                 }
                 statuses.insert(v["status"].as_str().unwrap().to_string());
+                for c in v["counterexamples"].as_array().into_iter().flatten() {
+                    let marked = c["steps"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter(|s| s["preempts"] == true)
+                        .count();
+                    assert_eq!(c["preemptions"].as_u64(), Some(marked as u64), "{c}");
+                }
                 if let Some(c) = v.get("counterexample").filter(|c| !c.is_null()) {
                     let token = c["token"].as_str().unwrap();
                     assert_eq!(

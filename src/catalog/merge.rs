@@ -257,6 +257,7 @@ fn counterexample(c: &Value) -> Result<Counterexample, Error> {
                 code: text(s, "code").unwrap_or_default(),
                 value: text(s, "value").unwrap_or_default(),
                 time: s.get("time").and_then(Value::as_i64),
+                preempts: s.get("preempts").and_then(Value::as_bool).unwrap_or(false),
             })
             .collect(),
         pending: list("pending")

@@ -155,7 +155,12 @@ pub fn details(r: &Report, names: &Names, detail: Detail) -> String {
         if let Some(k) = c.cycle_from {
             let _ = writeln!(out, "{inner}cycle     {}", cycle(k, c.steps.len()));
         }
-        let _ = writeln!(out, "{inner}schedule  {}", c.schedule);
+        let preempted = match c.preemptions() {
+            0 => "   (no preemption)".to_string(),
+            1 => "   (1 preemption, marked ↷)".to_string(),
+            n => format!("   ({n} preemptions, marked ↷)"),
+        };
+        let _ = writeln!(out, "{inner}schedule  {}{preempted}", c.schedule);
         if let Some(cmd) = &c.replay {
             let _ = writeln!(out, "{inner}replay    {cmd}");
         }

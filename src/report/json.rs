@@ -26,6 +26,9 @@ pub struct StepJson<'a> {
     /// The virtual time after the step, in a scenario with a clock.
     #[serde(skip_serializing_if = "Option::is_none")]
     time: Option<i64>,
+    /// The step preempts the thread that made the last one.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    preempts: bool,
 }
 
 /// A thread that was about to move when a counterexample showed.
@@ -45,6 +48,8 @@ pub struct CounterexampleJson<'a> {
     cycle_from: Option<usize>,
     message: &'a str,
     pending: Vec<PendingJson<'a>>,
+    /// How many steps preempt a thread that could have gone on.
+    preemptions: usize,
     property: &'a Property,
     replay: Option<&'a str>,
     schedule: String,
@@ -158,6 +163,7 @@ fn steps<'a>(names: &'a Names, steps: &'a [TraceStep]) -> Vec<StepJson<'a>> {
             thread_name: names.thread(s.thread),
             value: &s.value,
             time: s.time,
+            preempts: s.preempts,
         })
         .collect()
 }
@@ -176,6 +182,7 @@ fn counterexample<'a>(names: &'a Names, c: &'a Counterexample) -> Counterexample
                 thread_name: names.thread(p.thread),
             })
             .collect(),
+        preemptions: c.preemptions(),
         property: &c.property,
         replay: c.replay.as_deref(),
         schedule: c.schedule.to_string(),

@@ -85,6 +85,11 @@ pub fn trace_table(
             .map(|&u| if u == t { text.clone() } else { String::new() })
             .collect()
     };
+    // A step that preempts a thread that could have gone on is marked.
+    let label = |k: usize| {
+        let mark = if steps[k].preempts { "↷" } else { "" };
+        format!("{mark}{}", k + 1)
+    };
     let mut i = 0;
     while i < steps.len() {
         let s = &steps[i];
@@ -95,7 +100,7 @@ pub fn trace_table(
         if run > FOLD_AFTER {
             let hidden = run - 2 * FOLD_KEEP;
             for (k, kept) in steps.iter().enumerate().skip(i).take(FOLD_KEEP) {
-                row(&(k + 1).to_string(), only_in(s.thread, cell(kept)), "");
+                row(&label(k), only_in(s.thread, cell(kept)), "");
             }
             let text = format!("… {hidden} more steps of {}", names.thread(s.thread));
             row("…", only_in(s.thread, text), "");
@@ -107,7 +112,7 @@ pub fn trace_table(
         } else {
             ""
         };
-        row(&(i + 1).to_string(), only_in(s.thread, cell(s)), mark);
+        row(&label(i), only_in(s.thread, cell(s)), mark);
         i += 1;
     }
     if !pending.is_empty() {

@@ -66,6 +66,10 @@ pub struct TraceStep {
     /// ticks from the start.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<i64>,
+    /// Whether this step switches away from the thread that made the last
+    /// step while that thread could have gone on (a preemption).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub preempts: bool,
 }
 
 /// A thread's pending operation at the end of a counterexample, for races
@@ -80,6 +84,13 @@ pub struct Pending {
     /// For a blocked thread, what it waits for ("`mu` is held by worker 2").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waits_for: Option<String>,
+}
+
+impl Counterexample {
+    /// How many of its steps preempt a thread that could have gone on.
+    pub fn preemptions(&self) -> usize {
+        self.steps.iter().filter(|s| s.preempts).count()
+    }
 }
 
 /// A schedule that breaks a property, with its trace.

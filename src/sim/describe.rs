@@ -105,6 +105,7 @@ impl Sim<'_> {
             code,
             value,
             time: None,
+            preempts: false,
         }
     }
 }

@@ -52,6 +52,7 @@ pub fn replay(scenario: &Scenario, schedule: &Schedule) -> Result<Replay, Error>
     // ends where it has been before (a lasso's cycle).
     let mut hashes = vec![st.words_hash()];
     let mut now = 0i64;
+    let mut last: Option<usize> = None;
     for (k, s) in schedule.steps().iter().enumerate() {
         let t = s.thread.index();
         let step = k + 1;
@@ -89,6 +90,9 @@ pub fn replay(scenario: &Scenario, schedule: &Schedule) -> Result<Replay, Error>
             ));
         }
         let mut described = sim.describe_step(&st, c);
+        // Switching away from a thread that could have gone on.
+        described.preempts = last.is_some_and(|l| l != t && sim.enabled(&st, l));
+        last = Some(t);
         if scenario.layout.timer_base.is_some() {
             let ticks = sim.ticks_of(&st, c);
             now += ticks;
