@@ -297,3 +297,34 @@ fn return_inside_once_do_ends_the_function_and_break_cannot_leave_it() {
         assert!(err.contains(&format!("`{which}` outside a loop")), "{err}");
     }
 }
+
+#[test]
+fn the_fewest_preemptions_are_found_and_marked_only_when_proved() {
+    use interleave::{ExploreConfig, Stop};
+    let entry = interleave::catalog::find("bank/unsync").unwrap();
+    let scenario = entry
+        .build(&entry.params_from(&["weeks=1", "incomes=500+10"]).unwrap())
+        .unwrap();
+    let lost = Property::Invariant("no lost update".into());
+    let plain = explore(&scenario, &ExploreConfig::default().stop(Stop::Exhaust));
+    let bfs = plain.assert_violated(&lost);
+    assert_eq!((bfs.preemptions(), bfs.fewest_preemptions), (3, false));
+    let config = ExploreConfig::default()
+        .stop(Stop::Exhaust)
+        .fewest_preemptions(100_000);
+    let e = explore(&scenario, &config);
+    let fewest = e.assert_violated(&lost);
+    // One load, the other goroutine runs to its end, then the stale store.
+    assert_eq!(fewest.preemptions(), 1);
+    assert!(fewest.fewest_preemptions);
+    assert_eq!(fewest.schedule.to_string(), "0.1*3.0");
+    let run = replay(&scenario, &fewest.schedule).unwrap();
+    assert!(run.findings.iter().any(|f| f.property == lost));
+    // Too small a budget proves nothing, and the first one found stays.
+    let tight = ExploreConfig::default()
+        .stop(Stop::Exhaust)
+        .fewest_preemptions(3);
+    let e = explore(&scenario, &tight);
+    let kept = e.assert_violated(&lost);
+    assert_eq!((kept.preemptions(), kept.fewest_preemptions), (3, false));
+}

@@ -180,6 +180,7 @@ impl Aggregate {
                     backend_schedule: backend_schedule(),
                     backend_replay: None,
                     cycle_from: None,
+                    fewest_preemptions: false,
                 },
             );
         }
@@ -212,6 +213,7 @@ impl Aggregate {
                                 backend_schedule: backend_schedule(),
                                 backend_replay: None,
                                 cycle_from: None,
+                                fewest_preemptions: false,
                             },
                         );
                     }

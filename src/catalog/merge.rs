@@ -272,6 +272,7 @@ fn counterexample(c: &Value) -> Result<Counterexample, Error> {
         token: text(c, "token"),
         backend_schedule: None,
         backend_replay: text(c, "backend_replay"),
+        fewest_preemptions: c.get("fewest_preemptions") == Some(&Value::Bool(true)),
         cycle_from: c
             .get("cycle_from")
             .and_then(Value::as_u64)

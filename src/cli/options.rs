@@ -69,6 +69,12 @@ pub(super) struct CheckArgs {
     /// commands.
     #[arg(long, value_name = "FILE")]
     pub(super) junit: Option<std::path::PathBuf>,
+    /// explore: after the search, find each violated property's
+    /// counterexample with the fewest preemptions (then steps), storing at
+    /// most N states for it (a few hundred bytes each; e.g. 1000000). One
+    /// found within N is marked "the fewest possible".
+    #[arg(long, value_name = "N")]
+    fewest_preemptions: Option<usize>,
     /// Every counterexample's trace and every outcome (by default: the
     /// first counterexample's trace, a line for each other, and the most
     /// frequent outcomes).
@@ -243,6 +249,9 @@ pub(super) fn checked_threads(n: usize) -> Result<usize, Failure> {
 
 /// Most `--iterations`: a hundred million shuttle executions take days.
 const MAX_ITERATIONS: usize = 100_000_000;
+/// Most `--fewest-preemptions` nodes: a hundred million states do not fit
+/// in memory.
+const MAX_PREEMPTION_NODES: usize = 100_000_000;
 /// Most `--runs` of OS threads.
 const MAX_RUNS: usize = 10_000_000;
 /// Most `--pct-depth`: PCT's guarantee shrinks with each level, and past a
@@ -320,6 +329,10 @@ pub(super) fn config(args: &CheckArgs) -> Result<ExploreConfig, Failure> {
     if let Some(n) = args.threads {
         config = config.threads(checked_threads(n)?);
     }
+    if let Some(n) = args.fewest_preemptions {
+        in_range("fewest-preemptions", Some(n), 1, MAX_PREEMPTION_NODES)?;
+        config = config.fewest_preemptions(n);
+    }
     Ok(config)
 }
 
@@ -373,6 +386,11 @@ pub(super) fn backends(
         BackendKind::Explore,
     )?;
     only("no-reduction", args.no_reduction, BackendKind::Explore)?;
+    only(
+        "fewest-preemptions",
+        args.fewest_preemptions.is_some(),
+        BackendKind::Explore,
+    )?;
     only("no-barrier", args.no_barrier, BackendKind::Threads)?;
     if args.seed.is_some() && args.scheduler == Some(SchedulerArg::Dfs) {
         return Err(limit_error(

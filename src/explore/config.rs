@@ -46,6 +46,12 @@ pub struct ExploreConfig {
     /// Called with the search's [`Progress`](crate::Progress) about every 100 ms while it
     /// runs, and once when it ends; default none.
     pub progress: Option<ProgressHook>,
+    /// After the search, look for each violated property's counterexample
+    /// with the fewest preemptions (then steps), within this many stored
+    /// nodes (each a state, a few hundred bytes); default 0, off. A
+    /// counterexample found so is marked
+    /// [`fewest_preemptions`](crate::Counterexample::fewest_preemptions).
+    pub fewest_preemptions: usize,
 }
 
 impl Default for ExploreConfig {
@@ -60,6 +66,7 @@ impl Default for ExploreConfig {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             parallel_from: 4096,
             progress: None,
+            fewest_preemptions: 0,
         }
     }
 }
@@ -108,6 +115,13 @@ impl ExploreConfig {
     /// Sets [`progress`](Self::progress).
     pub fn progress(mut self, hook: ProgressHook) -> Self {
         self.progress = Some(hook);
+        self
+    }
+
+    /// Sets [`fewest_preemptions`](Self::fewest_preemptions): the budget
+    /// of the search for counterexamples with the fewest preemptions.
+    pub fn fewest_preemptions(mut self, nodes: usize) -> Self {
+        self.fewest_preemptions = nodes;
         self
     }
 }

@@ -3,6 +3,7 @@
 
 mod config;
 mod expand;
+mod preemptions;
 mod search;
 mod store;
 

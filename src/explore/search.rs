@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use super::config::ExploreConfig;
 use super::expand::{Block, CHAIN_CAP, Checks, End, Expander, checks, forced_choice};
+use super::preemptions::fewest_preemptions;
 use super::store::{Insert, StateStore};
 use crate::model::{Fault, Op, Outcome, Scenario, Scope};
 use crate::results::Progress;
@@ -531,12 +532,14 @@ impl<'a> Search<'a> {
         };
         let sc = self.sim.sc;
         let mut found = self.found;
+        let deadline = self.config.time_limit.map(|limit| started + limit);
         let properties = properties_of(sc)
             .into_iter()
             .map(|property| {
-                let found = found
-                    .remove(&property)
-                    .map(|f| counterexample(sc, property.clone(), f));
+                let found = found.remove(&property).map(|f| {
+                    let c = counterexample(sc, property.clone(), f);
+                    with_fewest_preemptions(sc, c, self.config.fewest_preemptions, deadline)
+                });
                 let status = Status::decide(found, completion);
                 PropertyResult { property, status }
             })
@@ -628,6 +631,52 @@ fn without_needless_dones(sc: &Scenario, property: &Property, found: &mut Found)
 
 fn counterexample(sc: &Scenario, property: Property, mut found: Found) -> Counterexample {
     without_needless_dones(sc, &property, &mut found);
+    replayed(sc, property, found)
+}
+
+/// `c`, or a counterexample of the same property with fewer preemptions
+/// (then fewer steps), found by [`fewest_preemptions`]; marked as having
+/// the fewest when that search finished.
+fn with_fewest_preemptions(
+    sc: &Scenario,
+    c: Counterexample,
+    budget: usize,
+    deadline: Option<Instant>,
+) -> Counterexample {
+    if budget == 0 || matches!(c.property, Property::Terminates | Property::Deterministic) {
+        return c;
+    }
+    if c.preemptions() == 0 {
+        return Counterexample {
+            fewest_preemptions: true,
+            ..c
+        };
+    }
+    match fewest_preemptions(sc, &c.property, budget, deadline) {
+        Some(f)
+            if (f.preemptions as usize, f.schedule.len()) < (c.preemptions(), c.steps.len()) =>
+        {
+            let found = Found {
+                message: f.message,
+                schedule: f.schedule,
+                cycle_from: None,
+            };
+            Counterexample {
+                fewest_preemptions: true,
+                ..replayed(sc, c.property.clone(), found)
+            }
+        }
+        Some(_) => Counterexample {
+            fewest_preemptions: true,
+            ..c
+        },
+        None => c,
+    }
+}
+
+/// A counterexample of `property` along `found`'s schedule, its trace
+/// rebuilt by replay.
+fn replayed(sc: &Scenario, property: Property, found: Found) -> Counterexample {
     let schedule = Schedule::from_indices(&found.schedule);
     let run = replay(sc, &schedule).expect("a schedule the search found replays");
     debug_assert!(
@@ -652,6 +701,7 @@ fn counterexample(sc: &Scenario, property: Property, mut found: Found) -> Counte
         backend_schedule: None,
         backend_replay: None,
         cycle_from: found.cycle_from,
+        fewest_preemptions: false,
     }
 }
 

@@ -155,10 +155,15 @@ pub fn details(r: &Report, names: &Names, detail: Detail) -> String {
         if let Some(k) = c.cycle_from {
             let _ = writeln!(out, "{inner}cycle     {}", cycle(k, c.steps.len()));
         }
+        let fewest = if c.fewest_preemptions {
+            ", the fewest possible"
+        } else {
+            ""
+        };
         let preempted = match c.preemptions() {
-            0 => "   (no preemption)".to_string(),
-            1 => "   (1 preemption, marked ↷)".to_string(),
-            n => format!("   ({n} preemptions, marked ↷)"),
+            0 => format!("   (no preemption{fewest})"),
+            1 => format!("   (1 preemption{fewest}, marked ↷)"),
+            n => format!("   ({n} preemptions{fewest}, marked ↷)"),
         };
         let _ = writeln!(out, "{inner}schedule  {}{preempted}", c.schedule);
         if let Some(cmd) = &c.replay {

@@ -50,6 +50,8 @@ pub struct CounterexampleJson<'a> {
     pending: Vec<PendingJson<'a>>,
     /// How many steps preempt a thread that could have gone on.
     preemptions: usize,
+    /// No counterexample of this property has fewer (the explorer searched).
+    fewest_preemptions: bool,
     property: &'a Property,
     replay: Option<&'a str>,
     schedule: String,
@@ -183,6 +185,7 @@ fn counterexample<'a>(names: &'a Names, c: &'a Counterexample) -> Counterexample
             })
             .collect(),
         preemptions: c.preemptions(),
+        fewest_preemptions: c.fewest_preemptions,
         property: &c.property,
         replay: c.replay.as_deref(),
         schedule: c.schedule.to_string(),

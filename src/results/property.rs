@@ -123,6 +123,9 @@ pub struct Counterexample {
     /// can repeat for ever.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cycle_from: Option<usize>,
+    /// The explorer searched for a counterexample of this property with
+    /// fewer preemptions (then fewer steps) and there is none.
+    pub fewest_preemptions: bool,
 }
 
 fn serialize_display<S: Serializer, T: fmt::Display>(v: &T, s: S) -> Result<S::Ok, S::Error> {
