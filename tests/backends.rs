@@ -575,3 +575,29 @@ fn a_step_bound_of_zero_is_refused() {
         assert!(err.to_string().contains("--max-depth"), "{kind}: {err}");
     }
 }
+
+#[test]
+fn a_threaded_engine_shows_the_explorers_shortest_trace_and_keeps_its_own_run() {
+    let entry = catalog::find("bank/unsync").unwrap();
+    let params = entry.params_from(&[] as &[&str]).unwrap();
+    let mut b = Backends::default();
+    b.shuttle.scheduler = ShuttleScheduler::Random;
+    let report = entry.check_on(BackendKind::Shuttle, &params, &b).unwrap();
+    let lost = interleave::Property::Invariant("no lost update".into());
+    let c = report.exploration.assert_violated(&lost);
+    assert_eq!(c.schedule.to_string(), "0.1.0.1", "the explorer's shortest");
+    let own = c
+        .backend_replay
+        .as_deref()
+        .expect("shuttle's own run is kept");
+    assert!(own.contains(":shuttle-"), "{own}");
+    assert!(
+        report
+            .exploration
+            .notes
+            .iter()
+            .any(|n| n.contains("the trace shown is the explorer's shortest (4 steps)")),
+        "{:?}",
+        report.exploration.notes
+    );
+}

@@ -10,7 +10,9 @@ use crate::backend::{
 use crate::error::Error;
 use crate::explore::{ExploreConfig, explore};
 use crate::model::Scenario;
-use crate::results::Exploration;
+use std::collections::BTreeSet;
+
+use crate::results::{Exploration, Property, Status, Stop};
 
 /// Which engine explores a scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -83,10 +85,59 @@ pub fn run(
     scenario: &Scenario,
     backends: &Backends,
 ) -> Result<Exploration, Error> {
-    match kind {
-        BackendKind::Explore => Ok(explore(scenario, &backends.explore)),
-        BackendKind::Shuttle => run_shuttle(scenario, &backends.shuttle),
-        BackendKind::Loom => run_loom(scenario, &backends.loom),
-        BackendKind::Threads => run_threads(scenario, &backends.threads),
+    let mut e = match kind {
+        BackendKind::Explore => return Ok(explore(scenario, &backends.explore)),
+        BackendKind::Shuttle => run_shuttle(scenario, &backends.shuttle)?,
+        BackendKind::Loom => run_loom(scenario, &backends.loom)?,
+        BackendKind::Threads => run_threads(scenario, &backends.threads)?,
+    };
+    shortest_traces(scenario, &mut e);
+    Ok(e)
+}
+
+/// Most states, and time, the explorer spends looking for a shorter trace
+/// of what a threaded engine found.
+const SHORTEN_STATES: usize = 100_000;
+const SHORTEN_TIME: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Replaces each counterexample a threaded engine found by the explorer's
+/// shortest one of the same property, when the explorer finds one within
+/// [`SHORTEN_STATES`] states and [`SHORTEN_TIME`] and it is shorter: a
+/// random scheduler's trace runs to hundreds of steps where the bug needs
+/// a few. The engine's own execution stays replayable: shuttle's schedule
+/// is kept as it was, and a note gives the engine's own length.
+fn shortest_traces(scenario: &Scenario, e: &mut Exploration) {
+    let violated: BTreeSet<Property> = e
+        .violations()
+        .map(|c| c.property.clone())
+        .filter(|p| *p != Property::Terminates)
+        .collect();
+    if violated.is_empty() {
+        return;
+    }
+    let config = ExploreConfig::default()
+        .stop(Stop::WhenViolated(violated))
+        .max_states(SHORTEN_STATES)
+        .time_limit(SHORTEN_TIME)
+        .threads(0);
+    let shortest = explore(scenario, &config);
+    for p in &mut e.properties {
+        let Status::Violated(found) = &mut p.status else {
+            continue;
+        };
+        let Some(Status::Violated(short)) = shortest.status(&p.property) else {
+            continue;
+        };
+        if short.steps.len() >= found.steps.len() {
+            continue;
+        }
+        e.notes.push(format!(
+            "`{}`: the trace shown is the explorer's shortest ({} steps); this engine's own execution took {}",
+            p.property,
+            short.steps.len(),
+            found.steps.len()
+        ));
+        let own = std::mem::replace(found, short.clone());
+        found.backend_schedule = own.backend_schedule;
     }
 }
