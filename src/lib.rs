@@ -87,8 +87,9 @@ pub use model::{
     StateView, ThreadId, ThreadMachine, VarArray, VarId, WaitGroupId,
 };
 pub use results::{
-    Bound, Completion, Counterexample, Exploration, GuidedRun, OutcomeCount, Pending, Property,
-    PropertyResult, Replay, ReplayFinding, Schedule, ScheduleStep, Stats, Status, Stop, TraceStep,
+    Bound, Completion, Counterexample, Exploration, GuidedRun, Interrupt, OutcomeCount, Pending,
+    Property, PropertyResult, Replay, ReplayFinding, Schedule, ScheduleStep, Stats, Status, Stop,
+    TraceStep,
 };
 pub use sim::{replay, run_choices};
 

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use crate::results::ProgressHook;
 use crate::results::Stop;
+use crate::results::{Interrupt, ProgressHook};
 
 /// Which shuttle scheduler picks the interleavings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +73,8 @@ pub struct ShuttleConfig {
     /// execution's seed depends on the run's seed and its number alone);
     /// default none.
     pub shard: Option<Shard>,
+    /// When raised, no more executions start; default none.
+    pub interrupt: Option<Interrupt>,
 }
 
 impl Default for ShuttleConfig {
@@ -86,6 +88,7 @@ impl Default for ShuttleConfig {
             stop: Stop::Exhaust,
             progress: None,
             shard: None,
+            interrupt: None,
         }
     }
 }

@@ -16,8 +16,8 @@ use super::world::{Execution, Options, execute};
 use crate::error::{Error, ErrorKind};
 use crate::model::Scenario;
 use crate::model::machine::guarded;
-use crate::results::Replay;
 use crate::results::{Completion, Exploration, Stop};
+use crate::results::{Interrupt, Replay};
 use shuttle_engine::scheduler::ScheduleStep as shuttle_step;
 
 /// Runs `scenario` under shuttle.
@@ -128,6 +128,7 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
         longest: longest.clone(),
         stop: config.stop.clone(),
         stopped: stopped.clone(),
+        interrupt: config.interrupt.clone(),
     };
     // shuttle panics when it finds every task blocked or an execution too
     // long for its own bound; the interpreter ends executions before either
@@ -252,6 +253,8 @@ struct Recording {
     stop: Stop,
     /// Set when `stop` ended the run.
     stopped: Arc<std::sync::atomic::AtomicBool>,
+    /// When raised, no more executions start.
+    interrupt: Option<Interrupt>,
 }
 
 impl Recording {
@@ -366,6 +369,9 @@ impl Drop for Recording {
 impl Scheduler for Recording {
     fn new_execution(&mut self) -> Option<Schedule> {
         self.flush();
+        if self.interrupt.as_ref().is_some_and(Interrupt::is_raised) {
+            return None;
+        }
         if self.stop.satisfied_by(lock(&self.aggregate).found()) {
             self.stopped
                 .store(true, std::sync::atomic::Ordering::Relaxed);

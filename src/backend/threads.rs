@@ -37,6 +37,8 @@ pub struct ThreadsConfig {
     pub progress: Option<crate::results::ProgressHook>,
     /// Run only this shard's share of the runs; default none.
     pub shard: Option<super::config::Shard>,
+    /// When raised, no more runs start; default none.
+    pub interrupt: Option<crate::results::Interrupt>,
 }
 
 impl Default for ThreadsConfig {
@@ -49,6 +51,7 @@ impl Default for ThreadsConfig {
             max_steps: 1_000_000,
             progress: None,
             shard: None,
+            interrupt: None,
         }
     }
 }
@@ -102,7 +105,11 @@ pub fn run_threads(scenario: &Scenario, config: &ThreadsConfig) -> Result<Explor
     let mut aggregate = Aggregate::new(&scenario);
     aggregate.watch(config.progress.as_ref(), Some(planned as u64));
     let mut runs = 0;
-    while runs < planned && config.time_limit.is_none_or(|t| started.elapsed() < t) {
+    let interrupted = || config.interrupt.as_ref().is_some_and(|i| i.is_raised());
+    while runs < planned
+        && config.time_limit.is_none_or(|t| started.elapsed() < t)
+        && !interrupted()
+    {
         runs += 1;
         let options = Options {
             yields: config.yields,

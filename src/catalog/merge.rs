@@ -124,6 +124,7 @@ fn merge_one(
                 "depth" => Bound::Depth,
                 "states" => Bound::States,
                 "memory" => Bound::Memory,
+                "interrupted" => Bound::Interrupted,
                 _ => Bound::Preemptions,
             });
         }

@@ -138,7 +138,11 @@ pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, 
         )?;
     }
     let mut junit = JunitReport::new("interleave check");
-    let interrupted = on_interrupt();
+    let interrupt = interleave::Interrupt::new();
+    backends.explore.interrupt = Some(interrupt.clone());
+    backends.shuttle.interrupt = Some(interrupt.clone());
+    backends.threads.interrupt = Some(interrupt.clone());
+    let interrupted = on_interrupt(interrupt);
     let (mut checked, mut failed, mut skipped) = (0, Vec::new(), 0);
     let planned = selected.len() * kinds.len();
     let mut stopped: Option<&str> = None;
@@ -279,10 +283,12 @@ pub(super) const NOTHING_RAN: u8 = 4;
 /// The exit code after Ctrl-C (128 + SIGINT, as a shell reports it).
 pub(super) const INTERRUPTED: u8 = 130;
 
-/// A flag that the first Ctrl-C sets: the check running then finishes, its
-/// report and the summary are printed, and nothing more runs. A second
-/// Ctrl-C ends the process at once.
-fn on_interrupt() -> Arc<AtomicBool> {
+/// A flag that the first Ctrl-C sets, raising `interrupt` too: the check
+/// running then ends early (the explorer bounded by the stop request, a
+/// sampling engine with the executions it has run; loom runs to its own
+/// time limit), its report and the summary are printed, and nothing more
+/// runs. A second Ctrl-C ends the process at once.
+fn on_interrupt(interrupt: interleave::Interrupt) -> Arc<AtomicBool> {
     let flag = Arc::new(AtomicBool::new(false));
     let seen = flag.clone();
     // Fails only when a handler is already set (a second `check` in one
@@ -291,7 +297,8 @@ fn on_interrupt() -> Arc<AtomicBool> {
         if seen.swap(true, Ordering::SeqCst) {
             std::process::exit(i32::from(INTERRUPTED));
         }
-        eprintln!("interrupted: finishing the current check (Ctrl-C again to quit now)");
+        interrupt.raise();
+        eprintln!("interrupted: ending the current check early (Ctrl-C again to quit now)");
     });
     flag
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::results::{ProgressHook, Stop};
+use crate::results::{Interrupt, ProgressHook, Stop};
 
 /// Limits and options of the built-in explorer.
 ///
@@ -52,6 +52,9 @@ pub struct ExploreConfig {
     /// counterexample found so is marked
     /// [`fewest_preemptions`](crate::Counterexample::fewest_preemptions).
     pub fewest_preemptions: usize,
+    /// When raised, the search ends (checked with the time limit), bounded
+    /// by [`Bound::Interrupted`](crate::Bound::Interrupted); default none.
+    pub interrupt: Option<Interrupt>,
 }
 
 impl Default for ExploreConfig {
@@ -67,6 +70,7 @@ impl Default for ExploreConfig {
             parallel_from: 4096,
             progress: None,
             fewest_preemptions: 0,
+            interrupt: None,
         }
     }
 }

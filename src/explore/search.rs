@@ -23,11 +23,11 @@ use super::expand::{Block, CHAIN_CAP, Checks, End, Expander, checks, forced_choi
 use super::preemptions::fewest_preemptions;
 use super::store::{Insert, StateStore};
 use crate::model::{Fault, Op, Outcome, Scenario, Scope};
-use crate::results::Progress;
 use crate::results::{
     Bound, Completion, Counterexample, Exploration, OutcomeCount, Property, PropertyResult,
     Schedule, Stats, Status, properties_of, thread_of,
 };
+use crate::results::{Interrupt, Progress};
 use crate::sim::{Sim, SimState, Terminal, replay};
 
 /// Most states in one [`Block`]: enough to make handing it to a thread
@@ -234,6 +234,15 @@ impl<'a> Search<'a> {
                     && started.elapsed() >= limit
                 {
                     self.bound = Some(Bound::Time);
+                    return false;
+                }
+                if self
+                    .config
+                    .interrupt
+                    .as_ref()
+                    .is_some_and(Interrupt::is_raised)
+                {
+                    self.bound = Some(Bound::Interrupted);
                     return false;
                 }
                 if self.peak_bytes() >= self.config.max_memory {

@@ -21,6 +21,9 @@ pub enum Bound {
     /// loom explored every execution within a preemption bound, not every
     /// execution.
     Preemptions,
+    /// The run was asked to stop (an [`Interrupt`](crate::Interrupt), as on
+    /// Ctrl-C).
+    Interrupted,
 }
 
 impl fmt::Display for Bound {
@@ -31,6 +34,7 @@ impl fmt::Display for Bound {
             Bound::Time => "time limit",
             Bound::Memory => "memory limit",
             Bound::Preemptions => "preemption bound",
+            Bound::Interrupted => "stop request",
         })
     }
 }

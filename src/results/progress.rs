@@ -75,3 +75,35 @@ impl PartialEq for ProgressHook {
 }
 
 impl Eq for ProgressHook {}
+
+/// A flag another thread raises (on Ctrl-C, say) to end a run early: the
+/// explorer then ends bounded by [`Bound::Interrupted`](crate::Bound::Interrupted),
+/// and a sampling engine starts no more executions. Two are equal when
+/// they are the same flag.
+#[derive(Clone, Debug, Default)]
+pub struct Interrupt(Arc<std::sync::atomic::AtomicBool>);
+
+impl Interrupt {
+    /// A flag not raised yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks every run watching this flag to end.
+    pub fn raise(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether it has been raised.
+    pub fn is_raised(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl PartialEq for Interrupt {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Interrupt {}
