@@ -3,8 +3,6 @@
 
 use std::io::{self, Write};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::options::{CheckArgs, Failure, Format, backends, config, selection};
@@ -142,14 +140,14 @@ pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, 
     backends.explore.interrupt = Some(interrupt.clone());
     backends.shuttle.interrupt = Some(interrupt.clone());
     backends.threads.interrupt = Some(interrupt.clone());
-    let interrupted = on_interrupt(interrupt);
+    on_interrupt(interrupt.clone());
     let (mut checked, mut failed, mut skipped) = (0, Vec::new(), 0);
     let planned = selected.len() * kinds.len();
     let mut stopped: Option<&str> = None;
     'scenarios: for (entry, params) in &selected {
         let scenario = entry.build(params)?;
         for &kind in &kinds {
-            if interrupted.load(Ordering::SeqCst) {
+            if interrupt.is_raised() {
                 stopped = Some("interrupted");
                 break 'scenarios;
             }
@@ -283,22 +281,20 @@ pub(super) const NOTHING_RAN: u8 = 4;
 /// The exit code after Ctrl-C (128 + SIGINT, as a shell reports it).
 pub(super) const INTERRUPTED: u8 = 130;
 
-/// A flag that the first Ctrl-C sets, raising `interrupt` too: the check
-/// running then ends early (the explorer bounded by the stop request, a
-/// sampling engine with the executions it has run; loom runs to its own
-/// time limit), its report and the summary are printed, and nothing more
-/// runs. A second Ctrl-C ends the process at once.
-fn on_interrupt(interrupt: interleave::Interrupt) -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
-    let seen = flag.clone();
+/// Raises `interrupt` on the first Ctrl-C: the check running then ends
+/// early (the explorer bounded by the stop request, a sampling engine with
+/// the executions it has run; loom runs to its own time limit), its report
+/// and the summary are printed, and nothing more runs. A second Ctrl-C
+/// ends the process at once.
+fn on_interrupt(interrupt: interleave::Interrupt) {
     // Fails only when a handler is already set (a second `check` in one
-    // process): then Ctrl-C keeps its default, ending the process.
+    // process): then Ctrl-C keeps its default, ending the process. The
+    // handler runs on one thread, so checking then raising is no race.
     let _ = ctrlc::set_handler(move || {
-        if seen.swap(true, Ordering::SeqCst) {
+        if interrupt.is_raised() {
             std::process::exit(i32::from(INTERRUPTED));
         }
         interrupt.raise();
         eprintln!("interrupted: ending the current check early (Ctrl-C again to quit now)");
     });
-    flag
 }

@@ -66,7 +66,8 @@ pub(super) fn fewest_preemptions(
                 preemptions,
             });
         }
-        let st = states[node as usize].clone();
+        // Each node is on the heap once: its state is not needed after.
+        let st = std::mem::replace(&mut states[node as usize], SimState::empty(0, 0));
         if best
             .get(&(st.words.clone(), last))
             .is_some_and(|&b| b < (preemptions, steps))
@@ -74,10 +75,10 @@ pub(super) fn fewest_preemptions(
             continue;
         }
         sim.enabled_threads(&st, &mut enabled);
-        for &c in &enabled.clone() {
+        let last = (last != u16::MAX).then_some(usize::from(last));
+        for &c in &enabled {
             let t = thread_of(c);
-            let preempts =
-                last != u16::MAX && usize::from(last) != t && sim.enabled(&st, usize::from(last));
+            let preempts = sim.preempts(&st, last, t);
             let cost = (preemptions + u32::from(preempts), steps + 1);
             let mut next = st.clone();
             let goal = match sim.step(&mut next, c) {

@@ -91,7 +91,7 @@ pub fn replay(scenario: &Scenario, schedule: &Schedule) -> Result<Replay, Error>
         }
         let mut described = sim.describe_step(&st, c);
         // Switching away from a thread that could have gone on.
-        described.preempts = last.is_some_and(|l| l != t && sim.enabled(&st, l));
+        described.preempts = sim.preempts(&st, last, t);
         last = Some(t);
         if scenario.layout.timer_base.is_some() {
             let ticks = sim.ticks_of(&st, c);

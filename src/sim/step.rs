@@ -124,6 +124,12 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// Whether a step of thread `t` after one of `last` is a preemption: a
+    /// switch away from a thread that could have gone on.
+    pub fn preempts(&self, st: &SimState, last: Option<usize>, t: usize) -> bool {
+        last.is_some_and(|l| l != t && self.enabled(st, l))
+    }
+
     /// Whether thread `t`'s pending operation goes one of several ways
     /// (see [`Sim::alternatives`]).
     #[inline]
