@@ -577,7 +577,7 @@ fn a_step_bound_of_zero_is_refused() {
 }
 
 #[test]
-fn a_threaded_engine_shows_the_explorers_shortest_trace_and_keeps_its_own_run() {
+fn a_threaded_engine_shows_the_explorers_simpler_trace_and_keeps_its_own_run() {
     let entry = catalog::find("bank/unsync").unwrap();
     let params = entry.params_from(&[] as &[&str]).unwrap();
     let mut b = Backends::default();
@@ -596,8 +596,28 @@ fn a_threaded_engine_shows_the_explorers_shortest_trace_and_keeps_its_own_run() 
             .exploration
             .notes
             .iter()
-            .any(|n| n.contains("the trace shown is the explorer's shortest (4 steps)")),
+            .any(|n| n.contains("the trace shown is the explorer's (4 steps, 3 preemptions)")),
         "{:?}",
         report.exploration.notes
     );
+}
+
+#[test]
+fn a_threaded_engine_shows_the_trace_with_the_fewest_preemptions_when_the_explorer_proves_it() {
+    let entry = catalog::find("bank/unsync").unwrap();
+    let params = entry.params_from(&["weeks=4"]).unwrap();
+    let lost = interleave::Property::Invariant("no lost update".into());
+    for kind in [
+        BackendKind::Shuttle,
+        BackendKind::Loom,
+        BackendKind::Threads,
+    ] {
+        let report = entry.check_on(kind, &params, &Backends::default()).unwrap();
+        let c = report.exploration.assert_violated(&lost);
+        assert_eq!(c.preemptions(), 1, "{kind}: {}", c.schedule);
+        assert!(c.fewest_preemptions, "{kind}: proved the fewest");
+        // One thread loads, another runs all its weeks and its `Done`,
+        // the first stores.
+        assert_eq!(c.schedule.to_string(), "0.1*9.0", "{kind}");
+    }
 }

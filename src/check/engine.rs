@@ -12,7 +12,7 @@ use crate::explore::{ExploreConfig, explore};
 use crate::model::Scenario;
 use std::collections::BTreeSet;
 
-use crate::results::{Exploration, Property, Status, Stop};
+use crate::results::{Counterexample, Exploration, Property, Status, Stop};
 
 /// Which engine explores a scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -95,17 +95,21 @@ pub fn run(
     Ok(e)
 }
 
-/// Most states, and time, the explorer spends looking for a shorter trace
-/// of what a threaded engine found.
+/// Most states, and time, the explorer spends looking for a simpler trace
+/// of what a threaded engine found (the same budget again for the search
+/// by preemptions).
 const SHORTEN_STATES: usize = 100_000;
 const SHORTEN_TIME: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Replaces each counterexample a threaded engine found by the explorer's
-/// shortest one of the same property, when the explorer finds one within
-/// [`SHORTEN_STATES`] states and [`SHORTEN_TIME`] and it is shorter: a
-/// random scheduler's trace runs to hundreds of steps where the bug needs
-/// a few. The engine's own execution stays replayable: shuttle's schedule
-/// is kept as it was, and a note gives the engine's own length.
+/// simplest one of the same property, when the explorer finds one within
+/// [`SHORTEN_STATES`] states and [`SHORTEN_TIME`] and it has fewer
+/// preemptions, or as many and fewer steps: a random scheduler's trace
+/// runs to hundreds of steps and switches where the bug needs a few. So
+/// every engine shows the same trace, marked the fewest possible when the
+/// explorer proved it. The engine's own execution stays replayable:
+/// shuttle's schedule is kept as it was, and a note gives the engine's
+/// own length and preemptions.
 fn shortest_traces(scenario: &Scenario, e: &mut Exploration) {
     let violated: BTreeSet<Property> = e
         .violations()
@@ -118,26 +122,42 @@ fn shortest_traces(scenario: &Scenario, e: &mut Exploration) {
     let config = ExploreConfig::default()
         .stop(Stop::WhenViolated(violated))
         .max_states(SHORTEN_STATES)
+        .fewest_preemptions(SHORTEN_STATES)
         .time_limit(SHORTEN_TIME)
         .threads(0);
-    let shortest = explore(scenario, &config);
+    let simplest = explore(scenario, &config);
     for p in &mut e.properties {
         let Status::Violated(found) = &mut p.status else {
             continue;
         };
-        let Some(Status::Violated(short)) = shortest.status(&p.property) else {
+        let Some(Status::Violated(simple)) = simplest.status(&p.property) else {
             continue;
         };
-        if short.steps.len() >= found.steps.len() {
+        let cost = |c: &Counterexample| (c.preemptions(), c.steps.len());
+        if cost(simple) >= cost(found) {
             continue;
         }
         e.notes.push(format!(
-            "`{}`: the trace shown is the explorer's shortest ({} steps); this engine's own execution took {}",
+            "`{}`: the trace shown is the explorer's ({} steps, {}{}); this engine's own execution took {} steps, {}",
             p.property,
-            short.steps.len(),
-            found.steps.len()
+            simple.steps.len(),
+            preemptions(simple.preemptions()),
+            if simple.fewest_preemptions {
+                ", the fewest possible"
+            } else {
+                ""
+            },
+            found.steps.len(),
+            preemptions(found.preemptions()),
         ));
-        let own = std::mem::replace(found, short.clone());
+        let own = std::mem::replace(found, simple.clone());
         found.backend_schedule = own.backend_schedule;
+    }
+}
+
+fn preemptions(n: usize) -> String {
+    match n {
+        1 => "1 preemption".to_owned(),
+        n => format!("{n} preemptions"),
     }
 }

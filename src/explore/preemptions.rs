@@ -98,7 +98,14 @@ pub(super) fn fewest_preemptions(
                         .map(|f| f.message)
                 }
             };
-            let key = (next.words.clone(), t as u16);
+            // Switching away from a thread that cannot move is free, so
+            // such a node is the same whichever thread moved last.
+            let last_key = if goal.is_none() && sim.enabled(&next, t) {
+                t as u16
+            } else {
+                u16::MAX
+            };
+            let key = (next.words.clone(), last_key);
             if goal.is_none() {
                 if best.get(&key).is_some_and(|&b| b <= cost) {
                     continue;
@@ -111,7 +118,7 @@ pub(super) fn fewest_preemptions(
                 cost.0,
                 cost.1,
                 (nodes.len() - 1) as u32,
-                t as u16,
+                last_key,
             )));
         }
     }
