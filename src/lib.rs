@@ -89,7 +89,7 @@ pub use model::{
 pub use results::{
     Bound, Completion, Counterexample, Exploration, GuidedRun, Interrupt, OutcomeCount, Pending,
     Property, PropertyResult, Replay, ReplayFinding, Schedule, ScheduleStep, Stats, Status, Stop,
-    TraceStep,
+    TraceStep, Write,
 };
 pub use sim::{replay, run_choices};
 

@@ -15,7 +15,7 @@ use crate::error::{Error, ErrorKind};
 use crate::model::{Outcome, OutcomeValue, Scenario, ThreadId};
 use crate::results::{
     Bound, Completion, Counterexample, Exploration, OutcomeCount, Pending, Property,
-    PropertyResult, Stats, Status, TraceStep,
+    PropertyResult, Stats, Status, TraceStep, Write,
 };
 
 /// One scenario and engine, merged: its report, and the scenario (for
@@ -259,6 +259,27 @@ fn counterexample(c: &Value) -> Result<Counterexample, Error> {
                 value: text(s, "value").unwrap_or_default(),
                 time: s.get("time").and_then(Value::as_i64),
                 preempts: s.get("preempts").and_then(Value::as_bool).unwrap_or(false),
+                synchronizes_with: s
+                    .get("synchronizes_with")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_u64)
+                            .map(|k| k as usize)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                writes: s
+                    .get("writes")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|w| {
+                                Some(Write::new(text(w, "var")?, w.get("value")?.as_i64()?))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             })
             .collect(),
         pending: list("pending")

@@ -10,8 +10,9 @@ use clap::{Parser, Subcommand};
 use crate::bench::BenchArgs;
 use interleave::Error;
 use interleave::catalog::{self, ReplayToken, TokenSchedule};
-use interleave::report::{human, json};
+use interleave::report::{Timeline, human, json};
 
+mod draw;
 mod options;
 mod run;
 
@@ -48,6 +49,8 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        #[command(flatten)]
+        draw: draw::DrawArgs,
     },
     /// Combines the JSON reports of a sharded run (`check --shard K/N
     /// --format json`) into one verdict per scenario and engine.
@@ -77,7 +80,11 @@ pub fn main() -> ExitCode {
         None => run::check(&cli.check, &mut out),
         Some(Command::Check(args)) => run::check(&args, &mut out),
         Some(Command::List { format }) => list(format, &mut out),
-        Some(Command::Replay { token, format }) => replay_token(&token, format, &mut out),
+        Some(Command::Replay {
+            token,
+            format,
+            draw,
+        }) => replay_token(&token, format, &draw, &mut out),
         Some(Command::Merge { files, format }) => merge(&files, format, &mut out),
         Some(Command::Bench(args)) => bench(&args, &mut out),
     };
@@ -187,7 +194,13 @@ fn list(format: Format, out: &mut impl Write) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn replay_token(text: &str, format: Format, out: &mut impl Write) -> Result<ExitCode, Failure> {
+fn replay_token(
+    text: &str,
+    format: Format,
+    draw: &draw::DrawArgs,
+    out: &mut impl Write,
+) -> Result<ExitCode, Failure> {
+    let drawing = draw.open()?;
     let token: ReplayToken = text.parse()?;
     let (entry, params, scenario) = catalog::resolve(&token)?;
     let in_context =
@@ -212,5 +225,10 @@ fn replay_token(text: &str, format: Format, out: &mut impl Write) -> Result<Exit
             json::replay(entry.name, &params.to_string(), scenario.names(), &run)
         )?,
     }
+    let title = format!("replay of {} ({params})", entry.name);
+    drawing.write(
+        &title,
+        &[Timeline::of_replay(&title, scenario.names(), &run)],
+    )?;
     Ok(ExitCode::SUCCESS)
 }

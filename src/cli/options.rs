@@ -69,6 +69,8 @@ pub(super) struct CheckArgs {
     /// commands.
     #[arg(long, value_name = "FILE")]
     pub(super) junit: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub(super) draw: super::draw::DrawArgs,
     /// explore: after the search, find each violated property's
     /// counterexample with the fewest preemptions (then steps), storing at
     /// most N states for it (a few hundred bytes each; e.g. 1000000). One

@@ -9,7 +9,7 @@ use super::options::{CheckArgs, Failure, Format, backends, config, selection};
 use interleave::check::BackendKind;
 use interleave::report::human::Detail;
 use interleave::report::junit::JunitReport;
-use interleave::report::{human, json};
+use interleave::report::{Timeline, human, json};
 use interleave::{Error, ErrorKind};
 
 /// A spinner on stderr for each long exploration, when stderr is a
@@ -107,6 +107,9 @@ pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, 
         )),
         None => None,
     };
+    let drawing = args.draw.open()?;
+    // Every counterexample, for `--trace-out` and `--html`.
+    let mut drawn: Vec<(String, interleave::Names, interleave::Counterexample)> = Vec::new();
     let started = Instant::now();
     let width = selected
         .iter()
@@ -195,6 +198,12 @@ pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, 
             };
             checked += 1;
             junit.add(&report, scenario.names());
+            if args.draw.trace_out.is_some() || args.draw.html.is_some() {
+                for c in report.exploration.violations() {
+                    let title = format!("{} [{kind}]: {}", entry.name, c.property);
+                    drawn.push((title, scenario.names().clone(), c.clone()));
+                }
+            }
             match format {
                 Format::Human => {
                     writeln!(out, "{}", human::status_line(&report, width))?;
@@ -248,6 +257,11 @@ pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, 
             )?;
         }
     }
+    let timelines: Vec<Timeline<'_>> = drawn
+        .iter()
+        .map(|(title, names, c)| Timeline::of_counterexample(title.as_str(), names, c))
+        .collect();
+    drawing.write("interleave check: counterexamples", &timelines)?;
     if let Some((path, mut file)) = junit_file {
         let xml = junit.to_xml()?;
         file.write_all(xml.as_bytes())

@@ -12,7 +12,7 @@ use crate::catalog::{Entry, Params};
 use crate::check::{Expectation, Report, Verdict};
 use crate::model::{Names, OutcomeValue};
 use crate::results::{
-    Completion, Counterexample, Property, Replay, ReplayFinding, Status, TraceStep,
+    Completion, Counterexample, Property, Replay, ReplayFinding, Status, TraceStep, Write,
 };
 
 /// One step of a trace.
@@ -29,6 +29,12 @@ pub struct StepJson<'a> {
     /// The step preempts the thread that made the last one.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     preempts: bool,
+    /// Earlier steps that happen before this one through synchronisation.
+    #[serde(skip_serializing_if = "<[usize]>::is_empty")]
+    synchronizes_with: &'a [usize],
+    /// Shared variables this step changed, with their new values.
+    #[serde(skip_serializing_if = "<[Write]>::is_empty")]
+    writes: &'a [Write],
 }
 
 /// A thread that was about to move when a counterexample showed.
@@ -166,6 +172,8 @@ fn steps<'a>(names: &'a Names, steps: &'a [TraceStep]) -> Vec<StepJson<'a>> {
             value: &s.value,
             time: s.time,
             preempts: s.preempts,
+            synchronizes_with: &s.synchronizes_with,
+            writes: &s.writes,
         })
         .collect()
 }

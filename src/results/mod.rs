@@ -14,7 +14,7 @@ mod stop;
 pub use completion::{Bound, Completion};
 pub use exploration::{Exploration, OutcomeCount, Stats};
 pub use progress::{Interrupt, Progress, ProgressHook};
-pub use property::{Counterexample, Pending, Property, PropertyResult, Status, TraceStep};
+pub use property::{Counterexample, Pending, Property, PropertyResult, Status, TraceStep, Write};
 pub use replay::{GuidedRun, Replay, ReplayFinding};
 pub use schedule::{MAX_SCHEDULE_LEN, Schedule, ScheduleStep};
 pub use stop::Stop;

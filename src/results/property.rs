@@ -70,6 +70,35 @@ pub struct TraceStep {
     /// step while that thread could have gone on (a preemption).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub preempts: bool,
+    /// The earlier steps (numbered from 1) that happen before this one
+    /// through synchronisation: the unlock its lock follows, the send its
+    /// receive takes, the `Done` calls its `Wait` waited for, and so on
+    /// (Go's memory model; program order is not listed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub synchronizes_with: Vec<usize>,
+    /// Each shared variable this step changed, with its new value.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub writes: Vec<Write>,
+}
+
+/// A shared variable's new value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Write {
+    /// The variable's name (an array's element as `name[i]`).
+    pub var: String,
+    /// Its value after the step.
+    pub value: i64,
+}
+
+impl Write {
+    /// A variable's new value.
+    pub fn new(var: impl Into<String>, value: i64) -> Self {
+        Write {
+            var: var.into(),
+            value,
+        }
+    }
 }
 
 /// A thread's pending operation at the end of a counterexample, for races

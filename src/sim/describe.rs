@@ -106,6 +106,8 @@ impl Sim<'_> {
             value,
             time: None,
             preempts: false,
+            synchronizes_with: Vec::new(),
+            writes: Vec::new(),
         }
     }
 }

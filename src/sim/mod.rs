@@ -9,6 +9,7 @@
 pub(crate) mod clocks;
 mod describe;
 mod findings;
+mod happens;
 mod invariants;
 mod race;
 pub(crate) mod replay;

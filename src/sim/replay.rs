@@ -1,11 +1,14 @@
 //! Re-executing one schedule: the trace of a counterexample, and what the
 //! `replay` command shows.
 
+use super::happens::HappensBefore;
 use super::state::{SimState, Terminal};
 use super::step::Sim;
 use crate::error::{Error, ErrorKind};
 use crate::model::{Scenario, Scope};
-use crate::results::{Choice, GuidedRun, Property, Replay, Schedule, choice, note, thread_of};
+use crate::results::{
+    Choice, GuidedRun, Property, Replay, Schedule, Write, choice, note, thread_of,
+};
 
 /// Runs `schedule` on `scenario`, step by step, checking every property the
 /// explorer checks (except determinism, which needs more than one execution).
@@ -53,6 +56,8 @@ pub fn replay(scenario: &Scenario, schedule: &Schedule) -> Result<Replay, Error>
     let mut hashes = vec![st.words_hash()];
     let mut now = 0i64;
     let mut last: Option<usize> = None;
+    let mut happens = HappensBefore::new(&sim);
+    let vars = scenario.layout.var_base..scenario.layout.var_base + scenario.names.vars.len();
     for (k, s) in schedule.steps().iter().enumerate() {
         let t = s.thread.index();
         let step = k + 1;
@@ -104,8 +109,18 @@ pub fn replay(scenario: &Scenario, schedule: &Schedule) -> Result<Replay, Error>
                 };
             }
         }
+        described.synchronizes_with = happens.step(&sim, &st, c, step);
+        let before: Vec<i64> = st.words[vars.clone()].to_vec();
+        let stepped = sim.step(&mut st, c);
+        described.writes = before
+            .iter()
+            .zip(&st.words[vars.clone()])
+            .enumerate()
+            .filter(|(_, (a, b))| a != b)
+            .map(|(v, (_, &b))| Write::new(scenario.names.vars[v].name.clone(), b))
+            .collect();
         run.steps.push(described);
-        if let Err((who, fault)) = sim.step(&mut st, c) {
+        if let Err((who, fault)) = stepped {
             let (property, message) = sim.fault_finding(who, &fault);
             note(&mut run, step, property, message, Vec::new());
             if step < schedule.len() {
