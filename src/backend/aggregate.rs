@@ -97,6 +97,7 @@ impl Aggregate {
             done,
             executions: self.executions + self.cut + self.timed_out,
             planned: w.planned,
+            estimated_states: None,
         });
     }
 
@@ -331,6 +332,8 @@ impl Aggregate {
                 elapsed,
                 reduction: false,
                 executions: self.executions,
+                estimated_states: None,
+                estimated_total: None,
             },
             completion,
             notes,

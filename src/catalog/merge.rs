@@ -110,6 +110,8 @@ fn merge_one(
         elapsed: Duration::ZERO,
         reduction: false,
         executions: 0,
+        estimated_states: None,
+        estimated_total: None,
     };
     for shard in shards {
         stats.executions += u64_of(shard, "executions");

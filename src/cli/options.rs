@@ -297,7 +297,9 @@ fn parse_shard(text: &str) -> Result<Shard, Failure> {
 const MAX_THREADS: usize = 256;
 
 pub(super) fn config(args: &CheckArgs) -> Result<ExploreConfig, Failure> {
-    let mut config = ExploreConfig::default().reduction(!args.no_reduction);
+    let mut config = ExploreConfig::default()
+        .reduction(!args.no_reduction)
+        .estimate(true);
     if let Some(n) = args.max_states {
         if n == 0 {
             return Err(limit_error("max-states", "must be at least 1"));

@@ -49,8 +49,16 @@ impl Spinner {
                     return;
                 }
                 let per_second = p.states as f64 / seconds;
+                let of = match p.estimated_states {
+                    Some(total) if total > p.states && per_second > 0.0 => format!(
+                        " of about {}, about {:.0} s to go",
+                        HumanCount(total),
+                        (total - p.states) as f64 / per_second
+                    ),
+                    _ => String::new(),
+                };
                 bar.set_message(format!(
-                    "{} states ({}/s), {} steps, {} waiting, depth {}",
+                    "{} states{of} ({}/s), {} steps, {} waiting, depth {}",
                     HumanCount(p.states),
                     HumanCount(per_second as u64),
                     HumanCount(p.steps),

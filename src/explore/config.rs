@@ -55,6 +55,12 @@ pub struct ExploreConfig {
     /// When raised, the search ends (checked with the time limit), bounded
     /// by [`Bound::Interrupted`](crate::Bound::Interrupted); default none.
     pub interrupt: Option<Interrupt>,
+    /// Estimate how many states the search will store, by random probes
+    /// before it (at most about 150 ms), refined while it runs: in
+    /// [`Progress::estimated_states`](crate::Progress::estimated_states) and
+    /// [`Stats::estimated_states`](crate::Stats::estimated_states); default
+    /// off.
+    pub estimate: bool,
 }
 
 impl Default for ExploreConfig {
@@ -71,6 +77,7 @@ impl Default for ExploreConfig {
             progress: None,
             fewest_preemptions: 0,
             interrupt: None,
+            estimate: false,
         }
     }
 }
@@ -126,6 +133,12 @@ impl ExploreConfig {
     /// of the search for counterexamples with the fewest preemptions.
     pub fn fewest_preemptions(mut self, nodes: usize) -> Self {
         self.fewest_preemptions = nodes;
+        self
+    }
+
+    /// Sets [`estimate`](Self::estimate).
+    pub fn estimate(mut self, on: bool) -> Self {
+        self.estimate = on;
         self
     }
 }

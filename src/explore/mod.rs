@@ -2,6 +2,7 @@
 //! global states, and replay of single schedules.
 
 mod config;
+mod estimate;
 mod expand;
 mod preemptions;
 mod search;

@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use super::config::ExploreConfig;
+use super::estimate::{Estimate, PILOT};
 use super::expand::{Block, CHAIN_CAP, Checks, End, Expander, checks, forced_choice};
 use super::preemptions::fewest_preemptions;
 use super::store::{Insert, StateStore};
@@ -71,6 +72,14 @@ struct Search<'a> {
     /// Whether the scenario can have a cycle at all (`Scenario::may_cycle`);
     /// without one, edges are not looked at (a random read per edge).
     cycles_possible: bool,
+    /// The probes' estimate, with [`ExploreConfig::estimate`].
+    estimate: Option<Estimate>,
+    /// The first state of each breadth-first level stored so far, and the
+    /// level of the state being expanded.
+    level_starts: Vec<u32>,
+    level: usize,
+    /// The estimate once [`PILOT`] states were stored.
+    pilot_estimate: Option<u64>,
 }
 
 /// Explores every interleaving of `scenario` (within the limits of `config`)
@@ -112,6 +121,12 @@ pub fn explore(scenario: &Scenario, config: &ExploreConfig) -> Exploration {
         expanded: 0,
         may_cycle: false,
         cycles_possible: scenario.may_cycle(),
+        estimate: config
+            .estimate
+            .then(|| Estimate::probe(scenario, config, 0)),
+        level_starts: vec![0],
+        level: 0,
+        pilot_estimate: None,
     };
     match search.sim.initial() {
         Ok(init) => search.run(init, started),
@@ -251,6 +266,13 @@ impl<'a> Search<'a> {
                 }
                 self.report_progress(started, index, false);
             }
+            while self
+                .level_starts
+                .get(self.level + 1)
+                .is_some_and(|&start| index >= start)
+            {
+                self.level += 1;
+            }
             self.steps += e.steps;
             if e.timed_out {
                 self.bound = Some(Bound::Time);
@@ -307,6 +329,9 @@ impl<'a> Search<'a> {
                     self.may_cycle = true;
                 }
                 if let Insert::New(j) = *result {
+                    if self.level_starts.len() == self.level + 1 {
+                        self.level_starts.push(j);
+                    }
                     let chain = block.chain(succ);
                     let depth = self.depths[index as usize] as u64 + chain.len() as u64;
                     self.parents.push(index);
@@ -319,6 +344,9 @@ impl<'a> Search<'a> {
                 }
             }
             self.expanded = index + 1;
+            if self.pilot_estimate.is_none() && self.store.len() >= PILOT {
+                self.pilot_estimate = self.refined_estimate(index + 1);
+            }
             if self.stop {
                 return false;
             }
@@ -361,7 +389,43 @@ impl<'a> Search<'a> {
             done,
             executions: 0,
             planned: None,
+            estimated_states: if done && self.bound.is_none() && !self.stop {
+                self.estimate.as_ref().map(|_| stored)
+            } else {
+                self.refined_estimate(index as u32)
+            },
         });
+    }
+
+    /// The estimate refined by the levels stored, while state `index` is
+    /// being expanded.
+    fn refined_estimate(&self, index: u32) -> Option<u64> {
+        let estimate = self.estimate.as_ref()?;
+        let stored = self.store.len() as u32;
+        let mut counts: Vec<u64> = self
+            .level_starts
+            .windows(2)
+            .map(|w| u64::from(w[1] - w[0]))
+            .collect();
+        let last = *self.level_starts.last().unwrap_or(&0);
+        counts.push(u64::from(stored - last));
+        // Levels up to the one being expanded are complete; the next one is
+        // being stored.
+        counts.truncate(self.level + 2);
+        let start = self.level_starts[self.level];
+        let size = self
+            .level_starts
+            .get(self.level + 1)
+            .copied()
+            .unwrap_or(stored)
+            .saturating_sub(start)
+            .max(1);
+        let expanded = f64::from(index.saturating_sub(start)) / f64::from(size);
+        Some(
+            estimate
+                .refined(&counts, expanded.min(1.0))
+                .max(u64::from(stored)),
+        )
     }
 
     /// Records what a newly stored state reports (as [`Search::examine`]
@@ -539,6 +603,10 @@ impl<'a> Search<'a> {
             (None, true) => Completion::Stopped,
             (None, false) => Completion::Exhaustive,
         };
+        let estimated_total = match completion {
+            Completion::Bounded(_) => self.refined_estimate(self.expanded),
+            _ => None,
+        };
         let sc = self.sim.sc;
         let mut found = self.found;
         let deadline = self.config.time_limit.map(|limit| started + limit);
@@ -590,6 +658,15 @@ impl<'a> Search<'a> {
                 elapsed: started.elapsed(),
                 reduction: self.config.reduction,
                 executions: 0,
+                estimated_states: self.estimate.as_ref().map(|e| {
+                    self.pilot_estimate
+                        .unwrap_or(if completion == Completion::Exhaustive {
+                            self.store.len() as u64
+                        } else {
+                            e.total()
+                        })
+                }),
+                estimated_total,
             },
             completion,
             notes: match completion {

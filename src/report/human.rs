@@ -37,7 +37,12 @@ pub fn coverage(e: &Exploration) -> String {
             "exhaustive within the preemption bound only: {} executions",
             s.executions
         ),
-        Completion::Bounded(bound) => format!("NOT exhaustive: hit the {bound} after {counts}"),
+        Completion::Bounded(bound) => match s.estimated_total {
+            Some(total) if total > s.states => format!(
+                "NOT exhaustive: hit the {bound} after {counts}, of about {total} states in all (estimated)"
+            ),
+            _ => format!("NOT exhaustive: hit the {bound} after {counts}"),
+        },
         Completion::Sampled => format!(
             "sampled: {} executions, {} steps (not exhaustive)",
             s.executions, s.steps

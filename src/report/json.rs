@@ -98,6 +98,13 @@ pub struct ReportJson<'a> {
     counterexample: Option<CounterexampleJson<'a>>,
     counterexamples: Vec<CounterexampleJson<'a>>,
     elapsed_ms: u64,
+    /// The explorer's estimate of its states, from random probes and its
+    /// first 10,000 states.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    estimated_states: Option<u64>,
+    /// For a search that ended early: its estimate then of the states in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    estimated_total: Option<u64>,
     executions: u64,
     exhaustive: bool,
     expected: String,
@@ -235,6 +242,8 @@ pub fn report<'a>(r: &'a Report, names: &'a Names) -> ReportJson<'a> {
         counterexample: counterexamples.first().cloned(),
         counterexamples,
         elapsed_ms: e.stats.elapsed.as_millis() as u64,
+        estimated_states: e.stats.estimated_states,
+        estimated_total: e.stats.estimated_total,
         executions: e.stats.executions,
         exhaustive: e.is_exhaustive(),
         expected: r.expected.to_string(),

@@ -48,6 +48,16 @@ pub struct Stats {
     pub reduction: bool,
     /// Executions run (threaded backends; 0 for the explorer).
     pub executions: u64,
+    /// The explorer's estimate, made by random probes before it searched,
+    /// of how many states it would store (with
+    /// [`ExploreConfig::estimate`](crate::ExploreConfig::estimate)).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_states: Option<u64>,
+    /// For a search that ended before it was exhaustive: its estimate then
+    /// of the states there are in all, from the levels it stored and the
+    /// probes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_total: Option<u64>,
 }
 
 fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {

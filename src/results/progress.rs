@@ -27,6 +27,10 @@ pub struct Progress {
     pub executions: u64,
     /// On a threaded engine: the executions it plans to run at most.
     pub planned: Option<u64>,
+    /// The explorer's estimate of the states it will store in all (with
+    /// [`ExploreConfig::estimate`](crate::ExploreConfig::estimate)): random
+    /// probes before the search, refined by the levels stored since.
+    pub estimated_states: Option<u64>,
 }
 
 /// A callback that receives a search's [`Progress`]; two hooks are equal
