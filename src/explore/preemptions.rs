@@ -17,7 +17,7 @@ use crate::results::{Choice, Property, Replay, thread_of};
 use crate::sim::{Sim, SimState, examine};
 
 /// A path found: its choices and the property's message at its end.
-pub(super) struct Fewest {
+pub(in crate::explore) struct Fewest {
     pub schedule: Vec<Choice>,
     pub message: String,
     pub preemptions: u32,
@@ -26,7 +26,7 @@ pub(super) struct Fewest {
 /// The path with the fewest preemptions (then steps) to a step that
 /// breaks `property`, or `None` when none exists within `budget` stored
 /// nodes or before `deadline` (the caller keeps what it had).
-pub(super) fn fewest_preemptions(
+pub(in crate::explore) fn fewest_preemptions(
     sc: &Scenario,
     property: &Property,
     budget: usize,
