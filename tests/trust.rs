@@ -767,3 +767,57 @@ fn the_explorers_time_limit_holds_when_each_step_runs_a_long_local_loop() {
     // stored states, this took many seconds.
     assert!(took < std::time::Duration::from_millis(1_500), "{took:?}");
 }
+
+/// Two invariants broken in the same states (and two final-state ones
+/// broken at the same end), declared in either order.
+fn overlapping_invariants(first_is_a: bool) -> Scenario {
+    let mut s = ScenarioBuilder::new("overlapping invariants");
+    let x = s.var("x", 0);
+    let mut p = ProgramBuilder::new("writer");
+    p.store(x, 1).store(x, 2);
+    s.thread(p.build());
+    let never_one = move |v: &interleave::StateView<'_>| match v.var(x) {
+        1 => Err("x is 1".to_string()),
+        _ => Ok(()),
+    };
+    let not_two = move |v: &interleave::StateView<'_>| match v.var(x) {
+        2 => Err("x ends at 2".to_string()),
+        _ => Ok(()),
+    };
+    for name in if first_is_a { ["A", "B"] } else { ["B", "A"] } {
+        s.always(format!("{name}: x is never 1"), never_one);
+        s.at_end(format!("{name}: x does not end at 2"), not_two);
+    }
+    s.build().unwrap()
+}
+
+#[test]
+fn one_broken_invariant_never_hides_another_broken_in_the_same_state() {
+    for first_is_a in [true, false] {
+        let scenario = overlapping_invariants(first_is_a);
+        let names = [
+            "A: x is never 1",
+            "B: x is never 1",
+            "A: x does not end at 2",
+            "B: x does not end at 2",
+        ];
+        let mut b = Backends::default();
+        b.explore = exhaust();
+        b.shuttle = ShuttleConfig::default().iterations(20);
+        b.threads = ThreadsConfig::default().runs(20);
+        for reduction in [true, false] {
+            b.explore = exhaust().reduction(reduction);
+            for kind in BackendKind::ALL {
+                let e = check::run(kind, &scenario, &b).unwrap();
+                for name in names {
+                    let c = e.assert_violated(&Property::Invariant(name.into()));
+                    let run = replay(&scenario, &c.schedule).unwrap();
+                    assert!(
+                        run.findings.iter().any(|f| f.property == c.property),
+                        "{kind}: the replay shows {name}"
+                    );
+                }
+            }
+        }
+    }
+}

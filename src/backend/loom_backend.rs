@@ -231,7 +231,7 @@ fn initial_reads(scenario: &Scenario) -> Vec<u32> {
     let sim = Sim::tracking_reads(scenario);
     let mut words = Vec::new();
     if let Ok(state) = sim.initial() {
-        let _ = sim.failing_invariant(&state, Scope::Always);
+        let _ = sim.failing_invariants(&state, Scope::Always);
         sim.take_always_reads(&mut words);
     }
     words.sort_unstable();

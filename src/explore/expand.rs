@@ -52,8 +52,8 @@ impl Finding {
 /// What a successor reports when it is stored for the first time.
 #[derive(Default)]
 pub(crate) struct Checks {
-    /// A broken `Always` invariant, and the message.
-    pub invariant: Option<(Property, String)>,
+    /// Each broken `Always` invariant, and its message.
+    pub invariants: Vec<(Property, String)>,
     /// A race between two pending accesses.
     pub race: Option<String>,
     /// How the execution ends there, if no thread can move.
@@ -61,10 +61,10 @@ pub(crate) struct Checks {
 }
 
 pub(crate) enum End {
-    /// Every thread exited: the first broken final-state invariant, and the
+    /// Every thread exited: each broken final-state invariant, and the
     /// observed values.
     Final {
-        invariant: Option<(Property, String)>,
+        invariants: Vec<(Property, String)>,
         key: Vec<i64>,
     },
     /// A deadlock, described.
@@ -260,12 +260,13 @@ impl<'a> Expander<'a> {
             // can move.) Only the first state of the chain that shows a
             // property: a spin can hold a broken invariant for thousands
             // of steps, and a copy of the chain for each would be quadratic.
-            if let Some(invariant) = failing_invariant(sim, next)
-                && !block.findings[found_before..]
+            for invariant in failing_invariants(sim, next) {
+                if !block.findings[found_before..]
                     .iter()
                     .any(|f| f.property == invariant.0)
-            {
-                block.findings.push(Finding::new(invariant, chain));
+                {
+                    block.findings.push(Finding::new(invariant, chain));
+                }
             }
             if let Some(race) = race(sim, next, enabled, block.race_known)
                 && !block.findings[found_before..]
@@ -312,31 +313,35 @@ pub(crate) fn checks(
     enabled: &[u16],
     race_known: bool,
 ) -> Option<Box<Checks>> {
-    let invariant = failing_invariant(sim, st);
+    let invariants = failing_invariants(sim, st);
     let race = race(sim, st, enabled, race_known);
     let end = enabled.is_empty().then(|| match sim.terminal(st) {
         Terminal::Final => End::Final {
-            invariant: sim
-                .failing_invariant(st, Scope::AtEnd)
-                .map(|(i, message)| (invariant_property(sim, i), message)),
+            invariants: sim
+                .failing_invariants(st, Scope::AtEnd)
+                .into_iter()
+                .map(|(i, message)| (invariant_property(sim, i), message))
+                .collect(),
             key: sim.sc.outcome_key(&st.words),
         },
         Terminal::Deadlock => End::Deadlock(sim.deadlock_finding(st).0),
     });
-    (invariant.is_some() || race.is_some() || end.is_some()).then(|| {
+    (!invariants.is_empty() || race.is_some() || end.is_some()).then(|| {
         Box::new(Checks {
-            invariant,
+            invariants,
             race: race.map(|(_, message)| message),
             end,
         })
     })
 }
 
-/// The first `Always` invariant `st` breaks: every visited state must
+/// Every `Always` invariant `st` breaks: every visited state must
 /// satisfy them.
-fn failing_invariant(sim: &Sim, st: &SimState) -> Option<(Property, String)> {
-    sim.failing_invariant(st, Scope::Always)
+fn failing_invariants(sim: &Sim, st: &SimState) -> Vec<(Property, String)> {
+    sim.failing_invariants(st, Scope::Always)
+        .into_iter()
         .map(|(i, message)| (invariant_property(sim, i), message))
+        .collect()
 }
 
 /// A race in `st`, whose first two choices are `enabled` (looked for only

@@ -426,7 +426,7 @@ impl<'a> Search<'a> {
     /// would find it).
     fn report(&mut self, checks: &Checks, state: u32, from: u32, chain: &[u16]) {
         let parent = Some(from);
-        if let Some((property, message)) = &checks.invariant {
+        for (property, message) in &checks.invariants {
             self.record(property.clone(), message.clone(), parent, chain);
         }
         if let Some(message) = &checks.race
@@ -436,8 +436,8 @@ impl<'a> Search<'a> {
         }
         match &checks.end {
             None => {}
-            Some(End::Final { invariant, key }) => {
-                if let Some((property, message)) = invariant {
+            Some(End::Final { invariants, key }) => {
+                for (property, message) in invariants {
                     self.record(property.clone(), message.clone(), parent, chain);
                 }
                 self.count_outcome(key.clone(), state, from, chain);
@@ -546,11 +546,11 @@ impl<'a> Search<'a> {
         if sim.terminal(&st) != Terminal::Final {
             return;
         }
-        if let Some((i, message)) = sim.failing_invariant(&st, Scope::AtEnd) {
+        for (i, message) in sim.failing_invariants(&st, Scope::AtEnd) {
             let property = Property::Invariant(sc.invariants[i].name.clone());
             self.found.entry(property).or_insert(Found {
                 message,
-                schedule,
+                schedule: schedule.clone(),
                 cycle_from: None,
             });
         }

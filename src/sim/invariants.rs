@@ -55,12 +55,15 @@ impl Sim<'_> {
         result
     }
 
-    /// The first failing invariant of this scope.
-    pub fn failing_invariant(&self, st: &SimState, scope: Scope) -> Option<(usize, String)> {
+    /// Every invariant of this scope that `st` breaks, in declaration
+    /// order, each with its message. All are evaluated: one broken
+    /// invariant must never hide another broken in the same state.
+    pub fn failing_invariants(&self, st: &SimState, scope: Scope) -> Vec<(usize, String)> {
         self.sc
             .invariants_of(scope)
             .iter()
-            .find_map(|&i| self.run_invariant(st, i).err().map(|m| (i, m)))
+            .filter_map(|&i| self.run_invariant(st, i).err().map(|m| (i, m)))
+            .collect()
     }
 
     pub fn terminal(&self, st: &SimState) -> Terminal {

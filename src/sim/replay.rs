@@ -170,7 +170,7 @@ pub(crate) fn examine(
     run: &mut Replay,
     enabled: &mut Vec<Choice>,
 ) {
-    if let Some((i, message)) = sim.failing_invariant(st, Scope::Always) {
+    for (i, message) in sim.failing_invariants(st, Scope::Always) {
         let name = sim.sc.invariants[i].name.clone();
         note(run, step, Property::Invariant(name), message, Vec::new());
     }
@@ -182,7 +182,7 @@ pub(crate) fn examine(
     if enabled.is_empty() {
         match sim.terminal(st) {
             Terminal::Final => {
-                if let Some((i, message)) = sim.failing_invariant(st, Scope::AtEnd) {
+                for (i, message) in sim.failing_invariants(st, Scope::AtEnd) {
                     let name = sim.sc.invariants[i].name.clone();
                     note(run, step, Property::Invariant(name), message, Vec::new());
                 }
