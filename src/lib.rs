@@ -87,9 +87,9 @@ pub use model::{
     StateView, ThreadId, ThreadMachine, VarArray, VarId, WaitGroupId,
 };
 pub use results::{
-    Bound, Completion, Counterexample, Exploration, GuidedRun, Interrupt, OutcomeCount, Pending,
-    Property, PropertyResult, Replay, ReplayFinding, Schedule, ScheduleStep, Stats, Status, Stop,
-    TraceStep, Write,
+    Bound, Completion, Counterexample, Coverage, Exploration, GoalResult, GuidedRun, Interrupt,
+    OutcomeCount, Pending, Property, PropertyResult, Replay, ReplayFinding, Schedule, ScheduleStep,
+    Stats, Status, Stop, TraceStep, Write,
 };
 pub use sim::{replay, run_choices};
 

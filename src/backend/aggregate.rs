@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use super::world::Execution;
 use crate::model::{Outcome, Scenario};
 use crate::results::{
-    Choice, Completion, Counterexample, Exploration, OutcomeCount, Property, PropertyResult,
-    Schedule, Stats, Status, TraceStep, properties_of,
+    Choice, Completion, Counterexample, Coverage, Exploration, GoalResult, OutcomeCount, Property,
+    PropertyResult, Schedule, Stats, Status, TraceStep, properties_of,
 };
 use crate::results::{Progress, ProgressHook};
 use crate::sim::replay;
@@ -297,11 +297,26 @@ impl Aggregate {
             ));
         }
         for (property, k) in &self.frequency {
+            let how = match property {
+                Property::Sometimes(_) => "reached",
+                _ => "broken",
+            };
             notes.push(format!(
-                "`{property}` broken in {k} of {} executions",
+                "`{property}` {how} in {k} of {} executions",
                 self.executions + self.cut + self.timed_out
             ));
         }
+        let coverage = self
+            .scenario
+            .goals()
+            .map(|goal| {
+                let witness = self.found.remove(&Property::Sometimes(goal.to_string()));
+                GoalResult {
+                    goal: goal.to_string(),
+                    coverage: Coverage::decide(witness, completion),
+                }
+            })
+            .collect();
         let properties = self
             .properties
             .iter()
@@ -314,6 +329,7 @@ impl Aggregate {
             })
             .collect();
         Exploration {
+            coverage,
             properties,
             outcomes: self
                 .outcomes

@@ -129,6 +129,7 @@ fn build(name: &str, p: &Params, variant: Variant) -> Result<Scenario, Error> {
         n if (0..=capacity).contains(&n) => Ok(()),
         n => Err(format!("count is {n}")),
     });
+    s.sometimes("the queue fills up", move |v| v.var(count) == capacity);
     let total = consumers * items;
     s.at_end(ALL_CONSUMED, move |v| match v.var(consumed) {
         n if n == total => Ok(()),

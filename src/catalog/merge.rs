@@ -14,8 +14,8 @@ use crate::check::{BackendKind, Report};
 use crate::error::{Error, ErrorKind};
 use crate::model::{Outcome, OutcomeValue, Scenario, ThreadId};
 use crate::results::{
-    Bound, Completion, Counterexample, Exploration, OutcomeCount, Pending, Property,
-    PropertyResult, Stats, Status, TraceStep, Write,
+    Bound, Completion, Counterexample, Coverage, Exploration, GoalResult, OutcomeCount, Pending,
+    Property, PropertyResult, Stats, Status, TraceStep, Write,
 };
 
 /// One scenario and engine, merged: its report, and the scenario (for
@@ -178,7 +178,35 @@ fn merge_one(
                 slot.insert(counterexample(c)?);
             }
         }
+        for g in shard
+            .get("coverage")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let goal = g.get("goal").and_then(Value::as_str).unwrap_or_default();
+            let property = Property::Sometimes(goal.to_string());
+            if let Some(w) = g.get("witness").filter(|w| w.is_object())
+                && let std::collections::btree_map::Entry::Vacant(slot) =
+                    found.entry(property.to_string())
+            {
+                let mut witness = counterexample(w)?;
+                witness.property = property;
+                slot.insert(witness);
+            }
+        }
     }
+    // A sample shows a goal covered or leaves it undecided.
+    let coverage = scenario
+        .goals()
+        .map(|goal| {
+            let witness = found.remove(&Property::Sometimes(goal.to_string()).to_string());
+            GoalResult {
+                goal: goal.to_string(),
+                coverage: Coverage::decide(witness, Completion::Sampled),
+            }
+        })
+        .collect();
     let properties: Vec<PropertyResult> = crate::results::properties_of(&scenario)
         .into_iter()
         .map(|property| {
@@ -211,6 +239,7 @@ fn merge_one(
     outcomes
         .sort_by(|a, b| (a.failed.is_some(), &a.outcome).cmp(&(b.failed.is_some(), &b.outcome)));
     let exploration = Exploration {
+        coverage,
         properties,
         outcomes,
         stats,

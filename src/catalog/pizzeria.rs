@@ -183,6 +183,13 @@ fn build_with(
     let expected_failed = (1..=orders).filter(|&i| fails(p, i)).count() as i64;
     // Bits 1..=orders.
     let all: i64 = (1..=orders).map(|i| 1i64 << i).sum();
+    if consumers > 1 {
+        let t = tallies.clone();
+        s.sometimes("both consumers get an order", move |v| {
+            t.iter()
+                .all(|c| v.reg(c.thread, c.made) + v.reg(c.thread, c.failed) > 0)
+        });
+    }
     let t = tallies.clone();
     s.at_end(EXACTLY_ONCE, move |v| {
         let got: i64 = t.iter().map(|c| v.reg(c.thread, c.seen)).sum();

@@ -13,7 +13,7 @@ use crate::check::{Expectation, Report};
 use crate::error::{Error, ErrorKind};
 use crate::explore::ExploreConfig;
 use crate::model::Scenario;
-use crate::results::{Status, Stop};
+use crate::results::{Coverage, Status, Stop};
 
 /// A catalog scenario: how to build it from parameters, and what it should show.
 #[derive(Clone, Copy)]
@@ -386,8 +386,23 @@ impl Entry {
         backends.shuttle.stop = stop.clone();
         backends.loom.stop = stop;
         let mut exploration = check::run(kind, &scenario, &backends)?;
-        for p in &mut exploration.properties {
-            if let Status::Violated(c) = &mut p.status {
+        let witnesses = exploration
+            .coverage
+            .iter_mut()
+            .filter_map(|g| match &mut g.coverage {
+                Coverage::Covered(c) => Some(c),
+                _ => None,
+            });
+        let counterexamples =
+            exploration
+                .properties
+                .iter_mut()
+                .filter_map(|p| match &mut p.status {
+                    Status::Violated(c) => Some(c),
+                    _ => None,
+                });
+        for c in counterexamples.chain(witnesses) {
+            {
                 let token = self.token(params, TokenSchedule::Threads(c.schedule.clone()));
                 c.replay = Some(format!("interleave replay '{token}'"));
                 c.token = Some(token.to_string());

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::results::Stop;
-use crate::results::{Bound, Completion, Exploration, Property, Status};
+use crate::results::{Bound, Completion, Coverage, Exploration, Property, Status};
 
 /// How many distinct final outcomes a scenario should reach.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -180,6 +180,14 @@ impl Report {
         ) || (matches!(exploration.completion, Completion::Bounded(_))
             && all_expected_found);
         let mut mismatches = Vec::new();
+        for g in &exploration.coverage {
+            if g.coverage == Coverage::NotCovered {
+                mismatches.push(format!(
+                    "`sometimes {}` is never reached, in any interleaving",
+                    g.goal
+                ));
+            }
+        }
         for p in &exploration.properties {
             let expected_violated = expected.violated.contains(&p.property);
             match (&p.status, expected_violated) {

@@ -338,7 +338,7 @@ pub(crate) fn checks(
 /// Every `Always` invariant `st` breaks: every visited state must
 /// satisfy them.
 fn failing_invariants(sim: &Sim, st: &SimState) -> Vec<(Property, String)> {
-    sim.failing_invariants(st, Scope::Always)
+    sim.failing_in_every_state(st)
         .into_iter()
         .map(|(i, message)| (invariant_property(sim, i), message))
         .collect()
@@ -355,7 +355,7 @@ fn race(sim: &Sim, st: &SimState, enabled: &[u16], race_known: bool) -> Option<(
 }
 
 fn invariant_property(sim: &Sim, i: usize) -> Property {
-    Property::Invariant(sim.sc.invariants[i].name.clone())
+    sim.invariant_property(i)
 }
 
 /// The step a chain takes from `st` without storing it, if any: the only

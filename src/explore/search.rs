@@ -25,8 +25,8 @@ use super::expand::{Block, CHAIN_CAP, Checks, End, Expander, checks, forced_choi
 use super::store::{Insert, StateStore};
 use crate::model::{Fault, Outcome, Scenario, Scope};
 use crate::results::{
-    Bound, Completion, Exploration, OutcomeCount, Property, PropertyResult, Schedule, Stats,
-    Status, properties_of,
+    Bound, Completion, Coverage, Exploration, GoalResult, OutcomeCount, Property, PropertyResult,
+    Schedule, Stats, Status, properties_of,
 };
 use crate::results::{Interrupt, Progress};
 use crate::sim::{Sim, SimState, Terminal};
@@ -615,6 +615,19 @@ impl<'a> Search<'a> {
                 PropertyResult { property, status }
             })
             .collect();
+        let coverage = sc
+            .goals()
+            .map(|goal| {
+                let property = Property::Sometimes(goal.to_string());
+                let witness = found
+                    .remove(&property)
+                    .map(|f| counterexample(sc, property, f));
+                GoalResult {
+                    goal: goal.to_string(),
+                    coverage: Coverage::decide(witness, completion),
+                }
+            })
+            .collect();
         let mut outcomes: Vec<OutcomeCount> = self
             .outcomes
             .values()
@@ -639,6 +652,7 @@ impl<'a> Search<'a> {
             .collect();
         outcomes.sort_by(|a, b| (&a.failed, &a.outcome).cmp(&(&b.failed, &b.outcome)));
         Exploration {
+            coverage,
             properties,
             outcomes,
             stats: Stats {

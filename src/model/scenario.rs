@@ -15,7 +15,10 @@ use super::program::Program;
 use crate::error::{Error, ErrorKind};
 
 mod layout;
+mod outcome;
 mod validate;
+
+pub use outcome::{Outcome, OutcomeValue};
 
 pub(crate) use layout::Layout;
 
@@ -32,6 +35,9 @@ pub enum Scope {
     Always,
     /// In every final state (all threads exited).
     AtEnd,
+    /// A coverage goal: some reachable state should satisfy it (see
+    /// [`ScenarioBuilder::sometimes`]).
+    Sometimes,
 }
 
 /// A named predicate over scenario states.
@@ -127,7 +133,7 @@ pub struct Scenario {
     registers: Vec<Option<usize>>,
     pub(crate) invariants: Vec<Invariant>,
     /// The indices of the `Always` and of the `AtEnd` invariants.
-    scoped: [Vec<usize>; 2],
+    scoped: [Vec<usize>; 3],
     pub(crate) deterministic: bool,
     observe: Vec<Observe>,
     pub(crate) layout: Layout,
@@ -160,6 +166,7 @@ impl Scenario {
         match scope {
             Scope::Always => &self.scoped[0],
             Scope::AtEnd => &self.scoped[1],
+            Scope::Sometimes => &self.scoped[2],
         }
     }
 
@@ -230,7 +237,14 @@ impl Scenario {
     /// Whether some thread has a `select`.
     /// Whether some invariant must hold in every state.
     pub(crate) fn has_always_invariant(&self) -> bool {
-        self.invariants.iter().any(|i| i.scope == Scope::Always)
+        self.invariants.iter().any(|i| i.scope != Scope::AtEnd)
+    }
+
+    /// Its coverage goals' names, in declaration order.
+    pub(crate) fn goals(&self) -> impl Iterator<Item = &str> {
+        self.invariants_of(Scope::Sometimes)
+            .iter()
+            .map(|&i| self.invariants[i].name.as_str())
     }
 
     pub(crate) fn has_select(&self) -> bool {
@@ -282,36 +296,6 @@ impl Scenario {
             })
             .collect();
         Outcome { values }
-    }
-}
-
-/// One observed value of a final outcome.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-pub struct OutcomeValue {
-    /// The variable's name.
-    pub name: String,
-    /// Its value.
-    pub value: i64,
-    /// Its value as shown (a label where the variable has one).
-    pub text: String,
-}
-
-/// The observed values of a final state: by default every shared variable.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-pub struct Outcome {
-    /// The values, in declaration order.
-    pub values: Vec<OutcomeValue>,
-}
-
-impl fmt::Display for Outcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, v) in self.values.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            write!(f, "{}={}", v.name, v.text)?;
-        }
-        Ok(())
     }
 }
 
@@ -645,6 +629,21 @@ impl ScenarioBuilder {
         self.invariant(name, Scope::AtEnd, check)
     }
 
+    /// A coverage goal: some reachable state should satisfy `reached` (say,
+    /// both consumers got an order). The first execution that reaches it
+    /// is kept as its witness; a goal that an exhaustive search never
+    /// reaches is reported as not covered, a check that fails.
+    pub fn sometimes(
+        &mut self,
+        name: impl Into<String>,
+        reached: impl Fn(&StateView<'_>) -> bool + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.invariant(name, Scope::Sometimes, move |v| match reached(v) {
+            true => Err("reached".to_string()),
+            false => Ok(()),
+        })
+    }
+
     /// Claims that every interleaving ends in the same outcome.
     pub fn deterministic(&mut self) -> &mut Self {
         self.deterministic = true;
@@ -774,7 +773,7 @@ impl ScenarioBuilder {
                 .map(|(t, decl)| decl.program.as_ref().map(|_| layout.slot(t).start + 1))
                 .collect(),
             invariants: self.invariants.clone(),
-            scoped: [Scope::Always, Scope::AtEnd].map(|scope| {
+            scoped: [Scope::Always, Scope::AtEnd, Scope::Sometimes].map(|scope| {
                 (0..self.invariants.len())
                     .filter(|&i| self.invariants[i].scope == scope)
                     .collect()

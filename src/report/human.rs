@@ -6,7 +6,9 @@ use std::fmt::Write;
 use super::trace::trace_table;
 use crate::check::{Report, Verdict};
 use crate::model::Names;
-use crate::results::{Bound, Completion, Exploration, Replay, Status};
+use crate::results::{
+    Bound, Completion, Coverage, Exploration, Property, Replay, ReplayFinding, Status,
+};
 
 /// Formats a byte count as MiB with one decimal.
 pub fn mib(bytes: u64) -> String {
@@ -136,6 +138,26 @@ pub fn details(r: &Report, names: &Names, detail: Detail) -> String {
             Status::Undecided => ("?", "not decided".to_string()),
         };
         let _ = writeln!(out, "{pad}  {mark} {:<40} {text}", p.property.to_string());
+    }
+    for g in &e.coverage {
+        let (mark, text) = match &g.coverage {
+            Coverage::Covered(w) => ("✓", format!("covered (after {} steps)", w.steps.len())),
+            Coverage::NotCovered => ("✗", "never reached, in any interleaving".to_string()),
+            Coverage::Undecided => ("?", "not reached in what was searched".to_string()),
+        };
+        let goal = format!("sometimes {}", g.goal);
+        let _ = writeln!(out, "{pad}  {mark} {goal:<40} {text}");
+        if let Coverage::Covered(w) = &g.coverage
+            && detail == Detail::Verbose
+        {
+            let inner = format!("{pad}    ");
+            out.push_str(&trace_table(names, &w.steps, &[], false, &inner));
+        }
+        if let Coverage::Covered(w) = &g.coverage
+            && let Some(cmd) = &w.replay
+        {
+            let _ = writeln!(out, "{pad}      witness {cmd}");
+        }
     }
     for (k, c) in e.violations().enumerate() {
         let inner = format!("{pad}  ");
@@ -273,15 +295,20 @@ pub fn replay(scenario: &str, params: &str, names: &Names, run: &Replay) -> Stri
     if let Some(k) = run.returns_to {
         let _ = writeln!(out, "{}", cycle(k, run.steps.len()));
     }
-    if run.findings.is_empty() {
+    let broken = |f: &&ReplayFinding| !matches!(f.property, Property::Sometimes(_));
+    if !run.findings.iter().any(|f| broken(&f)) {
         let _ = writeln!(out, "no property broken along this schedule");
     }
     for f in &run.findings {
-        let _ = writeln!(
-            out,
-            "✗ after step {}: {}: {}",
-            f.after_step, f.property, f.message
-        );
+        if broken(&f) {
+            let _ = writeln!(
+                out,
+                "✗ after step {}: {}: {}",
+                f.after_step, f.property, f.message
+            );
+        } else {
+            let _ = writeln!(out, "✓ after step {}: {} reached", f.after_step, f.property);
+        }
     }
     match &run.outcome {
         Some(o) => {

@@ -12,7 +12,7 @@ use crate::catalog::{Entry, Params};
 use crate::check::{Expectation, Report, Verdict};
 use crate::model::{Names, OutcomeValue};
 use crate::results::{
-    Completion, Counterexample, Property, Replay, ReplayFinding, Status, TraceStep, Write,
+    Completion, Counterexample, Coverage, Property, Replay, ReplayFinding, Status, TraceStep, Write,
 };
 
 /// One step of a trace.
@@ -73,6 +73,17 @@ pub struct PropertyJson<'a> {
     status: &'static str,
 }
 
+/// A coverage goal and what was shown about it.
+#[derive(Clone, Serialize)]
+pub struct GoalJson<'a> {
+    goal: &'a str,
+    /// `covered`, `not covered` (an exhaustive search never reached it) or
+    /// `not decided`.
+    status: &'static str,
+    /// The execution that reached it.
+    witness: Option<CounterexampleJson<'a>>,
+}
+
 /// A final outcome and how often it was reached.
 #[derive(Serialize)]
 pub struct OutcomeJson<'a> {
@@ -97,6 +108,7 @@ pub struct ReportJson<'a> {
     completion: Completion,
     counterexample: Option<CounterexampleJson<'a>>,
     counterexamples: Vec<CounterexampleJson<'a>>,
+    coverage: Vec<GoalJson<'a>>,
     elapsed_ms: u64,
     /// The explorer's estimate of its states, from random probes and its
     /// first 10,000 states.
@@ -241,6 +253,22 @@ pub fn report<'a>(r: &'a Report, names: &'a Names) -> ReportJson<'a> {
         completion: e.completion,
         counterexample: counterexamples.first().cloned(),
         counterexamples,
+        coverage: e
+            .coverage
+            .iter()
+            .map(|g| GoalJson {
+                goal: &g.goal,
+                status: match g.coverage {
+                    Coverage::Covered(_) => "covered",
+                    Coverage::NotCovered => "not covered",
+                    _ => "not decided",
+                },
+                witness: match &g.coverage {
+                    Coverage::Covered(w) => Some(counterexample(names, w)),
+                    _ => None,
+                },
+            })
+            .collect(),
         elapsed_ms: e.stats.elapsed.as_millis() as u64,
         estimated_states: e.stats.estimated_states,
         estimated_total: e.stats.estimated_total,

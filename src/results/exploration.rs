@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::completion::Completion;
 use super::property::{Counterexample, Property, PropertyResult, Status};
-use crate::model::{Outcome, Scenario};
+use crate::model::{Outcome, Scenario, Scope};
 
 /// A final outcome and how often it was reached.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -82,6 +82,45 @@ pub struct Exploration {
     /// How the backend ran, where it matters to reading the result (the
     /// effective seed, the provocations used on OS threads).
     pub notes: Vec<String>,
+    /// Each coverage goal of the scenario
+    /// ([`ScenarioBuilder::sometimes`](crate::ScenarioBuilder::sometimes))
+    /// with what the search showed about it.
+    pub coverage: Vec<GoalResult>,
+}
+
+/// What a search showed about one coverage goal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Coverage {
+    /// Some reachable state satisfies it: the execution that first
+    /// reached it (its `property` is [`Property::Sometimes`]).
+    Covered(Box<Counterexample>),
+    /// No reachable state satisfies it: the search was exhaustive.
+    NotCovered,
+    /// Not reached in what was searched, which was not everything.
+    Undecided,
+}
+
+impl Coverage {
+    /// Covered by its witness if one was found; otherwise not covered only
+    /// after an exhaustive search.
+    pub(crate) fn decide(witness: Option<Counterexample>, completion: Completion) -> Coverage {
+        match witness {
+            Some(c) => Coverage::Covered(Box::new(c)),
+            None if completion == Completion::Exhaustive => Coverage::NotCovered,
+            None => Coverage::Undecided,
+        }
+    }
+}
+
+/// A coverage goal and what was shown about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GoalResult {
+    /// The goal's name.
+    pub goal: String,
+    /// Reached, never reached, or not decided.
+    pub coverage: Coverage,
 }
 
 impl Exploration {
@@ -181,6 +220,7 @@ pub(crate) fn properties_of(sc: &Scenario) -> Vec<Property> {
     let mut props: Vec<Property> = sc
         .invariants
         .iter()
+        .filter(|i| i.scope != Scope::Sometimes)
         .map(|i| Property::Invariant(i.name.clone()))
         .collect();
     if sc.deterministic {

@@ -30,6 +30,12 @@ pub enum Property {
     NoPanic,
     /// Every `assert` of the scenario's programs holds.
     Assertions,
+    /// A coverage goal (see
+    /// [`ScenarioBuilder::sometimes`](crate::ScenarioBuilder::sometimes)):
+    /// some reachable state satisfies it. Reported in
+    /// [`Exploration::coverage`](crate::Exploration::coverage), not with
+    /// the properties; its "counterexample" is the witness that reaches it.
+    Sometimes(String),
 }
 
 impl fmt::Display for Property {
@@ -42,6 +48,7 @@ impl fmt::Display for Property {
             Property::Terminates => f.write_str("terminates"),
             Property::NoPanic => f.write_str("no panic"),
             Property::Assertions => f.write_str("assertions hold"),
+            Property::Sometimes(name) => write!(f, "sometimes {name}"),
         }
     }
 }

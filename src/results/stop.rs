@@ -24,7 +24,8 @@ impl Stop {
     /// stop now.
     pub fn satisfied_by<'p>(&self, mut found: impl Iterator<Item = &'p Property>) -> bool {
         match self {
-            Stop::FirstViolation => found.next().is_some(),
+            // A coverage goal reached is no violation.
+            Stop::FirstViolation => found.any(|p| !matches!(p, Property::Sometimes(_))),
             Stop::WhenViolated(targets) => {
                 let found: BTreeSet<&Property> = found.collect();
                 !targets.is_empty() && targets.iter().all(|p| found.contains(p))

@@ -5,6 +5,7 @@ use super::state::{Reads, SimState, Terminal};
 use super::step::Sim;
 use crate::model::machine::guarded;
 use crate::model::{Op, Scope, StateView};
+use crate::results::Property;
 
 impl Sim<'_> {
     fn run_invariant(&self, st: &SimState, i: usize) -> Result<(), String> {
@@ -35,7 +36,7 @@ impl Sim<'_> {
             Err(fault) => Err(format!("the invariant itself panicked: {}", fault.message)),
         };
         if let Some(noted) = &self.always_reads
-            && self.sc.invariants[i].scope == Scope::Always
+            && self.sc.invariants[i].scope != Scope::AtEnd
         {
             noted.borrow_mut().extend_from_slice(&self.reads.borrow());
         }
@@ -53,6 +54,24 @@ impl Sim<'_> {
             );
         }
         result
+    }
+
+    /// The property invariant `i` decides: a coverage goal's, or an
+    /// invariant's.
+    pub fn invariant_property(&self, i: usize) -> Property {
+        let invariant = &self.sc.invariants[i];
+        match invariant.scope {
+            Scope::Sometimes => Property::Sometimes(invariant.name.clone()),
+            _ => Property::Invariant(invariant.name.clone()),
+        }
+    }
+
+    /// Every invariant that `st` breaks and every coverage goal it reaches:
+    /// what each state the search visits is checked for.
+    pub fn failing_in_every_state(&self, st: &SimState) -> Vec<(usize, String)> {
+        let mut failing = self.failing_invariants(st, Scope::Always);
+        failing.extend(self.failing_invariants(st, Scope::Sometimes));
+        failing
     }
 
     /// Every invariant of this scope that `st` breaks, in declaration

@@ -170,9 +170,8 @@ pub(crate) fn examine(
     run: &mut Replay,
     enabled: &mut Vec<Choice>,
 ) {
-    for (i, message) in sim.failing_invariants(st, Scope::Always) {
-        let name = sim.sc.invariants[i].name.clone();
-        note(run, step, Property::Invariant(name), message, Vec::new());
+    for (i, message) in sim.failing_in_every_state(st) {
+        note(run, step, sim.invariant_property(i), message, Vec::new());
     }
     sim.enabled_up_to(st, 2, enabled);
     if let Some((var, a, b)) = sim.race(st, enabled) {
