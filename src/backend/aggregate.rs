@@ -330,6 +330,7 @@ impl Aggregate {
             .collect();
         Exploration {
             coverage,
+            odds: Vec::new(),
             properties,
             outcomes: self
                 .outcomes

@@ -240,6 +240,7 @@ fn merge_one(
         .sort_by(|a, b| (a.failed.is_some(), &a.outcome).cmp(&(b.failed.is_some(), &b.outcome)));
     let exploration = Exploration {
         coverage,
+        odds: Vec::new(),
         properties,
         outcomes,
         stats,

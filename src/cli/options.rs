@@ -77,6 +77,12 @@ pub(super) struct CheckArgs {
     /// found within N is marked "the fewest possible".
     #[arg(long, value_name = "N")]
     fewest_preemptions: Option<usize>,
+    /// explore: after an exhaustive search, the exact probability that one
+    /// execution of a uniformly random scheduler (each thread that can move
+    /// equally likely at every step) breaks each violated property, and the
+    /// runs needed for 50%, 95% and 99% confidence. Implies --exhaust.
+    #[arg(long)]
+    pub(super) odds: bool,
     /// Every counterexample's trace and every outcome (by default: the
     /// first counterexample's trace, a line for each other, and the most
     /// frequent outcomes).
@@ -333,6 +339,7 @@ pub(super) fn config(args: &CheckArgs) -> Result<ExploreConfig, Failure> {
     if let Some(n) = args.threads {
         config = config.threads(checked_threads(n)?);
     }
+    config = config.odds(args.odds);
     if let Some(n) = args.fewest_preemptions {
         in_range("fewest-preemptions", Some(n), 1, MAX_PREEMPTION_NODES)?;
         config = config.fewest_preemptions(n);
@@ -390,6 +397,7 @@ pub(super) fn backends(
         BackendKind::Explore,
     )?;
     only("no-reduction", args.no_reduction, BackendKind::Explore)?;
+    only("odds", args.odds, BackendKind::Explore)?;
     only(
         "fewest-preemptions",
         args.fewest_preemptions.is_some(),

@@ -169,7 +169,7 @@ pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, 
             if let Some(s) = &spinner {
                 s.start(&format!("{} [{kind}]", entry.name));
             }
-            let result = if args.exhaust {
+            let result = if args.exhaust || args.odds {
                 entry.check_everything_on(kind, params, &backends)
             } else {
                 entry.check_on(kind, params, &backends)

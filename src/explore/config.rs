@@ -61,6 +61,13 @@ pub struct ExploreConfig {
     /// [`Stats::estimated_states`](crate::Stats::estimated_states); default
     /// off.
     pub estimate: bool,
+    /// After an exhaustive search, compute for each violated property the
+    /// exact probability that one execution of a uniformly random scheduler
+    /// (each thread that can move equally likely at every step) breaks it
+    /// ([`Exploration::odds`](crate::Exploration::odds)), over the
+    /// unreduced state graph of at most [`ODDS_NODES`](Self::ODDS_NODES)
+    /// states; default off.
+    pub odds: bool,
 }
 
 impl Default for ExploreConfig {
@@ -78,6 +85,7 @@ impl Default for ExploreConfig {
             fewest_preemptions: 0,
             interrupt: None,
             estimate: false,
+            odds: false,
         }
     }
 }
@@ -133,6 +141,15 @@ impl ExploreConfig {
     /// of the search for counterexamples with the fewest preemptions.
     pub fn fewest_preemptions(mut self, nodes: usize) -> Self {
         self.fewest_preemptions = nodes;
+        self
+    }
+
+    /// Most states the odds are computed over.
+    pub const ODDS_NODES: usize = 2_000_000;
+
+    /// Sets [`odds`](Self::odds).
+    pub fn odds(mut self, on: bool) -> Self {
+        self.odds = on;
         self
     }
 

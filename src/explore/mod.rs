@@ -4,6 +4,7 @@
 mod config;
 mod estimate;
 mod expand;
+mod odds;
 mod preemptions;
 mod search;
 mod store;

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use super::config::ExploreConfig;
 use super::estimate::{Estimate, PILOT};
 use super::expand::{Block, CHAIN_CAP, Checks, End, Expander, checks, forced_choice};
+use super::odds::odds_of;
 use super::store::{Insert, StateStore};
 use crate::model::{Fault, Outcome, Scenario, Scope};
 use crate::results::{
@@ -604,7 +605,7 @@ impl<'a> Search<'a> {
         let sc = self.sim.sc;
         let mut found = self.found;
         let deadline = self.config.time_limit.map(|limit| started + limit);
-        let properties = properties_of(sc)
+        let properties: Vec<PropertyResult> = properties_of(sc)
             .into_iter()
             .map(|property| {
                 let found = found.remove(&property).map(|f| {
@@ -615,6 +616,12 @@ impl<'a> Search<'a> {
                 PropertyResult { property, status }
             })
             .collect();
+        let mut notes = Vec::new();
+        let odds = if self.config.odds && completion == Completion::Exhaustive {
+            odds_of(sc, &properties, deadline, &mut notes)
+        } else {
+            Vec::new()
+        };
         let coverage = sc
             .goals()
             .map(|goal| {
@@ -653,6 +660,7 @@ impl<'a> Search<'a> {
         outcomes.sort_by(|a, b| (&a.failed, &a.outcome).cmp(&(&b.failed, &b.outcome)));
         Exploration {
             coverage,
+            odds,
             properties,
             outcomes,
             stats: Stats {
@@ -682,7 +690,7 @@ impl<'a> Search<'a> {
                     "the visited set reached its memory limit of {:.0} MiB (--max-memory; the default is half the machine's memory)",
                     self.config.max_memory as f64 / (1u64 << 20) as f64
                 )],
-                _ => Vec::new(),
+                _ => notes,
             },
         }
     }

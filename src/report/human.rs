@@ -7,7 +7,7 @@ use super::trace::trace_table;
 use crate::check::{Report, Verdict};
 use crate::model::Names;
 use crate::results::{
-    Bound, Completion, Coverage, Exploration, Property, Replay, ReplayFinding, Status,
+    Bound, Completion, Coverage, Exploration, Odds, Property, Replay, ReplayFinding, Status,
 };
 
 /// Formats a byte count as MiB with one decimal.
@@ -138,6 +138,9 @@ pub fn details(r: &Report, names: &Names, detail: Detail) -> String {
             Status::Undecided => ("?", "not decided".to_string()),
         };
         let _ = writeln!(out, "{pad}  {mark} {:<40} {text}", p.property.to_string());
+    }
+    for o in &e.odds {
+        let _ = writeln!(out, "{pad}odds        {}", odds(o));
     }
     for g in &e.coverage {
         let (mark, text) = match &g.coverage {
@@ -319,4 +322,27 @@ pub fn replay(scenario: &str, params: &str, names: &Names, run: &Replay) -> Stri
         }
     }
     out
+}
+
+/// A property's odds under a uniformly random scheduler, in words.
+pub fn odds(o: &Odds) -> String {
+    let runs = |c: f64| {
+        o.runs_for(c)
+            .map_or("no number of".to_string(), |n| n.to_string())
+    };
+    if o.probability <= 0.0 {
+        return format!(
+            "a uniformly random scheduler never breaks `{}` (p = 0)",
+            o.property
+        );
+    }
+    format!(
+        "a uniformly random scheduler breaks `{}` in 1 of {:.1} runs (p = {:.4}); 50% / 95% / 99% confidence need {} / {} / {} runs",
+        o.property,
+        1.0 / o.probability,
+        o.probability,
+        runs(0.5),
+        runs(0.95),
+        runs(0.99)
+    )
 }

@@ -73,6 +73,16 @@ pub struct PropertyJson<'a> {
     status: &'static str,
 }
 
+/// How likely a uniformly random scheduler is to break a property.
+#[derive(Clone, Serialize)]
+pub struct OddsJson<'a> {
+    property: &'a Property,
+    probability: f64,
+    runs_for_50: Option<u64>,
+    runs_for_95: Option<u64>,
+    runs_for_99: Option<u64>,
+}
+
 /// A coverage goal and what was shown about it.
 #[derive(Clone, Serialize)]
 pub struct GoalJson<'a> {
@@ -109,6 +119,8 @@ pub struct ReportJson<'a> {
     counterexample: Option<CounterexampleJson<'a>>,
     counterexamples: Vec<CounterexampleJson<'a>>,
     coverage: Vec<GoalJson<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    odds: Vec<OddsJson<'a>>,
     elapsed_ms: u64,
     /// The explorer's estimate of its states, from random probes and its
     /// first 10,000 states.
@@ -267,6 +279,17 @@ pub fn report<'a>(r: &'a Report, names: &'a Names) -> ReportJson<'a> {
                     Coverage::Covered(w) => Some(counterexample(names, w)),
                     _ => None,
                 },
+            })
+            .collect(),
+        odds: e
+            .odds
+            .iter()
+            .map(|o| OddsJson {
+                property: &o.property,
+                probability: o.probability,
+                runs_for_50: o.runs_for(0.5),
+                runs_for_95: o.runs_for(0.95),
+                runs_for_99: o.runs_for(0.99),
             })
             .collect(),
         elapsed_ms: e.stats.elapsed.as_millis() as u64,

@@ -82,10 +82,43 @@ pub struct Exploration {
     /// How the backend ran, where it matters to reading the result (the
     /// effective seed, the provocations used on OS threads).
     pub notes: Vec<String>,
+    /// With [`ExploreConfig::odds`](crate::ExploreConfig::odds), after an
+    /// exhaustive search: for each violated property, how likely one
+    /// execution of a uniformly random scheduler (each thread that can move
+    /// equally likely at every step) is to break it.
+    pub odds: Vec<Odds>,
     /// Each coverage goal of the scenario
     /// ([`ScenarioBuilder::sometimes`](crate::ScenarioBuilder::sometimes))
     /// with what the search showed about it.
     pub coverage: Vec<GoalResult>,
+}
+
+/// How likely one execution of a random scheduler is to break a property,
+/// computed exactly over the scenario's state graph.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Odds {
+    /// The property.
+    pub property: Property,
+    /// The probability that one execution breaks it.
+    pub probability: f64,
+}
+
+impl Odds {
+    /// How many executions find it at least once with probability
+    /// `confidence` (e.g. 0.95); `None` when no number does.
+    pub fn runs_for(&self, confidence: f64) -> Option<u64> {
+        let p = self.probability;
+        if p <= 0.0 || !(0.0..1.0).contains(&confidence) {
+            return None;
+        }
+        if p >= 1.0 {
+            return Some(1);
+        }
+        // 1 - (1 - p)^n >= confidence
+        let n = ((1.0 - confidence).ln() / (1.0 - p).ln()).ceil();
+        (n.is_finite() && n < u64::MAX as f64).then_some(n.max(1.0) as u64)
+    }
 }
 
 /// What a search showed about one coverage goal.

@@ -12,7 +12,7 @@ mod schedule;
 mod stop;
 
 pub use completion::{Bound, Completion};
-pub use exploration::{Coverage, Exploration, GoalResult, OutcomeCount, Stats};
+pub use exploration::{Coverage, Exploration, GoalResult, Odds, OutcomeCount, Stats};
 pub use progress::{Interrupt, Progress, ProgressHook};
 pub use property::{Counterexample, Pending, Property, PropertyResult, Status, TraceStep, Write};
 pub use replay::{GuidedRun, Replay, ReplayFinding};

@@ -1,0 +1,101 @@
+//! The exact odds of a uniformly random scheduler (`ExploreConfig::odds`)
+//! against the rate that many random executions show. Each execution picks
+//! every move as a random byte modulo the moves that can be taken: exactly
+//! uniform among two, and off by at most 1/768 among three (the scenarios
+//! here have no more threads, and no select), far below the tolerance.
+
+use interleave::{ExploreConfig, Odds, Stop, catalog, explore, run_choices};
+
+/// A small, seeded generator, so the test is the same on every run.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+#[test]
+fn computed_odds_match_the_rate_of_random_executions() {
+    const RUNS: u32 = 20_000;
+    let mut rng = SplitMix(7);
+    let mut checked = 0;
+    for (name, sets) in [
+        ("message/test", vec![]),
+        ("bank/unsync", vec!["incomes=500+10", "weeks=2"]),
+        ("atomic/load-store", vec!["incomes=500+10", "weeks=3"]),
+        ("deadlock/lock-order", vec![]),
+        ("once/unsafe", vec![]),
+    ] {
+        let entry = catalog::find(name).unwrap();
+        let scenario = entry.build(&entry.params_from(&sets).unwrap()).unwrap();
+        assert!(scenario.thread_count() <= 3, "{name}");
+        let e = explore(
+            &scenario,
+            &ExploreConfig::default().stop(Stop::Exhaust).odds(true),
+        );
+        assert!(!e.odds.is_empty(), "{name}: {:?}", e.notes);
+        let mut hits = vec![0u32; e.odds.len()];
+        for _ in 0..RUNS {
+            let choices: Vec<u8> = (0..400).map(|_| rng.next() as u8).collect();
+            let run = run_choices(&scenario, &choices, 10_000).unwrap().run;
+            for (k, o) in e.odds.iter().enumerate() {
+                hits[k] += u32::from(run.findings.iter().any(|f| f.property == o.property));
+            }
+        }
+        for (o, &hit) in e.odds.iter().zip(&hits) {
+            let p = o.probability;
+            let seen = f64::from(hit) / f64::from(RUNS);
+            // Four standard deviations of the binomial rate.
+            let slack = 4.0 * (p * (1.0 - p) / f64::from(RUNS)).sqrt() + 1e-9;
+            assert!(
+                (seen - p).abs() <= slack,
+                "{name}: `{}` computed {p:.4}, seen {seen:.4} in {RUNS} runs",
+                o.property
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "{checked}");
+}
+
+#[test]
+fn runs_for_a_confidence_follow_from_the_probability() {
+    let entry = catalog::find("deadlock/lock-order").unwrap();
+    let scenario = entry.build(&entry.default_params()).unwrap();
+    let e = explore(
+        &scenario,
+        &ExploreConfig::default().stop(Stop::Exhaust).odds(true),
+    );
+    let odds = |p: f64| {
+        let mut o: Odds = e.odds[0].clone();
+        o.probability = p;
+        o
+    };
+    assert_eq!(odds(0.5).runs_for(0.95), Some(5)); // 1 - 0.5^5 = 0.97
+    assert_eq!(odds(0.5).runs_for(0.5), Some(1));
+    assert_eq!(odds(1.0 / 23.0).runs_for(0.95), Some(68));
+    assert_eq!(odds(0.0).runs_for(0.95), None);
+    assert_eq!(odds(1.0).runs_for(0.99), Some(1));
+}
+
+#[test]
+fn a_scenario_that_can_spin_gets_no_odds_and_says_why() {
+    let entry = catalog::find("spin/peterson-swapped").unwrap();
+    let scenario = entry.build(&entry.default_params()).unwrap();
+    let e = explore(
+        &scenario,
+        &ExploreConfig::default().stop(Stop::Exhaust).odds(true),
+    );
+    assert!(e.is_violated());
+    assert!(e.odds.is_empty());
+    assert!(
+        e.notes.iter().any(|n| n.contains("no odds")),
+        "{:?}",
+        e.notes
+    );
+}
