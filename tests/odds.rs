@@ -99,3 +99,55 @@ fn a_scenario_that_can_spin_gets_no_odds_and_says_why() {
         e.notes
     );
 }
+
+/// How often each of the properties was broken in a shuttle run, from its
+/// notes ("`P` broken in K of N executions").
+fn broken_in(e: &interleave::Exploration, property: &interleave::Property) -> u64 {
+    let prefix = format!("`{property}` broken in ");
+    e.notes
+        .iter()
+        .find_map(|n| n.strip_prefix(&prefix))
+        .and_then(|rest| rest.split(' ').next())
+        .map_or(0, |k| k.parse().unwrap())
+}
+
+#[test]
+fn shuttles_random_scheduler_hits_each_bug_as_often_as_the_odds_say() {
+    use interleave::backend::{ShuttleConfig, ShuttleScheduler};
+    use interleave::check::{self, BackendKind, Backends};
+    const RUNS: usize = 3_000;
+    let mut checked = 0;
+    for (name, sets) in [
+        ("bank/unsync", vec!["incomes=500+10+50", "weeks=1"]),
+        ("deadlock/lock-order", vec![]),
+        ("once/unsafe", vec![]),
+        ("cond/queue-if", vec![]),
+        ("philosophers/naive", vec![]),
+    ] {
+        let entry = catalog::find(name).unwrap();
+        let scenario = entry.build(&entry.params_from(&sets).unwrap()).unwrap();
+        let e = explore(
+            &scenario,
+            &ExploreConfig::default().stop(Stop::Exhaust).odds(true),
+        );
+        let mut b = Backends::default();
+        b.shuttle = ShuttleConfig::default()
+            .scheduler(ShuttleScheduler::Random)
+            .iterations(RUNS);
+        b.shuttle.stop = Stop::Exhaust;
+        let run = check::run(BackendKind::Shuttle, &scenario, &b).unwrap();
+        assert_eq!(run.stats.executions, RUNS as u64, "{name}");
+        for o in &e.odds {
+            let p = o.probability;
+            let seen = broken_in(&run, &o.property) as f64 / RUNS as f64;
+            let slack = 4.0 * (p * (1.0 - p) / RUNS as f64).sqrt() + 1e-9;
+            assert!(
+                (seen - p).abs() <= slack,
+                "{name}: `{}` computed {p:.4}, shuttle {seen:.4} in {RUNS} runs",
+                o.property
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 7, "{checked}");
+}

@@ -32,6 +32,10 @@ pub(crate) trait Runtime: 'static {
     fn yield_now();
     /// Picks one of `n` alternatives (a select with several ready cases).
     fn choose(n: usize) -> usize;
+    /// Marks the calling thread as at (or past) the scheduling point where
+    /// it offers its next step: the one decision per step that shuttle's
+    /// random scheduler makes (see `shuttle_backend::UniformRandom`).
+    fn offers_step(at: bool);
     /// Where the interpreter gives this backend's scheduler a scheduling
     /// point, and what a step holds (see `policy/`).
     type Policy: Policy;
@@ -40,7 +44,7 @@ pub(crate) trait Runtime: 'static {
 /// Implements [`Runtime`] for a crate with std-like `sync` and `thread`
 /// modules. The locks guard no data, so a poisoned one is as good as any.
 macro_rules! runtime {
-    ($name:ident, $root:ident, $choose:expr, $policy:ty) => {
+    ($name:ident, $root:ident, $choose:expr, $offers:expr, $policy:ty) => {
         pub(crate) struct $name;
 
         impl Runtime for $name {
@@ -79,6 +83,10 @@ macro_rules! runtime {
                 let pick: fn(usize) -> usize = $choose;
                 pick(n)
             }
+            fn offers_step(at: bool) {
+                let mark: fn(bool) = $offers;
+                mark(at)
+            }
         }
     };
 }
@@ -101,7 +109,7 @@ fn random_below(n: usize) -> usize {
     })
 }
 
-runtime!(StdRuntime, std, random_below, TriesEveryTask);
+runtime!(StdRuntime, std, random_below, |_| {}, TriesEveryTask);
 // shuttle's generator is part of its schedule: random and PCT runs vary the
 // choice, and a replay repeats it.
 #[cfg(feature = "shuttle")]
@@ -112,8 +120,9 @@ runtime!(
         use shuttle::rand::RngCore;
         (shuttle::rand::thread_rng().next_u64() % n as u64) as usize
     },
+    super::shuttle_backend::offers_step,
     TriesEveryTask
 );
 // loom has no choice primitive: it always takes the first ready case.
 #[cfg(feature = "loom")]
-runtime!(LoomRuntime, loom, |_| 0, LearnsFromConflicts);
+runtime!(LoomRuntime, loom, |_| 0, |_| {}, LearnsFromConflicts);

@@ -277,10 +277,31 @@ impl Recording {
     }
 }
 
-/// shuttle's random scheduling (each decision uniform among the runnable
-/// tasks, each execution's seed a function of the run's seed and the
-/// execution's number alone, so that a shard can run its executions
-/// without the others), on
+std::thread_local! {
+    /// The tasks of the running execution that are at the scheduling point
+    /// where they offer their next step. shuttle runs an execution's tasks,
+    /// and asks its scheduler, on the thread that runs the execution.
+    static OFFERING: std::cell::RefCell<Vec<TaskId>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Marks the running task as offering its next step, or no longer.
+pub(super) fn offers_step(at: bool) {
+    let Some(me) = shuttle::current::try_get_current_task() else {
+        return;
+    };
+    OFFERING.with(|o| {
+        let mut o = o.borrow_mut();
+        o.retain(|&t| t != me);
+        if at {
+            o.push(me);
+        }
+    });
+}
+
+/// shuttle's random scheduling (one decision per step, uniform among the
+/// tasks offering their next step; each execution's seed a function of the
+/// run's seed and the execution's number alone, so that a shard can run
+/// its executions without the others), on
 /// shuttle's `Scheduler` seam. shuttle's own random scheduler writes its
 /// current seed to stderr when it is dropped before its last execution, as
 /// it is when a time limit or a stop rule ends the run early, and a library
@@ -327,6 +348,7 @@ impl Scheduler for UniformRandom {
         }
         let seed = self.seed_of(self.next);
         self.next += self.step;
+        OFFERING.with(|o| o.borrow_mut().clear());
         self.data = RandomDataSource::initialize(seed);
         Some(Schedule::new(seed))
     }
@@ -334,11 +356,26 @@ impl Scheduler for UniformRandom {
     fn next_task(
         &mut self,
         runnable: &[&Task],
-        _current: Option<TaskId>,
+        current: Option<TaskId>,
         _is_yielding: bool,
     ) -> Option<TaskId> {
         if runnable.is_empty() {
             return None;
+        }
+        // One decision per step: a task that is not offering its next
+        // step (it is starting, releasing a lock, or waking) runs on to
+        // where it offers one, the running task first; then the choice is
+        // uniform among the tasks that offer theirs. So one execution is
+        // the uniformly random scheduler whose odds the explorer computes.
+        let offering = |t: TaskId| OFFERING.with(|o| o.borrow().contains(&t));
+        if let Some(c) = current
+            && !offering(c)
+            && runnable.iter().any(|t| t.id() == c)
+        {
+            return Some(c);
+        }
+        if let Some(t) = runnable.iter().find(|t| !offering(t.id())) {
+            return Some(t.id());
         }
         // At most 256 tasks: the modulo's bias is below 2^-55.
         let pick = self.data.next_u64() % runnable.len() as u64;

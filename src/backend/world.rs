@@ -493,7 +493,9 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
         }
         if !alone {
             drop(world);
+            R::offers_step(true);
             shared.hold(r, hold, &mut guards);
+            R::offers_step(false);
             if !<R::Policy as Policy>::steps_inside_hold() {
                 guards.clear();
             }

@@ -9,11 +9,10 @@
 //! pass over the graph, which must be acyclic (a scenario that can spin has
 //! executions of any length).
 //!
-//! shuttle's random scheduler is not exactly this one: it picks among
-//! runnable tasks at every one of its scheduling points, which include
-//! each thread's spawn and the release of each operation's lock in the
-//! threaded backend, so it favours some orders (on `deadlock/lock-order`
-//! this model gives 0.5, shuttle hits the deadlock in 62% of runs).
+//! It is what shuttle's random scheduler does in the threaded backend,
+//! which makes one decision per step (see
+//! `backend::shuttle_backend::UniformRandom`); `tests/odds.rs` checks
+//! shuttle's hit rates against these odds.
 
 use std::collections::HashMap;
 use std::time::Instant;
