@@ -120,9 +120,44 @@ runtime!(
         use shuttle::rand::RngCore;
         (shuttle::rand::thread_rng().next_u64() % n as u64) as usize
     },
-    super::shuttle_backend::offers_step,
+    offers_step,
     TriesEveryTask
 );
+#[cfg(feature = "shuttle")]
+std::thread_local! {
+    /// The tasks of the running execution that are at the scheduling point
+    /// where they offer their next step. shuttle runs an execution's tasks,
+    /// and asks its scheduler, on the thread that runs the execution.
+    static OFFERING: std::cell::RefCell<Vec<shuttle::scheduler::TaskId>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Marks the running task as offering its next step, or no longer.
+#[cfg(feature = "shuttle")]
+fn offers_step(at: bool) {
+    let Some(me) = shuttle::current::try_get_current_task() else {
+        return;
+    };
+    OFFERING.with(|o| {
+        let mut o = o.borrow_mut();
+        o.retain(|&t| t != me);
+        if at {
+            o.push(me);
+        }
+    });
+}
+
+/// Whether task `t` offers its next step.
+#[cfg(feature = "shuttle")]
+pub(super) fn offers(t: shuttle::scheduler::TaskId) -> bool {
+    OFFERING.with(|o| o.borrow().contains(&t))
+}
+
+/// Forgets every offer: a new execution starts.
+#[cfg(feature = "shuttle")]
+pub(super) fn clear_offers() {
+    OFFERING.with(|o| o.borrow_mut().clear());
+}
+
 // loom has no choice primitive: it always takes the first ready case.
 #[cfg(feature = "loom")]
 runtime!(LoomRuntime, loom, |_| 0, |_| {}, LearnsFromConflicts);

@@ -277,27 +277,6 @@ impl Recording {
     }
 }
 
-std::thread_local! {
-    /// The tasks of the running execution that are at the scheduling point
-    /// where they offer their next step. shuttle runs an execution's tasks,
-    /// and asks its scheduler, on the thread that runs the execution.
-    static OFFERING: std::cell::RefCell<Vec<TaskId>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Marks the running task as offering its next step, or no longer.
-pub(super) fn offers_step(at: bool) {
-    let Some(me) = shuttle::current::try_get_current_task() else {
-        return;
-    };
-    OFFERING.with(|o| {
-        let mut o = o.borrow_mut();
-        o.retain(|&t| t != me);
-        if at {
-            o.push(me);
-        }
-    });
-}
-
 /// shuttle's random scheduling (one decision per step, uniform among the
 /// tasks offering their next step; each execution's seed a function of the
 /// run's seed and the execution's number alone, so that a shard can run
@@ -348,7 +327,7 @@ impl Scheduler for UniformRandom {
         }
         let seed = self.seed_of(self.next);
         self.next += self.step;
-        OFFERING.with(|o| o.borrow_mut().clear());
+        super::runtime::clear_offers();
         self.data = RandomDataSource::initialize(seed);
         Some(Schedule::new(seed))
     }
@@ -367,7 +346,7 @@ impl Scheduler for UniformRandom {
         // where it offers one, the running task first; then the choice is
         // uniform among the tasks that offer theirs. So one execution is
         // the uniformly random scheduler whose odds the explorer computes.
-        let offering = |t: TaskId| OFFERING.with(|o| o.borrow().contains(&t));
+        let offering = super::runtime::offers;
         if let Some(c) = current
             && !offering(c)
             && runnable.iter().any(|t| t.id() == c)
