@@ -103,9 +103,11 @@ fn json_has_the_documented_fields() {
     assert_eq!(v["backend"], "explore");
     assert_eq!(v["exhaustive"], false);
     assert_eq!(v["counterexample"]["property"], "no lost update");
-    assert_eq!(v["counterexample"]["schedule"], "0.1.0.1");
-    // Each of steps 2 to 4 switches away from a thread that could go on.
-    assert_eq!(v["counterexample"]["preemptions"], 3);
+    // The fewest preemptions: one thread loads, the other runs to its end,
+    // the first stores over it.
+    assert_eq!(v["counterexample"]["schedule"], "0.1*3.0");
+    assert_eq!(v["counterexample"]["preemptions"], 1);
+    assert_eq!(v["counterexample"]["fewest_preemptions"], true);
     let replay = v["counterexamples"][0]["replay"].as_str().unwrap();
     assert!(
         replay.starts_with("interleave replay 'v1:bank/unsync:"),

@@ -73,8 +73,8 @@ pub(super) struct CheckArgs {
     pub(super) draw: super::draw::DrawArgs,
     /// explore: after the search, find each violated property's
     /// counterexample with the fewest preemptions (then steps), storing at
-    /// most N states for it (a few hundred bytes each; e.g. 1000000). One
-    /// found within N is marked "the fewest possible".
+    /// most N states for it (a few hundred bytes each; default 300000, 0:
+    /// off). One found within N is marked "the fewest possible".
     #[arg(long, value_name = "N")]
     fewest_preemptions: Option<usize>,
     /// explore: after an exhaustive search, the exact probability that one
@@ -260,6 +260,9 @@ const MAX_ITERATIONS: usize = 100_000_000;
 /// Most `--fewest-preemptions` nodes: a hundred million states do not fit
 /// in memory.
 const MAX_PREEMPTION_NODES: usize = 100_000_000;
+/// The default `--fewest-preemptions`: enough to prove the seed's lost
+/// update needs one preemption (255,520 states, under 2 s).
+const DEFAULT_PREEMPTION_NODES: usize = 300_000;
 /// Most `--runs` of OS threads.
 const MAX_RUNS: usize = 10_000_000;
 /// Most `--pct-depth`: PCT's guarantee shrinks with each level, and past a
@@ -340,10 +343,9 @@ pub(super) fn config(args: &CheckArgs) -> Result<ExploreConfig, Failure> {
         config = config.threads(checked_threads(n)?);
     }
     config = config.odds(args.odds);
-    if let Some(n) = args.fewest_preemptions {
-        in_range("fewest-preemptions", Some(n), 1, MAX_PREEMPTION_NODES)?;
-        config = config.fewest_preemptions(n);
-    }
+    let budget = args.fewest_preemptions.unwrap_or(DEFAULT_PREEMPTION_NODES);
+    in_range("fewest-preemptions", Some(budget), 0, MAX_PREEMPTION_NODES)?;
+    config = config.fewest_preemptions(budget);
     Ok(config)
 }
 
