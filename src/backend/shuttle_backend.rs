@@ -309,14 +309,7 @@ impl UniformRandom {
 
     /// Execution `i`'s seed (splitmix64 of the run's seed and `i`).
     fn seed_of(&self, i: usize) -> u64 {
-        let mut z = self.seed.wrapping_add(
-            (i as u64)
-                .wrapping_add(1)
-                .wrapping_mul(0x9e37_79b9_7f4a_7c15),
-        );
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        crate::results::SplitMix::nth(self.seed, i)
     }
 }
 

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use super::config::ExploreConfig;
 use super::expand::{CHAIN_CAP, forced_choice};
 use crate::model::Scenario;
-use crate::results::thread_of;
+use crate::results::{SplitMix, thread_of};
 use crate::sim::Sim;
 
 /// States stored before the search states its estimate.
@@ -171,22 +171,5 @@ impl Estimate {
         (exact as f64 + current + deeper)
             .round()
             .min(u64::MAX as f64 / 2.0) as u64
-    }
-}
-
-/// A small, fast generator for the probes' choices.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
     }
 }

@@ -139,17 +139,11 @@ fn section(out: &mut String, index: usize, tl: &Timeline<'_>) {
         let time = s.time.map_or(String::new(), |t| format!(" (t = {t})"));
         let _ = writeln!(
             out,
-            "<g class=\"{class}\" id=\"step-{index}-{k}\" data-step=\"{k}\" data-thread=\"{t}\"><title>step {k}{time}: {}</title><text class=\"num\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{mark} {k}</text><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\"/><text x=\"{}\" y=\"{}\">{}</text></g>",
+            "<g class=\"{class}\" id=\"step-{index}-{k}\" data-step=\"{k}\" data-thread=\"{t}\"><title>step {k}{time}: {}</title><text class=\"num\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{mark} {k}</text>{}</g>",
             escape(&text),
             LEFT - 6,
             y + ROW_H / 2 + 4,
-            box_x(t),
-            y + 2,
-            LANE_W - 16,
-            ROW_H - 4,
-            box_x(t) + 6,
-            y + ROW_H / 2 + 4,
-            escape(&fit(&text))
+            text_box(box_x(t), y, &text)
         );
         if !s.writes.is_empty() {
             let writes: Vec<String> = s
@@ -175,15 +169,9 @@ fn section(out: &mut String, index: usize, tl: &Timeline<'_>) {
             };
             let _ = writeln!(
                 out,
-                "<g class=\"pending\" data-thread=\"{t}\"><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\"/><text x=\"{}\" y=\"{}\">{}</text></g>",
+                "<g class=\"pending\" data-thread=\"{t}\"><title>{}</title>{}</g>",
                 escape(&text),
-                box_x(t),
-                y + 2,
-                LANE_W - 16,
-                ROW_H - 4,
-                box_x(t) + 6,
-                y + ROW_H / 2 + 4,
-                escape(&fit(&text))
+                text_box(box_x(t), y, &text)
             );
         }
     }
@@ -208,6 +196,19 @@ fn section(out: &mut String, index: usize, tl: &Timeline<'_>) {
         }
     }
     out.push_str("</svg></div>\n</section>\n");
+}
+
+/// A row's box at `x`, `y` with `text` in it, cut to fit.
+fn text_box(x: usize, y: usize, text: &str) -> String {
+    format!(
+        "<rect x=\"{x}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\"/><text x=\"{}\" y=\"{}\">{}</text>",
+        y + 2,
+        LANE_W - 16,
+        ROW_H - 4,
+        x + 6,
+        y + ROW_H / 2 + 4,
+        escape(&fit(text))
+    )
 }
 
 /// `text` cut to what fits in a step's box.

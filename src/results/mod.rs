@@ -9,6 +9,7 @@ mod progress;
 mod property;
 mod replay;
 mod schedule;
+mod seed;
 mod stop;
 
 pub use completion::{Bound, Completion};
@@ -22,3 +23,4 @@ pub use stop::Stop;
 pub(crate) use exploration::properties_of;
 pub(crate) use replay::note;
 pub(crate) use schedule::{Choice, alternative_of, choice, thread_of};
+pub(crate) use seed::SplitMix;
