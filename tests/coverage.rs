@@ -113,3 +113,30 @@ fn a_goal_reached_neither_stops_the_search_nor_hides_a_violation() {
     assert!(matches!(goal(&e), Coverage::Covered(_)));
     e.assert_violated(&Property::Invariant("x never reaches 3".into()));
 }
+
+#[test]
+fn a_goal_whose_predicate_panics_is_a_panic_never_a_goal_reached() {
+    let mut s = ScenarioBuilder::new("panicking goal");
+    let x = s.var("x", 0);
+    let mut p = ProgramBuilder::new("writer");
+    p.store(x, 1);
+    s.thread(p.build());
+    s.sometimes("x reaches 2", move |v| {
+        assert!(v.var(x) != 1, "the goal cannot read 1");
+        v.var(x) == 2
+    });
+    let scenario = s.build().unwrap();
+    for kind in BackendKind::ALL {
+        let e = check::run(kind, &scenario, &backends()).unwrap();
+        let c = e.assert_violated(&Property::NoPanic);
+        assert!(c.message.contains("panicked"), "{kind}: {}", c.message);
+        assert!(
+            !matches!(goal_named(&e, "x reaches 2"), Coverage::Covered(_)),
+            "{kind}"
+        );
+    }
+}
+
+fn goal_named<'e>(e: &'e interleave::Exploration, name: &str) -> &'e Coverage {
+    &e.coverage.iter().find(|g| g.goal == name).unwrap().coverage
+}

@@ -320,7 +320,7 @@ pub(crate) fn checks(
             invariants: sim
                 .failing_invariants(st, Scope::AtEnd)
                 .into_iter()
-                .map(|(i, message)| (invariant_property(sim, i), message))
+                .map(|(i, message)| (sim.invariant_property(i, &message), message))
                 .collect(),
             key: sim.sc.outcome_key(&st.words),
         },
@@ -340,7 +340,7 @@ pub(crate) fn checks(
 fn failing_invariants(sim: &Sim, st: &SimState) -> Vec<(Property, String)> {
     sim.failing_in_every_state(st)
         .into_iter()
-        .map(|(i, message)| (invariant_property(sim, i), message))
+        .map(|(i, message)| (sim.invariant_property(i, &message), message))
         .collect()
 }
 
@@ -352,10 +352,6 @@ fn race(sim: &Sim, st: &SimState, enabled: &[u16], race_known: bool) -> Option<(
     }
     let (var, a, b) = sim.race(st, enabled)?;
     Some((Property::NoDataRace, sim.race_finding(st, var, a, b).0))
-}
-
-fn invariant_property(sim: &Sim, i: usize) -> Property {
-    sim.invariant_property(i)
 }
 
 /// The step a chain takes from `st` without storing it, if any: the only

@@ -27,6 +27,10 @@ use validate::{Declarations, LOCAL_READ, MAX_STATE_WORDS, Observed, ghost_needed
 
 type Check = Arc<dyn Fn(&StateView<'_>) -> Result<(), String> + Send + Sync>;
 
+/// What a coverage goal's check says when its state is reached (anything
+/// else it says is its predicate's panic).
+pub(crate) const GOAL_REACHED: &str = "reached";
+
 /// When an invariant is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -639,7 +643,7 @@ impl ScenarioBuilder {
         reached: impl Fn(&StateView<'_>) -> bool + Send + Sync + 'static,
     ) -> &mut Self {
         self.invariant(name, Scope::Sometimes, move |v| match reached(v) {
-            true => Err("reached".to_string()),
+            true => Err(GOAL_REACHED.to_string()),
             false => Ok(()),
         })
     }

@@ -3,6 +3,7 @@
 
 use super::state::{Reads, SimState, Terminal};
 use super::step::Sim;
+use crate::model::GOAL_REACHED;
 use crate::model::machine::guarded;
 use crate::model::{Op, Scope, StateView};
 use crate::results::Property;
@@ -58,10 +59,16 @@ impl Sim<'_> {
 
     /// The property invariant `i` decides: a coverage goal's, or an
     /// invariant's.
-    pub fn invariant_property(&self, i: usize) -> Property {
+    /// The property invariant `i` decides, given what it said: a goal
+    /// reached, an invariant broken, or a goal whose predicate panicked,
+    /// which is a panic and never a goal reached.
+    pub fn invariant_property(&self, i: usize, message: &str) -> Property {
         let invariant = &self.sc.invariants[i];
         match invariant.scope {
-            Scope::Sometimes => Property::Sometimes(invariant.name.clone()),
+            Scope::Sometimes if message == GOAL_REACHED => {
+                Property::Sometimes(invariant.name.clone())
+            }
+            Scope::Sometimes => Property::NoPanic,
             _ => Property::Invariant(invariant.name.clone()),
         }
     }

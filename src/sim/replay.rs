@@ -171,7 +171,13 @@ pub(crate) fn examine(
     enabled: &mut Vec<Choice>,
 ) {
     for (i, message) in sim.failing_in_every_state(st) {
-        note(run, step, sim.invariant_property(i), message, Vec::new());
+        note(
+            run,
+            step,
+            sim.invariant_property(i, &message),
+            message,
+            Vec::new(),
+        );
     }
     sim.enabled_up_to(st, 2, enabled);
     if let Some((var, a, b)) = sim.race(st, enabled) {
