@@ -124,28 +124,14 @@ fn validate(trace: &Value) -> BTreeMap<String, Vec<Value>> {
             .any(|&(a, b)| a <= num(e, "ts") && num(e, "ts") < b)
     };
     // Each flow has one start and one end, in a slice each, the start first.
-    let mut flows: BTreeMap<u64, (Option<Value>, Option<Value>)> = BTreeMap::new();
-    for e in by_phase.get("s").into_iter().flatten() {
-        assert!(
-            flows
-                .entry(num(e, "id"))
-                .or_default()
-                .0
-                .replace(e.clone())
-                .is_none()
-        );
+    let mut flows: BTreeMap<u64, [Option<Value>; 2]> = BTreeMap::new();
+    for (end, phase) in ["s", "f"].into_iter().enumerate() {
+        for e in by_phase.get(phase).into_iter().flatten() {
+            let slot = &mut flows.entry(num(e, "id")).or_default()[end];
+            assert!(slot.replace(e.clone()).is_none(), "flow {phase} twice: {e}");
+        }
     }
-    for e in by_phase.get("f").into_iter().flatten() {
-        assert!(
-            flows
-                .entry(num(e, "id"))
-                .or_default()
-                .1
-                .replace(e.clone())
-                .is_none()
-        );
-    }
-    for (id, (s, f)) in &flows {
+    for (id, [s, f]) in &flows {
         let (s, f) = (s.as_ref().unwrap(), f.as_ref().unwrap());
         assert_eq!(
             (&s["cat"], &s["name"]),
