@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use super::world::Execution;
 use crate::model::{Outcome, Scenario};
 use crate::results::{
-    Choice, Completion, Counterexample, Coverage, Exploration, GoalResult, OutcomeCount, Property,
-    PropertyResult, Schedule, Stats, Status, TraceStep, properties_of,
+    Choice, Completion, Counterexample, Exploration, OutcomeCount, Property, PropertyResult,
+    Schedule, Stats, Status, TraceStep, coverage_of, properties_of,
 };
 use crate::results::{Progress, ProgressHook};
 use crate::sim::replay;
@@ -306,17 +306,9 @@ impl Aggregate {
                 self.executions + self.cut + self.timed_out
             ));
         }
-        let coverage = self
-            .scenario
-            .goals()
-            .map(|goal| {
-                let witness = self.found.remove(&Property::Sometimes(goal.to_string()));
-                GoalResult {
-                    goal: goal.to_string(),
-                    coverage: Coverage::decide(witness, completion),
-                }
-            })
-            .collect();
+        let coverage = coverage_of(&self.scenario, completion, |property| {
+            self.found.remove(&property)
+        });
         let properties = self
             .properties
             .iter()

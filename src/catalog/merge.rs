@@ -14,8 +14,8 @@ use crate::check::{BackendKind, Report};
 use crate::error::{Error, ErrorKind};
 use crate::model::{Outcome, OutcomeValue, Scenario, ThreadId};
 use crate::results::{
-    Bound, Completion, Counterexample, Coverage, Exploration, GoalResult, OutcomeCount, Pending,
-    Property, PropertyResult, Stats, Status, TraceStep, Write,
+    Bound, Completion, Counterexample, Exploration, OutcomeCount, Pending, Property,
+    PropertyResult, Stats, Status, TraceStep, Write, coverage_of,
 };
 
 /// One scenario and engine, merged: its report, and the scenario (for
@@ -197,16 +197,9 @@ fn merge_one(
         }
     }
     // A sample shows a goal covered or leaves it undecided.
-    let coverage = scenario
-        .goals()
-        .map(|goal| {
-            let witness = found.remove(&Property::Sometimes(goal.to_string()).to_string());
-            GoalResult {
-                goal: goal.to_string(),
-                coverage: Coverage::decide(witness, Completion::Sampled),
-            }
-        })
-        .collect();
+    let coverage = coverage_of(&scenario, Completion::Sampled, |property| {
+        found.remove(&property.to_string())
+    });
     let properties: Vec<PropertyResult> = crate::results::properties_of(&scenario)
         .into_iter()
         .map(|property| {

@@ -26,8 +26,8 @@ use super::odds::odds_of;
 use super::store::{Insert, StateStore};
 use crate::model::{Fault, Outcome, Scenario, Scope};
 use crate::results::{
-    Bound, Completion, Coverage, Exploration, GoalResult, OutcomeCount, Property, PropertyResult,
-    Schedule, Stats, Status, properties_of,
+    Bound, Completion, Exploration, OutcomeCount, Property, PropertyResult, Schedule, Stats,
+    Status, coverage_of, properties_of,
 };
 use crate::results::{Interrupt, Progress};
 use crate::sim::{Sim, SimState, Terminal};
@@ -622,19 +622,11 @@ impl<'a> Search<'a> {
         } else {
             Vec::new()
         };
-        let coverage = sc
-            .goals()
-            .map(|goal| {
-                let property = Property::Sometimes(goal.to_string());
-                let witness = found
-                    .remove(&property)
-                    .map(|f| counterexample(sc, property, f));
-                GoalResult {
-                    goal: goal.to_string(),
-                    coverage: Coverage::decide(witness, completion),
-                }
-            })
-            .collect();
+        let coverage = coverage_of(sc, completion, |property| {
+            found
+                .remove(&property)
+                .map(|f| counterexample(sc, property, f))
+        });
         let mut outcomes: Vec<OutcomeCount> = self
             .outcomes
             .values()

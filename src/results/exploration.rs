@@ -136,12 +136,12 @@ pub enum Coverage {
 
 impl Coverage {
     /// Covered by its witness if one was found; otherwise not covered only
-    /// after an exhaustive search.
+    /// when [`Status::decide`] would say a property holds.
     pub(crate) fn decide(witness: Option<Counterexample>, completion: Completion) -> Coverage {
-        match witness {
-            Some(c) => Coverage::Covered(Box::new(c)),
-            None if completion == Completion::Exhaustive => Coverage::NotCovered,
-            None => Coverage::Undecided,
+        match Status::decide(witness, completion) {
+            Status::Violated(c) => Coverage::Covered(c),
+            Status::Holds => Coverage::NotCovered,
+            Status::Undecided => Coverage::Undecided,
         }
     }
 }
@@ -246,6 +246,22 @@ impl Exploration {
             .find(|p| &p.property == property)
             .map(|p| &p.status)
     }
+}
+
+/// What a search with this `completion` showed about each of `sc`'s coverage
+/// goals, given `witness`, which hands over the execution found to reach a
+/// goal (its property is [`Property::Sometimes`]), if any.
+pub(crate) fn coverage_of(
+    sc: &Scenario,
+    completion: Completion,
+    mut witness: impl FnMut(Property) -> Option<Counterexample>,
+) -> Vec<GoalResult> {
+    sc.goals()
+        .map(|goal| GoalResult {
+            goal: goal.to_string(),
+            coverage: Coverage::decide(witness(Property::Sometimes(goal.to_string())), completion),
+        })
+        .collect()
 }
 
 /// The properties a scenario is checked for, in report order.
