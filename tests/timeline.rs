@@ -53,6 +53,7 @@ fn validate(trace: &Value) -> BTreeMap<String, Vec<Value>> {
                 let name = e["name"].as_str().unwrap();
                 match name {
                     "process_name" | "thread_name" => assert!(e["args"]["name"].is_string()),
+                    "process_labels" => assert!(e["args"]["labels"].is_string()),
                     "process_sort_index" | "thread_sort_index" => {
                         assert!(e["args"]["sort_index"].is_i64())
                     }
@@ -214,6 +215,13 @@ fn the_chrome_trace_follows_the_format_and_shows_the_counterexample() {
                 marks[0]["name"].as_str().unwrap(),
                 format!("✗ {}", c["property"].as_str().unwrap())
             );
+            // The break says how to replay it, as the report does.
+            assert_eq!(marks[0]["args"]["replay"], c["replay"], "{scenario}");
+            let labels = of_pid("M")
+                .into_iter()
+                .find(|e| e["name"] == "process_labels")
+                .expect("the replay command labels the process");
+            assert_eq!(labels["args"]["labels"], c["replay"], "{scenario}");
             let pending = c["pending"].as_array().unwrap();
             assert_eq!(
                 of_pid("X").len() - slices.len(),
@@ -275,6 +283,9 @@ fn a_replay_draws_its_schedule_and_a_check_with_nothing_to_draw_says_so() {
     let html = std::fs::read_to_string(&page).unwrap();
     assert_eq!(html.matches("class=\"step").count(), 4);
     assert!(html.contains("no lost update"));
+    assert!(
+        html.contains("interleave replay &#39;v1:bank/unsync:incomes=5+7,weeks=1:0.1.0.1&#39;")
+    );
 
     let page = temp("holds.html");
     let out = run(&[

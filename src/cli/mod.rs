@@ -226,9 +226,8 @@ fn replay_token(
         )?,
     }
     let title = format!("replay of {} ({params})", entry.name);
-    drawing.write(
-        &title,
-        &[Timeline::of_replay(&title, scenario.names(), &run)],
-    )?;
+    let mut timeline = Timeline::of_replay(&title, scenario.names(), &run);
+    timeline.replay = Some(format!("interleave replay '{text}'"));
+    drawing.write(&title, &[timeline])?;
     Ok(ExitCode::SUCCESS)
 }

@@ -89,6 +89,9 @@ pub fn chrome_trace(timelines: &[Timeline<'_>]) -> String {
     for (i, tl) in timelines.iter().enumerate() {
         let pid = i + 1;
         events.push(Event::new("process_name", "M", pid).arg("name", tl.title.as_str()));
+        if let Some(cmd) = &tl.replay {
+            events.push(Event::new("process_labels", "M", pid).arg("labels", cmd.as_str()));
+        }
         events.push(Event::new("process_sort_index", "M", pid).arg("sort_index", i));
         for t in 0..tl.thread_count() {
             let mut e = Event::new("thread_name", "M", pid).arg("name", tl.thread_name(t));
@@ -169,6 +172,9 @@ pub fn chrome_trace(timelines: &[Timeline<'_>]) -> String {
             let mut e = Event::new(format!("✗ {}", b.property), "i", pid)
                 .arg("message", b.message.as_str())
                 .arg("after step", b.after_step);
+            if let Some(cmd) = &tl.replay {
+                e = e.arg("replay", cmd.as_str());
+            }
             match b.after_step.checked_sub(1).and_then(|j| tl.steps.get(j)) {
                 Some(s) => {
                     e.tid = Some(s.thread.index() + 1);

@@ -80,6 +80,13 @@ fn section(out: &mut String, index: usize, tl: &Timeline<'_>) {
             escape(&b.message)
         );
     }
+    if let Some(cmd) = &tl.replay {
+        let _ = writeln!(
+            out,
+            "<p class=\"replay\">replay: <code>{}</code></p>",
+            escape(cmd)
+        );
+    }
     let lanes = tl.thread_count();
     let rows = tl.steps.len() + usize::from(!tl.pending.is_empty());
     let width = LEFT + lanes * LANE_W + SHARED_W;

@@ -31,6 +31,8 @@ pub struct Timeline<'a> {
     pub breaks: Vec<Break>,
     /// At the end: the racing accesses, or what each blocked thread waits for.
     pub pending: &'a [Pending],
+    /// The command that replays it, where there is one.
+    pub replay: Option<String>,
 }
 
 impl<'a> Timeline<'a> {
@@ -50,10 +52,12 @@ impl<'a> Timeline<'a> {
                 message: c.message.clone(),
             }],
             pending: &c.pending,
+            replay: c.replay.clone(),
         }
     }
 
-    /// A replayed schedule, with every property it breaks on the way.
+    /// A replayed schedule, with every property it breaks on the way (set
+    /// [`Timeline::replay`] to the command that replayed it).
     pub fn of_replay(title: impl Into<String>, names: &'a Names, run: &'a Replay) -> Self {
         let last = run
             .findings
@@ -73,6 +77,7 @@ impl<'a> Timeline<'a> {
                 })
                 .collect(),
             pending: last.map_or(&[], |f| &f.pending),
+            replay: None,
         }
     }
 
