@@ -88,8 +88,8 @@ pub use model::{
 };
 pub use results::{
     Bound, Completion, Counterexample, Coverage, Exploration, GoalResult, GuidedRun, Interrupt,
-    Odds, OutcomeCount, Pending, Property, PropertyResult, Replay, ReplayFinding, Schedule,
-    ScheduleStep, Stats, Status, Stop, TraceStep, Write,
+    Odds, OutcomeCount, Pending, Property, PropertyResult, Replay, ReplayFinding, Sampler,
+    Schedule, ScheduleStep, Stats, Status, Stop, TraceStep, Write,
 };
 pub use sim::{replay, run_choices};
 

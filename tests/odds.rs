@@ -4,7 +4,7 @@
 //! uniform among two, and off by at most 1/768 among three (the scenarios
 //! here have no more threads, and no select), far below the tolerance.
 
-use interleave::{ExploreConfig, Odds, Stop, catalog, explore, run_choices};
+use interleave::{ExploreConfig, Odds, Sampler, Stop, catalog, explore, run_choices};
 
 /// A small, seeded generator, so the test is the same on every run.
 struct SplitMix(u64);
@@ -36,7 +36,10 @@ fn computed_odds_match_the_rate_of_random_executions() {
         assert!(scenario.thread_count() <= 3, "{name}");
         let e = explore(
             &scenario,
-            &ExploreConfig::default().stop(Stop::Exhaust).odds(true),
+            &ExploreConfig::default()
+                .stop(Stop::Exhaust)
+                .odds(true)
+                .pct_depth(0),
         );
         assert!(!e.odds.is_empty(), "{name}: {:?}", e.notes);
         let mut hits = vec![0u32; e.odds.len()];
@@ -111,43 +114,144 @@ fn broken_in(e: &interleave::Exploration, property: &interleave::Property) -> u6
         .map_or(0, |k| k.parse().unwrap())
 }
 
-#[test]
-fn shuttles_random_scheduler_hits_each_bug_as_often_as_the_odds_say() {
-    use interleave::backend::{ShuttleConfig, ShuttleScheduler};
+/// Runs each lesson `RUNS` times under shuttle with `scheduler` and checks
+/// that each violated property's hit rate lies within 4 standard
+/// deviations of the odds computed for that scheduler; the number checked.
+fn shuttle_matches_the_odds(
+    scheduler: interleave::backend::ShuttleScheduler,
+    lessons: &[(&str, Vec<&str>)],
+) -> usize {
+    use interleave::backend::ShuttleConfig;
     use interleave::check::{self, BackendKind, Backends};
     const RUNS: usize = 3_000;
     let mut checked = 0;
-    for (name, sets) in [
-        ("bank/unsync", vec!["incomes=500+10+50", "weeks=1"]),
-        ("deadlock/lock-order", vec![]),
-        ("once/unsafe", vec![]),
-        ("cond/queue-if", vec![]),
-        ("philosophers/naive", vec![]),
-    ] {
+    for (name, sets) in lessons {
         let entry = catalog::find(name).unwrap();
-        let scenario = entry.build(&entry.params_from(&sets).unwrap()).unwrap();
+        let scenario = entry.build(&entry.params_from(sets).unwrap()).unwrap();
+        let depth = match scheduler {
+            interleave::backend::ShuttleScheduler::Pct { depth } => depth,
+            _ => 0,
+        };
         let e = explore(
             &scenario,
-            &ExploreConfig::default().stop(Stop::Exhaust).odds(true),
+            &ExploreConfig::default()
+                .stop(Stop::Exhaust)
+                .odds(true)
+                .pct_depth(depth.max(1)),
         );
         let mut b = Backends::default();
         b.shuttle = ShuttleConfig::default()
-            .scheduler(ShuttleScheduler::Random)
+            .scheduler(scheduler)
             .iterations(RUNS);
         b.shuttle.stop = Stop::Exhaust;
         let run = check::run(BackendKind::Shuttle, &scenario, &b).unwrap();
         assert_eq!(run.stats.executions, RUNS as u64, "{name}");
-        for o in &e.odds {
+        let odds = e.odds.iter().filter(|o| match o.sampler {
+            Sampler::Random => depth == 0,
+            Sampler::Pct { depth: d, .. } => d == depth,
+            _ => false,
+        });
+        for o in odds {
+            assert!(o.exact, "{name}: {o:?}");
             let p = o.probability;
             let seen = broken_in(&run, &o.property) as f64 / RUNS as f64;
             let slack = 4.0 * (p * (1.0 - p) / RUNS as f64).sqrt() + 1e-9;
             assert!(
                 (seen - p).abs() <= slack,
-                "{name}: `{}` computed {p:.4}, shuttle {seen:.4} in {RUNS} runs",
-                o.property
+                "{name}: `{}` under {}: computed {p:.4}, shuttle {seen:.4} in {RUNS} runs",
+                o.property,
+                o.sampler
             );
             checked += 1;
         }
     }
+    checked
+}
+
+#[test]
+fn shuttles_random_scheduler_hits_each_bug_as_often_as_the_odds_say() {
+    let checked = shuttle_matches_the_odds(
+        interleave::backend::ShuttleScheduler::Random,
+        &[
+            ("bank/unsync", vec!["incomes=500+10+50", "weeks=1"]),
+            ("deadlock/lock-order", vec![]),
+            ("once/unsafe", vec![]),
+            ("cond/queue-if", vec![]),
+            ("philosophers/naive", vec![]),
+        ],
+    );
     assert!(checked >= 7, "{checked}");
+}
+
+#[test]
+fn shuttles_pct_scheduler_hits_each_bug_as_often_as_the_odds_say() {
+    for depth in [1, 2, 3] {
+        let checked = shuttle_matches_the_odds(
+            interleave::backend::ShuttleScheduler::Pct { depth },
+            &[
+                ("message/test", vec![]),
+                ("bank/unsync", vec!["incomes=500+10+50", "weeks=1"]),
+                ("deadlock/lock-order", vec![]),
+                ("once/unsafe", vec![]),
+                ("cond/queue-if", vec![]),
+                ("cond/queue-signal", vec![]),
+                ("philosophers/naive", vec![]),
+                ("rwmutex/write-under-rlock", vec![]),
+                ("timeout/leak", vec![]),
+            ],
+        );
+        assert!(checked >= 12, "depth {depth}: {checked}");
+    }
+}
+
+#[test]
+fn pct_odds_too_many_to_count_fall_back_to_pcts_guarantee() {
+    let entry = catalog::find("waitgroup/missing-wait").unwrap();
+    let scenario = entry.build(&entry.default_params()).unwrap();
+    let odds_at = |depth| {
+        explore(
+            &scenario,
+            &ExploreConfig::default()
+                .stop(Stop::Exhaust)
+                .odds(true)
+                .pct_depth(depth),
+        )
+        .odds
+        .into_iter()
+        .filter(|o| matches!(o.sampler, Sampler::Pct { .. }))
+        .collect::<Vec<_>>()
+    };
+    // Depth 2 is counted exactly, and beats its guarantee.
+    let counted = odds_at(2);
+    assert!(!counted.is_empty());
+    for o in &counted {
+        let Sampler::Pct {
+            decisions, threads, ..
+        } = o.sampler
+        else {
+            unreachable!()
+        };
+        assert!(o.exact);
+        assert!(o.probability >= 1.0 / (threads * decisions) as f64, "{o:?}");
+    }
+    // Depth 6 has 24 priority orders x 36*35*34*33*32 point sequences.
+    let bounded = odds_at(6);
+    assert_eq!(bounded.len(), counted.len());
+    for o in &bounded {
+        let Sampler::Pct {
+            depth,
+            decisions,
+            threads,
+        } = o.sampler
+        else {
+            unreachable!()
+        };
+        assert!(!o.exact);
+        assert_eq!((depth, threads), (6, scenario.thread_count()));
+        let guarantee = 1.0 / (threads as f64 * (decisions as f64).powi(5));
+        assert!(
+            (o.probability - guarantee).abs() <= guarantee * 1e-12,
+            "{o:?}"
+        );
+    }
 }

@@ -15,7 +15,9 @@ pub enum ShuttleScheduler {
     Random,
     /// Probabilistic concurrency testing with this bug depth: each execution
     /// finds a given bug of depth d with probability at least 1/(n k^(d-1))
-    /// for n threads and k steps.
+    /// for n threads and k decisions (steps where two or more threads can
+    /// move), as [`Sampler::Pct`](crate::Sampler::Pct) describes and
+    /// [`ExploreConfig::odds`](crate::ExploreConfig::odds) counts.
     Pct {
         /// The bug depth d (at least 1).
         depth: usize,

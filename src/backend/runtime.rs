@@ -36,6 +36,9 @@ pub(crate) trait Runtime: 'static {
     /// it offers its next step: the one decision per step that shuttle's
     /// random scheduler makes (see `shuttle_backend::UniformRandom`).
     fn offers_step(at: bool);
+    /// Counts a step taken where two or more threads could move: a
+    /// decision, as shuttle's PCT scheduler numbers its change points.
+    fn decision();
     /// Where the interpreter gives this backend's scheduler a scheduling
     /// point, and what a step holds (see `policy/`).
     type Policy: Policy;
@@ -44,7 +47,7 @@ pub(crate) trait Runtime: 'static {
 /// Implements [`Runtime`] for a crate with std-like `sync` and `thread`
 /// modules. The locks guard no data, so a poisoned one is as good as any.
 macro_rules! runtime {
-    ($name:ident, $root:ident, $choose:expr, $offers:expr, $policy:ty) => {
+    ($name:ident, $root:ident, $choose:expr, $offers:expr, $decision:expr, $policy:ty) => {
         pub(crate) struct $name;
 
         impl Runtime for $name {
@@ -87,6 +90,10 @@ macro_rules! runtime {
                 let mark: fn(bool) = $offers;
                 mark(at)
             }
+            fn decision() {
+                let count: fn() = $decision;
+                count()
+            }
         }
     };
 }
@@ -109,7 +116,7 @@ fn random_below(n: usize) -> usize {
     })
 }
 
-runtime!(StdRuntime, std, random_below, |_| {}, TriesEveryTask);
+runtime!(StdRuntime, std, random_below, |_| {}, || {}, TriesEveryTask);
 // shuttle's generator is part of its schedule: random and PCT runs vary the
 // choice, and a replay repeats it.
 #[cfg(feature = "shuttle")]
@@ -121,6 +128,7 @@ runtime!(
         (shuttle::rand::thread_rng().next_u64() % n as u64) as usize
     },
     offers_step,
+    count_decision,
     TriesEveryTask
 );
 #[cfg(feature = "shuttle")]
@@ -129,6 +137,20 @@ std::thread_local! {
     /// where they offer their next step. shuttle runs an execution's tasks,
     /// and asks its scheduler, on the thread that runs the execution.
     static OFFERING: std::cell::RefCell<Vec<shuttle::scheduler::TaskId>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The decisions the running execution has made (see
+    /// [`Runtime::decision`]).
+    static DECISIONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+#[cfg(feature = "shuttle")]
+fn count_decision() {
+    DECISIONS.with(|d| d.set(d.get() + 1));
+}
+
+/// The decisions the running execution has made so far.
+#[cfg(feature = "shuttle")]
+pub(super) fn decisions() -> usize {
+    DECISIONS.with(std::cell::Cell::get)
 }
 
 /// Marks the running task as offering its next step, or no longer.
@@ -152,12 +174,13 @@ pub(super) fn offers(t: shuttle::scheduler::TaskId) -> bool {
     OFFERING.with(|o| o.borrow().contains(&t))
 }
 
-/// Forgets every offer: a new execution starts.
+/// Forgets every offer and decision: a new execution starts.
 #[cfg(feature = "shuttle")]
 pub(super) fn clear_offers() {
     OFFERING.with(|o| o.borrow_mut().clear());
+    DECISIONS.with(|d| d.set(0));
 }
 
 // loom has no choice primitive: it always takes the first ready case.
 #[cfg(feature = "loom")]
-runtime!(LoomRuntime, loom, |_| 0, |_| {}, LearnsFromConflicts);
+runtime!(LoomRuntime, loom, |_| 0, |_| {}, || {}, LearnsFromConflicts);

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use shuttle::scheduler::{
-    DataSource, DfsScheduler, PctScheduler, RandomDataSource, Schedule, Scheduler, Task, TaskId,
+    DataSource, DfsScheduler, RandomDataSource, Schedule, Scheduler, Task, TaskId,
 };
 use shuttle::{Config, FailurePersistence, MaxSteps, Runner};
 
@@ -67,6 +67,7 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
         let finished = finished.clone();
         let options = Options {
             max_steps: Some(config.max_steps),
+            every_step: matches!(config.scheduler, ShuttleScheduler::Pct { .. }),
             // Not under DFS: it replays each execution's prefix and needs
             // it the same every time; its executions end at `max_steps`.
             deadline: config
@@ -109,23 +110,20 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
         );
         kind = ShuttleScheduler::Random;
     }
+    let decisions = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let scheduler: Box<dyn Scheduler + Send> = match kind {
         ShuttleScheduler::Random => Box::new(UniformRandom::new(seed, n, config.shard)),
-        ShuttleScheduler::Pct { depth } => {
-            Box::new(PctScheduler::new_from_seed(config.seed, depth, n))
-        }
+        ShuttleScheduler::Pct { depth } => Box::new(Pct::new(seed, depth, n, decisions.clone())),
         // Random data for a select's pick: DFS does not enumerate it (the
         // result is then a sample, as noted), and without it shuttle panics.
         ShuttleScheduler::Dfs => Box::new(DfsScheduler::new(Some(n), true)),
     };
-    let longest = Arc::new(Mutex::new(0));
     let stopped = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let recording = Recording {
         inner: scheduler,
         current: None,
         finished: finished.clone(),
         aggregate: aggregate.clone(),
-        longest: longest.clone(),
         stop: config.stop.clone(),
         stopped: stopped.clone(),
         interrupt: config.interrupt.clone(),
@@ -179,7 +177,7 @@ pub fn run_shuttle(scenario: &Scenario, config: &ShuttleConfig) -> Result<Explor
             let mut note = format!("shuttle PCT scheduler, depth {depth}, seed {seed}, {runs} executions");
             if finished > 0 {
                 let n = scenario.thread_count() as f64;
-                let k = (*lock(&longest)).max(1) as f64;
+                let k = decisions.load(std::sync::atomic::Ordering::Relaxed).max(1) as f64;
                 let p = 1.0 / (n * k.powi(depth as i32 - 1));
                 let miss = (1.0 - p).powf(finished as f64);
                 note.push_str(&format!(
@@ -247,8 +245,6 @@ struct Recording {
     current: Option<Schedule>,
     finished: Arc<Mutex<Option<Execution>>>,
     aggregate: Arc<Mutex<Aggregate>>,
-    /// The most scheduling decisions any execution took (PCT's k).
-    longest: Arc<Mutex<usize>>,
     /// When to start no more executions.
     stop: Stop,
     /// Set when `stop` ended the run.
@@ -265,10 +261,6 @@ impl Recording {
         };
         match lock(&self.finished).take() {
             Some(execution) => {
-                if !execution.cut {
-                    let mut longest = lock(&self.longest);
-                    *longest = (*longest).max(current.len());
-                }
                 lock(&self.aggregate).add_with(execution, || Some(encode(&current)));
             }
             // shuttle stopped it at its own bound: the body never returned.
@@ -334,24 +326,197 @@ impl Scheduler for UniformRandom {
         if runnable.is_empty() {
             return None;
         }
-        // One decision per step: a task that is not offering its next
-        // step (it is starting, releasing a lock, or waking) runs on to
-        // where it offers one, the running task first; then the choice is
-        // uniform among the tasks that offer theirs. So one execution is
-        // the uniformly random scheduler whose odds the explorer computes.
-        let offering = super::runtime::offers;
-        if let Some(c) = current
-            && !offering(c)
-            && runnable.iter().any(|t| t.id() == c)
-        {
-            return Some(c);
+        if let Some(t) = not_offering(runnable, current) {
+            return Some(t);
         }
-        if let Some(t) = runnable.iter().find(|t| !offering(t.id())) {
-            return Some(t.id());
-        }
-        // At most 256 tasks: the modulo's bias is below 2^-55.
+        // The choice is uniform among the tasks that offer a step, so one
+        // execution is the uniformly random scheduler whose odds the
+        // explorer computes. At most 256 tasks: the modulo's bias is below 2^-55.
         let pick = self.data.next_u64() % runnable.len() as u64;
         Some(runnable[pick as usize].id())
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.data.next_u64()
+    }
+}
+
+/// One decision per step: a task that is not offering its next step (it
+/// is starting, releasing a lock, or waking) runs on to where it offers
+/// one, the running task first; only then does a scheduler choose, among
+/// the tasks that offer theirs.
+fn not_offering(runnable: &[&Task], current: Option<TaskId>) -> Option<TaskId> {
+    let offering = super::runtime::offers;
+    if let Some(c) = current
+        && !offering(c)
+        && runnable.iter().any(|t| t.id() == c)
+    {
+        return Some(c);
+    }
+    runnable.iter().find(|t| !offering(t.id())).map(|t| t.id())
+}
+
+/// PCT (probabilistic concurrency testing) on the one-decision-per-step
+/// rule, as the explorer counts its odds (`explore/pct_odds.rs`): the
+/// tasks get a uniformly random order of priority (each new task is put at
+/// a random place among those not yet dropped); `min(depth - 1, k)` change
+/// points are drawn one after another, without repeats, among decisions
+/// `1..=k`, where a decision is a choice among two or more tasks and `k`
+/// the most decisions an earlier execution made; the highest task always
+/// runs, and the one that makes decision `points[i]` drops to priority `i`,
+/// below every task that has not dropped.
+struct Pct {
+    seed: u64,
+    depth: usize,
+    next: usize,
+    max_runs: usize,
+    /// Random values for a select's pick, and the execution's seed.
+    data: RandomDataSource,
+    /// Priority orders and change points.
+    rng: crate::results::SplitMix,
+    /// The tasks not dropped, highest first.
+    ranked: Vec<TaskId>,
+    /// The dropped tasks and their priority: `i` for change point `i`,
+    /// negative for a task that yielded in a spin loop (the latest lowest),
+    /// so a spinning task lets the task it waits for run.
+    dropped: Vec<(TaskId, isize)>,
+    yields: isize,
+    points: Vec<usize>,
+    /// The decisions of the execution under way that have been seen.
+    seen: usize,
+    /// The most decisions any execution made (PCT's k).
+    longest: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Pct {
+    fn new(
+        seed: u64,
+        depth: usize,
+        max_runs: usize,
+        longest: Arc<std::sync::atomic::AtomicUsize>,
+    ) -> Self {
+        Pct {
+            seed,
+            depth,
+            next: 0,
+            max_runs,
+            data: RandomDataSource::initialize(seed),
+            rng: crate::results::SplitMix(seed),
+            ranked: Vec::new(),
+            dropped: Vec::new(),
+            yields: 0,
+            points: Vec::new(),
+            seen: 0,
+            longest,
+        }
+    }
+
+    /// Drops `task` to priority `to`.
+    fn drop_to(&mut self, task: TaskId, to: isize) {
+        self.ranked.retain(|&r| r != task);
+        self.dropped.retain(|&(d, _)| d != task);
+        self.dropped.push((task, to));
+    }
+}
+
+impl Drop for Pct {
+    fn drop(&mut self) {
+        if self.next == 0 {
+            return;
+        }
+        self.longest.fetch_max(
+            super::runtime::decisions(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+}
+
+impl Scheduler for Pct {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.next >= self.max_runs {
+            return None;
+        }
+        // The count left by the last execution, not by another run's.
+        let made = if self.next > 0 {
+            super::runtime::decisions()
+        } else {
+            0
+        };
+        let k = self.longest.fetch_max(made, Relaxed).max(made);
+        let seed = crate::results::SplitMix::nth(self.seed, self.next);
+        self.next += 1;
+        super::runtime::clear_offers();
+        self.data = RandomDataSource::initialize(seed);
+        self.rng = crate::results::SplitMix(seed ^ 0x5bd1_e995_5bd1_e995);
+        self.ranked.clear();
+        self.dropped.clear();
+        self.yields = 0;
+        self.seen = 0;
+        self.points.clear();
+        while self.points.len() < (self.depth - 1).min(k) {
+            let p = 1 + self.rng.below(k);
+            if !self.points.contains(&p) {
+                self.points.push(p);
+            }
+        }
+        Some(Schedule::new(seed))
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        is_yielding: bool,
+    ) -> Option<TaskId> {
+        if runnable.is_empty() {
+            return None;
+        }
+        // A task that yields and can still run spins (`park` yields too,
+        // but leaves the task blocked, and is no reason to drop it).
+        // Every step since the last call was the running task's: it drops
+        // at each change point among them.
+        let now = super::runtime::decisions();
+        if let Some(c) = current {
+            for i in 0..self.points.len() {
+                if (self.seen + 1..=now).contains(&self.points[i]) {
+                    self.drop_to(c, i as isize);
+                }
+            }
+        }
+        self.seen = now;
+        if is_yielding
+            && let Some(c) = current
+            && runnable.iter().any(|t| t.id() == c)
+        {
+            self.yields += 1;
+            self.drop_to(c, -self.yields);
+        }
+        if let Some(t) = not_offering(runnable, current) {
+            return Some(t);
+        }
+        for t in runnable {
+            let id = t.id();
+            if !self.ranked.contains(&id) && !self.dropped.iter().any(|&(d, _)| d == id) {
+                let at = self.rng.below(self.ranked.len() + 1);
+                self.ranked.insert(at, id);
+            }
+        }
+        // Not dropped above dropped; then the higher place.
+        let rank = |id: TaskId| -> (bool, isize) {
+            match self.ranked.iter().position(|&r| r == id) {
+                Some(pos) => (true, -(pos as isize)),
+                None => (
+                    false,
+                    self.dropped
+                        .iter()
+                        .find(|&&(d, _)| d == id)
+                        .map_or(isize::MIN, |&(_, p)| p),
+                ),
+            }
+        };
+        let top = runnable.iter().map(|t| t.id()).max_by_key(|&id| rank(id))?;
+        Some(top)
     }
 
     fn next_u64(&mut self) -> u64 {

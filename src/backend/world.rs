@@ -66,6 +66,9 @@ pub(crate) struct World {
     last: Option<usize>,
     /// The one thread that can move after the last step, if only one can.
     only: Option<usize>,
+    /// With [`Options::every_step`]: whether two or more threads can move
+    /// after the last step.
+    several_move: bool,
     /// Words an `Always` invariant read that were not in
     /// [`Options::observed`]: the run must be repeated knowing them.
     unobserved: Vec<u32>,
@@ -258,6 +261,11 @@ pub(crate) struct Options {
     /// execution the same each time it is replayed, which a cut at a moment
     /// of the clock is not.
     pub unwind_at_deadline: bool,
+    /// Give every step where another thread could move a scheduling point:
+    /// no early `wg.Done()` without one. shuttle's PCT scheduler numbers
+    /// its change points among these steps, as the explorer's unreduced
+    /// graph does.
+    pub every_step: bool,
 }
 
 /// The payload with which an execution unwinds at its deadline (see
@@ -294,6 +302,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
         racy.store(true, std::sync::atomic::Ordering::Relaxed);
     }
     let over = enabled.is_empty();
+    let several_move = options.every_step && several_move(&sim, &state, &enabled);
     let bases = Bases::of(scenario);
     let resources = bases.count;
     let mut observed = vec![false; scenario.layout.width];
@@ -315,6 +324,7 @@ pub(crate) fn execute<R: Runtime>(scenario: &Arc<Scenario>, options: &Options) -
             chose: false,
             last: None,
             only: None,
+            several_move,
             unobserved: Vec::new(),
             cut: false,
             timed_out: false,
@@ -458,7 +468,7 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
         // A `wg.Done()` that the explorer may run before anything else
         // (`Sim::eager_done`) commutes with every step that can come before
         // it, so where it runs changes nothing either: no scheduling point.
-        let eager = sim.done_is_eager(&world.state, t);
+        let eager = !options.every_step && sim.done_is_eager(&world.state, t);
         // A load or store in a race-free run needs no scheduling point
         // either: its order with every conflicting access is fixed by the
         // synchronising operations around it (see `clocks`). Unless it must
@@ -560,6 +570,9 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
             // for the few executions whose trace is shown (see `Execution`).
             w.schedule.push(c);
             let step = w.schedule.len();
+            if w.several_move {
+                R::decision();
+            }
             match sim.step(&mut w.state, c) {
                 Err((who, fault)) => {
                     let (property, message) = sim.fault_finding(who, &fault);
@@ -584,6 +597,7 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
                         [only] => Some(thread_of(only)),
                         _ => None,
                     };
+                    w.several_move = options.every_step && several_move(&sim, &w.state, &enabled);
                     if shared.observer.is_some() {
                         sim.take_always_reads(&mut noted);
                         shared.note_unobserved(&mut noted, &mut w.unobserved);
@@ -668,6 +682,20 @@ fn thread_loop<R: Runtime>(shared: &Shared<R>, t: usize, options: &Options) {
         if options.yields || spun {
             R::yield_now();
         }
+    }
+}
+
+/// Whether two or more threads can move in `st`, whose first two moves
+/// are `first` (one thread's alternatives come together).
+fn several_move(sim: &Sim<'_>, st: &SimState, first: &[crate::results::Choice]) -> bool {
+    match first {
+        [a, b] if thread_of(*a) == thread_of(*b) => {
+            let mut enabled = Vec::new();
+            sim.enabled_threads(st, &mut enabled);
+            enabled.iter().any(|&c| thread_of(c) != thread_of(*a))
+        }
+        [_, _] => true,
+        _ => false,
     }
 }
 

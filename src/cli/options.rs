@@ -79,8 +79,10 @@ pub(super) struct CheckArgs {
     fewest_preemptions: Option<usize>,
     /// explore: after an exhaustive search, the exact probability that one
     /// execution of a uniformly random scheduler (each thread that can move
-    /// equally likely at every step) breaks each violated property, and the
-    /// runs needed for 50%, 95% and 99% confidence. Implies --exhaust.
+    /// equally likely at every step) breaks each violated property, and
+    /// PCT's of depth `--pct-depth` (exact while its choices can be counted,
+    /// else its guaranteed bound), with the runs needed for 50%, 95% and
+    /// 99% confidence: what shuttle's schedulers here do. Implies --exhaust.
     #[arg(long)]
     pub(super) odds: bool,
     /// Every counterexample's trace and every outcome (by default: the
@@ -109,7 +111,8 @@ pub(super) struct CheckArgs {
     /// shuttle: the scheduler (default pct).
     #[arg(long, value_enum)]
     scheduler: Option<SchedulerArg>,
-    /// shuttle: the PCT bug depth (default 3; 1 to 64).
+    /// shuttle: the PCT bug depth (default 3; 1 to 64); with `--odds`, the
+    /// depth whose odds are counted.
     #[arg(long, value_name = "D")]
     pct_depth: Option<usize>,
     /// loom: explore only executions with at most this many preemptions
@@ -342,7 +345,9 @@ pub(super) fn config(args: &CheckArgs) -> Result<ExploreConfig, Failure> {
     if let Some(n) = args.threads {
         config = config.threads(checked_threads(n)?);
     }
-    config = config.odds(args.odds);
+    config = config
+        .odds(args.odds)
+        .pct_depth(args.pct_depth.unwrap_or(3));
     let budget = args.fewest_preemptions.unwrap_or(DEFAULT_PREEMPTION_NODES);
     in_range("fewest-preemptions", Some(budget), 0, MAX_PREEMPTION_NODES)?;
     config = config.fewest_preemptions(budget);
@@ -380,7 +385,11 @@ pub(super) fn backends(
     )?;
     only("seed", args.seed.is_some(), BackendKind::Shuttle)?;
     only("scheduler", args.scheduler.is_some(), BackendKind::Shuttle)?;
-    only("pct-depth", args.pct_depth.is_some(), BackendKind::Shuttle)?;
+    only(
+        "pct-depth",
+        args.pct_depth.is_some() && !args.odds,
+        BackendKind::Shuttle,
+    )?;
     only(
         "preemption-bound",
         args.preemption_bound.is_some(),

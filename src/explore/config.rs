@@ -63,11 +63,15 @@ pub struct ExploreConfig {
     pub estimate: bool,
     /// After an exhaustive search, compute for each violated property the
     /// exact probability that one execution of a uniformly random scheduler
-    /// (each thread that can move equally likely at every step) breaks it
+    /// (each thread that can move equally likely at every step) breaks it,
+    /// and PCT's of depth [`pct_depth`](Self::pct_depth)
     /// ([`Exploration::odds`](crate::Exploration::odds)), over the
     /// unreduced state graph of at most [`ODDS_NODES`](Self::ODDS_NODES)
     /// states; default off.
     pub odds: bool,
+    /// The PCT depth whose odds [`odds`](Self::odds) computes (0: none);
+    /// default 3, shuttle's PCT default here.
+    pub pct_depth: usize,
 }
 
 impl Default for ExploreConfig {
@@ -86,6 +90,7 @@ impl Default for ExploreConfig {
             interrupt: None,
             estimate: false,
             odds: false,
+            pct_depth: 3,
         }
     }
 }
@@ -150,6 +155,12 @@ impl ExploreConfig {
     /// Sets [`odds`](Self::odds).
     pub fn odds(mut self, on: bool) -> Self {
         self.odds = on;
+        self
+    }
+
+    /// Sets [`pct_depth`](Self::pct_depth).
+    pub fn pct_depth(mut self, depth: usize) -> Self {
+        self.pct_depth = depth;
         self
     }
 

@@ -5,6 +5,8 @@ mod config;
 mod estimate;
 mod expand;
 mod odds;
+mod odds_graph;
+mod pct_odds;
 mod preemptions;
 mod search;
 mod store;

@@ -618,7 +618,7 @@ impl<'a> Search<'a> {
             .collect();
         let mut notes = Vec::new();
         let odds = if self.config.odds && completion == Completion::Exhaustive {
-            odds_of(sc, &properties, deadline, &mut notes)
+            odds_of(sc, &properties, self.config.pct_depth, deadline, &mut notes)
         } else {
             Vec::new()
         };

@@ -7,7 +7,8 @@ use super::trace::trace_table;
 use crate::check::{Report, Verdict};
 use crate::model::Names;
 use crate::results::{
-    Bound, Completion, Coverage, Exploration, Odds, Property, Replay, ReplayFinding, Status,
+    Bound, Completion, Coverage, Exploration, Odds, Property, Replay, ReplayFinding, Sampler,
+    Status,
 };
 
 /// Formats a byte count as MiB with one decimal.
@@ -324,20 +325,39 @@ pub fn replay(scenario: &str, params: &str, names: &Names, run: &Replay) -> Stri
     out
 }
 
-/// A property's odds under a uniformly random scheduler, in words.
+/// A property's odds under a randomized scheduler, in words.
 pub fn odds(o: &Odds) -> String {
     let runs = |c: f64| {
         o.runs_for(c)
             .map_or("no number of".to_string(), |n| n.to_string())
     };
-    if o.probability <= 0.0 {
+    if !o.exact {
+        let Sampler::Pct {
+            depth,
+            decisions,
+            threads,
+        } = o.sampler
+        else {
+            return format!(
+                "{} breaks `{}` with p >= {:.3e}",
+                o.sampler, o.property, o.probability
+            );
+        };
         return format!(
-            "a uniformly random scheduler never breaks `{}` (p = 0)",
-            o.property
+            "PCT of depth {depth} finds `{}` in at least 1 of {:.0} runs if the bug has depth {depth} or less (its guarantee 1/(n k^(d-1)) with n = {threads} threads, k = {decisions} decisions; too many priority orders to count them); 50% / 95% / 99% confidence need at most {} / {} / {} runs",
+            o.property,
+            1.0 / o.probability,
+            runs(0.5),
+            runs(0.95),
+            runs(0.99)
         );
     }
+    if o.probability <= 0.0 {
+        return format!("{} never breaks `{}` (p = 0)", o.sampler, o.property);
+    }
     format!(
-        "a uniformly random scheduler breaks `{}` in 1 of {:.1} runs (p = {:.4}); 50% / 95% / 99% confidence need {} / {} / {} runs",
+        "{} breaks `{}` in 1 of {:.1} runs (p = {:.4}); 50% / 95% / 99% confidence need {} / {} / {} runs",
+        o.sampler,
         o.property,
         1.0 / o.probability,
         o.probability,

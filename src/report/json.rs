@@ -12,7 +12,8 @@ use crate::catalog::{Entry, Params};
 use crate::check::{Expectation, Report, Verdict};
 use crate::model::{Names, OutcomeValue};
 use crate::results::{
-    Completion, Counterexample, Coverage, Property, Replay, ReplayFinding, Status, TraceStep, Write,
+    Completion, Counterexample, Coverage, Property, Replay, ReplayFinding, Sampler, Status,
+    TraceStep, Write,
 };
 
 /// One step of a trace.
@@ -77,7 +78,10 @@ pub struct PropertyJson<'a> {
 #[derive(Clone, Serialize)]
 pub struct OddsJson<'a> {
     property: &'a Property,
+    #[serde(flatten)]
+    sampler: Sampler,
     probability: f64,
+    exact: bool,
     runs_for_50: Option<u64>,
     runs_for_95: Option<u64>,
     runs_for_99: Option<u64>,
@@ -286,7 +290,9 @@ pub fn report<'a>(r: &'a Report, names: &'a Names) -> ReportJson<'a> {
             .iter()
             .map(|o| OddsJson {
                 property: &o.property,
+                sampler: o.sampler,
                 probability: o.probability,
+                exact: o.exact,
                 runs_for_50: o.runs_for(0.5),
                 runs_for_95: o.runs_for(0.95),
                 runs_for_99: o.runs_for(0.99),

@@ -93,15 +93,60 @@ pub struct Exploration {
     pub coverage: Vec<GoalResult>,
 }
 
-/// How likely one execution of a random scheduler is to break a property,
-/// computed exactly over the scenario's state graph.
+/// How likely one execution of a randomized scheduler is to break a
+/// property, computed over the scenario's state graph.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Odds {
     /// The property.
     pub property: Property,
-    /// The probability that one execution breaks it.
+    /// The scheduler.
+    pub sampler: Sampler,
+    /// The probability that one execution breaks it: exact, or (when
+    /// `exact` is false) PCT's guaranteed lower bound for a bug of depth at
+    /// most `depth`, `1 / (threads * decisions^(depth - 1))`.
     pub probability: f64,
+    /// Whether `probability` is exact; PCT's odds are counted exactly
+    /// only while its priority orders and change points are few enough to
+    /// enumerate.
+    pub exact: bool,
+}
+
+/// A randomized scheduler whose odds [`Odds`] gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "scheduler", rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Sampler {
+    /// At every step each thread that can move is equally likely, and so
+    /// are a select's or a `Signal`'s alternatives: shuttle's random
+    /// scheduler in the threaded backend.
+    Random,
+    /// Probabilistic concurrency testing: the threads get a random order
+    /// of priority, `depth - 1` change points are drawn among the first
+    /// `decisions` scheduling decisions (steps where two or more threads
+    /// can move), and at each the thread that moved drops below every
+    /// other; the highest thread that can move always moves. shuttle's PCT
+    /// scheduler in the threaded backend, with `decisions` the most any
+    /// execution made.
+    Pct {
+        /// The bug depth it aims at.
+        depth: usize,
+        /// The scheduling decisions of the longest execution (PCT's k).
+        decisions: usize,
+        /// The scenario's threads (PCT's n).
+        threads: usize,
+    },
+}
+
+impl std::fmt::Display for Sampler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Sampler::Random => f.write_str("a uniformly random scheduler"),
+            Sampler::Pct {
+                depth, decisions, ..
+            } => write!(f, "PCT of depth {depth} (k = {decisions} decisions)"),
+        }
+    }
 }
 
 impl Odds {

@@ -13,7 +13,7 @@ mod seed;
 mod stop;
 
 pub use completion::{Bound, Completion};
-pub use exploration::{Coverage, Exploration, GoalResult, Odds, OutcomeCount, Stats};
+pub use exploration::{Coverage, Exploration, GoalResult, Odds, OutcomeCount, Sampler, Stats};
 pub use progress::{Interrupt, Progress, ProgressHook};
 pub use property::{Counterexample, Pending, Property, PropertyResult, Status, TraceStep, Write};
 pub use replay::{GuidedRun, Replay, ReplayFinding};
