@@ -22,6 +22,8 @@ mod loom_backend;
 mod policy;
 mod runtime;
 #[cfg(feature = "shuttle")]
+mod schedulers;
+#[cfg(feature = "shuttle")]
 mod shuttle_backend;
 mod threads;
 mod world;
