@@ -322,6 +322,7 @@ impl Aggregate {
             .collect();
         Exploration {
             coverage,
+            collision_probability: None,
             odds: Vec::new(),
             properties,
             outcomes: self

@@ -233,6 +233,7 @@ fn merge_one(
         .sort_by(|a, b| (a.failed.is_some(), &a.outcome).cmp(&(b.failed.is_some(), &b.outcome)));
     let exploration = Exploration {
         coverage,
+        collision_probability: None,
         odds: Vec::new(),
         properties,
         outcomes,

@@ -149,7 +149,12 @@ impl Report {
         let exhaustive = exploration.is_exhaustive();
         let verdict = if exploration.is_violated() {
             Verdict::Violated
-        } else if exhaustive {
+        } else if exhaustive
+            && !exploration
+                .properties
+                .iter()
+                .any(|p| p.status == Status::Undecided)
+        {
             Verdict::Holds
         } else {
             Verdict::Inconclusive
@@ -163,6 +168,9 @@ impl Report {
                 "the end of the preemption-bounded search".to_string()
             }
             Completion::Bounded(bound) => format!("the search hit its {bound}"),
+            Completion::Exhaustive if exploration.collision_probability.is_some() => {
+                "hash compaction keeps no states, and finding a cycle needs them".to_string()
+            }
             _ => "the search stopped early".to_string(),
         };
         // A sample (or a preemption-bounded search) shows violations but

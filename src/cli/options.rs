@@ -59,6 +59,11 @@ pub(super) struct CheckArgs {
     /// counterexamples are then shortest in steps.
     #[arg(long)]
     no_reduction: bool,
+    /// explore: hash compaction, for state spaces beyond memory: keeps a
+    /// 64-bit fingerprint per state instead of the state; the report says
+    /// how likely a state was missed. `terminates` is then not decided.
+    #[arg(long)]
+    fingerprints: bool,
     /// explore: threads that expand states, besides the one that stores
     /// them (default: one per core; 0: that one does everything). The
     /// result does not depend on it.
@@ -311,6 +316,7 @@ const MAX_THREADS: usize = 256;
 pub(super) fn config(args: &CheckArgs) -> Result<ExploreConfig, Failure> {
     let mut config = ExploreConfig::default()
         .reduction(!args.no_reduction)
+        .fingerprints(args.fingerprints)
         .estimate(true);
     if let Some(n) = args.max_states {
         if n == 0 {
@@ -408,6 +414,7 @@ pub(super) fn backends(
         BackendKind::Explore,
     )?;
     only("no-reduction", args.no_reduction, BackendKind::Explore)?;
+    only("fingerprints", args.fingerprints, BackendKind::Explore)?;
     only("odds", args.odds, BackendKind::Explore)?;
     only(
         "fewest-preemptions",

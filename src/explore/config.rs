@@ -72,6 +72,16 @@ pub struct ExploreConfig {
     /// The PCT depth whose odds [`odds`](Self::odds) computes (0: none);
     /// default 3, shuttle's PCT default here.
     pub pct_depth: usize,
+    /// Hash compaction: keep a 64-bit fingerprint of each visited state
+    /// instead of the state, and a state's words only until it has been
+    /// expanded. It takes a fraction of the memory, but a new state whose
+    /// fingerprint equals a stored one's is taken for it, and what lies
+    /// beyond it is missed: the result says how likely that was
+    /// ([`Exploration::collision_probability`](crate::Exploration::collision_probability)).
+    /// `terminates` is not decided (finding a cycle needs the states), and
+    /// [`odds`](Self::odds) and the fewest preemptions still search exact
+    /// states. Default off: exact.
+    pub fingerprints: bool,
 }
 
 impl Default for ExploreConfig {
@@ -91,6 +101,7 @@ impl Default for ExploreConfig {
             estimate: false,
             odds: false,
             pct_depth: 3,
+            fingerprints: false,
         }
     }
 }
@@ -161,6 +172,12 @@ impl ExploreConfig {
     /// Sets [`pct_depth`](Self::pct_depth).
     pub fn pct_depth(mut self, depth: usize) -> Self {
         self.pct_depth = depth;
+        self
+    }
+
+    /// Sets [`fingerprints`](Self::fingerprints).
+    pub fn fingerprints(mut self, on: bool) -> Self {
+        self.fingerprints = on;
         self
     }
 

@@ -75,7 +75,7 @@ pub(crate) enum End {
 pub(crate) struct Successor {
     pub choice: u16,
     /// Its encoding in [`Block::bytes`], and the hash of that.
-    pub bytes: (usize, usize, u32),
+    pub bytes: (usize, usize, u64),
     /// The steps that reach it, in [`Block::chains`].
     pub chain: (u32, u32),
     /// What it reports if new; `None` when nothing (the common case).

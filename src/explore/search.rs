@@ -46,8 +46,8 @@ struct Search<'a> {
     choices: Vec<u16>,
     depths: Vec<u32>,
     found: BTreeMap<Property, Found>,
-    /// Observed values of final states -> (distinct final states, first one).
-    outcomes: HashMap<Vec<i64>, (u64, u32)>,
+    /// Observed values of final states -> distinct final states.
+    outcomes: HashMap<Vec<i64>, u64>,
     /// The values when a step failed, and what it broke -> distinct
     /// failing steps.
     failed: HashMap<(Outcome, Property), u64>,
@@ -100,7 +100,7 @@ pub fn explore(scenario: &Scenario, config: &ExploreConfig) -> Exploration {
     let mut search = Search {
         sim: Sim::new(scenario),
         config,
-        store: StateStore::new(),
+        store: StateStore::new(config.fingerprints),
         parents: Vec::new(),
         choices: Vec::new(),
         depths: Vec::new(),
@@ -127,7 +127,7 @@ pub fn explore(scenario: &Scenario, config: &ExploreConfig) -> Exploration {
         Ok(init) => search.run(init, started),
         Err((t, fault)) => search.record_fault(t, fault, None, &[]),
     }
-    if search.bound.is_none() && !search.stop {
+    if search.bound.is_none() && !search.stop && !search.store.fingerprints() {
         search.check_termination();
     }
     let expanded = search.expanded;
@@ -210,6 +210,7 @@ impl<'a> Search<'a> {
                 };
                 let go_on = self.merge(&block, started);
                 merged = block.end();
+                self.store.release_below(merged);
                 spare.push(block);
                 if !go_on {
                     break;
@@ -235,7 +236,7 @@ impl<'a> Search<'a> {
     /// the search must end.
     fn merge(&mut self, block: &Block, started: Instant) -> bool {
         let mut results: Vec<Insert> = Vec::new();
-        let mut spans: Vec<(usize, usize, u32)> = Vec::new();
+        let mut spans: Vec<(usize, usize, u64)> = Vec::new();
         let (mut successors_from, mut findings_from) = (0, 0);
         for e in &block.expanded {
             let index = e.index;
@@ -317,7 +318,7 @@ impl<'a> Search<'a> {
                 }
             }
             for (succ, result) in successors.iter().zip(&results) {
-                if let Insert::Seen(j) = *result
+                if let Insert::Seen(Some(j)) = *result
                     && self.cycles_possible
                     && self.depths[j as usize] <= self.depths[index as usize]
                 {
@@ -451,23 +452,23 @@ impl<'a> Search<'a> {
 
     fn count_outcome(&mut self, key: Vec<i64>, state: u32, parent: u32, chain: &[u16]) {
         let distinct = self.outcomes.len();
-        self.outcomes.entry(key).or_insert((0, state)).0 += 1;
+        let sc = self.sim.sc;
         let first_state = *self.first_final.get_or_insert(state);
-        if distinct == 1 && self.outcomes.len() == 2 && self.sim.sc.deterministic {
-            let first = self.outcome_of(first_state);
-            let second = self.outcome_of(state);
+        if distinct == 1 && !self.outcomes.contains_key(&key) && sc.deterministic {
+            let first = self
+                .outcomes
+                .keys()
+                .next()
+                .map(|k| sc.outcome_of_key(k.clone()));
+            let first = first.expect("one outcome is known");
+            let second = sc.outcome_of_key(key.clone());
             let other = Schedule::from_indices(&self.schedule_to(first_state));
             let message = format!(
                 "more than one final outcome: {second} in the interleaving below, {first} in the interleaving {other}"
             );
             self.record(Property::Deterministic, message, Some(parent), chain);
         }
-    }
-
-    fn outcome_of(&self, state: u32) -> Outcome {
-        let mut words = vec![0; self.sim.sc.layout.width];
-        self.store.get(state, &mut words);
-        self.sim.sc.outcome(&words)
+        *self.outcomes.entry(key).or_insert(0) += 1;
     }
 
     fn record_fault(&mut self, thread: u16, fault: Fault, parent: Option<u32>, chain: &[u16]) {
@@ -612,11 +613,30 @@ impl<'a> Search<'a> {
                     let c = counterexample(sc, property.clone(), f);
                     with_fewest_preemptions(sc, c, self.config.fewest_preemptions, deadline)
                 });
-                let status = Status::decide(found, completion);
+                // Under hash compaction the states a cycle needs are gone.
+                let status = if found.is_none()
+                    && property == Property::Terminates
+                    && self.store.fingerprints()
+                    && self.cycles_possible
+                {
+                    Status::Undecided
+                } else {
+                    Status::decide(found, completion)
+                };
                 PropertyResult { property, status }
             })
             .collect();
         let mut notes = Vec::new();
+        if let Some(p) = self.store.miss_probability() {
+            notes.push(format!(
+                "hash compaction: states were kept as 64-bit fingerprints; were they random, the chance that a new state was taken for a stored one (and what lay beyond it missed) is at most {p:.1e}{}",
+                if self.cycles_possible {
+                    "; `terminates` is not decided, as finding a cycle needs the states"
+                } else {
+                    ""
+                }
+            ));
+        }
         let odds = if self.config.odds && completion == Completion::Exhaustive {
             odds_of(sc, &properties, self.config.pct_depth, deadline, &mut notes)
         } else {
@@ -629,15 +649,11 @@ impl<'a> Search<'a> {
         });
         let mut outcomes: Vec<OutcomeCount> = self
             .outcomes
-            .values()
-            .map(|&(count, state)| {
-                let mut words = vec![0; sc.layout.width];
-                self.store.get(state, &mut words);
-                OutcomeCount {
-                    outcome: sc.outcome(&words),
-                    count,
-                    failed: None,
-                }
+            .into_iter()
+            .map(|(key, count)| OutcomeCount {
+                outcome: sc.outcome_of_key(key),
+                count,
+                failed: None,
             })
             .chain(
                 self.failed
@@ -652,6 +668,7 @@ impl<'a> Search<'a> {
         outcomes.sort_by(|a, b| (&a.failed, &a.outcome).cmp(&(&b.failed, &b.outcome)));
         Exploration {
             coverage,
+            collision_probability: self.store.miss_probability(),
             odds,
             properties,
             outcomes,

@@ -9,6 +9,13 @@
 //!
 //! Inserts come in batches (all successors of one state): their table slots
 //! are read first, so the cache misses of the batch overlap.
+//!
+//! With *hash compaction* ([`StateStore::fingerprints`]) the table holds
+//! only a 64-bit fingerprint per state, and a state's bytes are kept only
+//! until the search has expanded it ([`StateStore::release_below`]): far
+//! less memory, at the price of a small chance that a new state is taken
+//! for one already seen, whose bound [`StateStore::miss_probability`]
+//! gives.
 
 use std::hint::black_box;
 
@@ -19,20 +26,30 @@ const SEGMENT: usize = 1 << 26;
 pub(crate) const MAX_ENCODED: usize = u16::MAX as usize;
 
 pub(crate) struct StateStore {
+    /// Hash compaction: `table` holds fingerprints, and released
+    /// segments are emptied.
+    fingerprints: bool,
+    /// Segments before this one are released (fingerprints only).
+    released: usize,
+    /// Fingerprint lookups made (fingerprints only).
+    lookups: u64,
     segments: Vec<Vec<u8>>,
-    /// Per state: global start offset << 16 | encoded length.
-    locs: Vec<u64>,
+    /// Per state from `first_loc` on: global start offset << 16 | encoded
+    /// length (under hash compaction, the released states' are dropped).
+    locs: std::collections::VecDeque<u64>,
+    first_loc: usize,
     table: Vec<u64>,
     scratch: Vec<u8>,
-    spans: Vec<(usize, usize, u32)>,
+    spans: Vec<(usize, usize, u64)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Insert {
     /// Stored now, as this state number.
     New(u32),
-    /// Stored before, as this state number.
-    Seen(u32),
+    /// Stored before, as this state number (unknown under hash
+    /// compaction).
+    Seen(Option<u32>),
     /// Not stored: the store was full (the caller's state limit).
     Full,
 }
@@ -50,10 +67,10 @@ fn encode(words: &[i64], out: &mut Vec<u8>) {
 
 /// Appends the encoding of `words` to `out` and returns its hash: the key
 /// [`StateStore::insert_encoded_batch`] takes.
-pub(crate) fn encode_key(words: &[i64], out: &mut Vec<u8>) -> u32 {
+pub(crate) fn encode_key(words: &[i64], out: &mut Vec<u8>) -> u64 {
     let start = out.len();
     encode(words, out);
-    hash(&out[start..])
+    hash64(&out[start..])
 }
 
 /// Decodes an encoded state into `out` (which must have the state's width).
@@ -75,7 +92,10 @@ pub(crate) fn decode(bytes: &[u8], out: &mut [i64]) {
     }
 }
 
-fn hash(bytes: &[u8]) -> u32 {
+/// A 64-bit hash of `bytes` (never 0, the empty slot): its high half is
+/// the exact table's tag, and the whole a state's fingerprint under hash
+/// compaction.
+fn hash64(bytes: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut h: u64 = bytes.len() as u64;
     let mut chunks = bytes.chunks_exact(8);
@@ -89,14 +109,21 @@ fn hash(bytes: &[u8]) -> u32 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^= h >> 33;
-    (h >> 32) as u32
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 33;
+    h.max(1)
 }
 
 impl StateStore {
-    pub fn new() -> Self {
+    /// An exact store, or with `fingerprints` a hash-compacted one.
+    pub fn new(fingerprints: bool) -> Self {
         StateStore {
+            fingerprints,
+            released: 0,
+            lookups: 0,
             segments: Vec::new(),
-            locs: Vec::new(),
+            locs: std::collections::VecDeque::new(),
+            first_loc: 0,
             table: vec![0; 1 << 10],
             scratch: Vec::new(),
             spans: Vec::new(),
@@ -104,12 +131,12 @@ impl StateStore {
     }
 
     pub fn len(&self) -> usize {
-        self.locs.len()
+        self.first_loc + self.locs.len()
     }
 
     /// State `index` as encoded (see [`decode`]).
     pub fn bytes(&self, index: usize) -> &[u8] {
-        let loc = self.locs[index];
+        let loc = self.locs[index - self.first_loc];
         let start = (loc >> 16) as usize;
         let len = (loc & 0xffff) as usize;
         let segment = &self.segments[start / SEGMENT];
@@ -151,44 +178,107 @@ impl StateStore {
     pub fn insert_encoded_batch(
         &mut self,
         bytes: &[u8],
-        spans: &[(usize, usize, u32)],
+        spans: &[(usize, usize, u64)],
         out: &mut [Insert],
     ) {
-        if (self.locs.len() + spans.len()) * 2 > self.table.len() {
-            self.grow(self.locs.len() + spans.len());
+        if (self.len() + spans.len()) * 2 > self.table.len() {
+            self.grow(self.len() + spans.len());
         }
         let mask = self.table.len() - 1;
         // Touch every first probe before resolving any, so the misses overlap.
         for &(_, _, h) in spans {
-            black_box(self.table[h as usize & mask]);
+            let slot = if self.fingerprints { h } else { h >> 32 };
+            black_box(self.table[slot as usize & mask]);
         }
         for (k, &(start, end, h)) in spans.iter().enumerate() {
             out[k] = self.insert_encoded(&bytes[start..end], h);
         }
     }
 
-    fn insert_encoded(&mut self, bytes: &[u8], h: u32) -> Insert {
+    fn insert_encoded(&mut self, bytes: &[u8], fingerprint: u64) -> Insert {
+        if self.fingerprints {
+            return self.insert_fingerprint(bytes, fingerprint);
+        }
+        let h = (fingerprint >> 32) as u32;
         let mask = self.table.len() - 1;
         let mut pos = h as usize & mask;
         loop {
             let entry = self.table[pos];
             if entry == 0 {
-                let index = self.locs.len() as u32;
+                let index = self.len() as u32;
                 let start = self.append(bytes);
-                self.locs.push(((start as u64) << 16) | bytes.len() as u64);
+                self.locs
+                    .push_back(((start as u64) << 16) | bytes.len() as u64);
                 self.table[pos] = (u64::from(h) << 32) | (u64::from(index) + 1);
                 return Insert::New(index);
             }
             if (entry >> 32) as u32 == h && self.bytes((entry as u32 - 1) as usize) == bytes {
-                return Insert::Seen(entry as u32 - 1);
+                return Insert::Seen(Some(entry as u32 - 1));
             }
             pos = (pos + 1) & mask;
         }
     }
 
+    /// Inserts by fingerprint alone: a state whose fingerprint is in the
+    /// table counts as seen.
+    fn insert_fingerprint(&mut self, bytes: &[u8], fingerprint: u64) -> Insert {
+        self.lookups += 1;
+        let mask = self.table.len() - 1;
+        // The low bits place it: the high ones made the exact table's tag.
+        let mut pos = fingerprint as usize & mask;
+        loop {
+            let entry = self.table[pos];
+            if entry == 0 {
+                let index = self.len() as u32;
+                let start = self.append(bytes);
+                self.locs
+                    .push_back(((start as u64) << 16) | bytes.len() as u64);
+                self.table[pos] = fingerprint;
+                return Insert::New(index);
+            }
+            if entry == fingerprint {
+                return Insert::Seen(None);
+            }
+            pos = (pos + 1) & mask;
+        }
+    }
+
+    /// Whether the table holds fingerprints (hash compaction).
+    pub fn fingerprints(&self) -> bool {
+        self.fingerprints
+    }
+
+    /// Under hash compaction, frees the bytes of the states before
+    /// `index`, which the search has expanded and will not read again.
+    pub fn release_below(&mut self, index: u32) {
+        let index = index as usize;
+        if !self.fingerprints || index >= self.len() {
+            return;
+        }
+        while self.first_loc < index {
+            self.locs.pop_front();
+            self.first_loc += 1;
+        }
+        let first_kept = (self.locs[0] >> 16) as usize / SEGMENT;
+        while self.released < first_kept {
+            self.segments[self.released] = Vec::new();
+            self.released += 1;
+        }
+    }
+
+    /// Under hash compaction, a bound on the probability that some new
+    /// state was taken for one already seen, were fingerprints uniformly
+    /// random: each of the `t` lookups matches one of at most `n` stored
+    /// fingerprints with probability at most `n / 2^64`, so `t n / 2^64`.
+    pub fn miss_probability(&self) -> Option<f64> {
+        self.fingerprints
+            .then(|| self.lookups as f64 * self.len() as f64 / 2f64.powi(64))
+    }
+
     /// The number of a stored state, encoded by [`encode_key`] with hash
     /// `h`, if it is stored.
-    pub fn find(&self, bytes: &[u8], h: u32) -> Option<u32> {
+    pub fn find(&self, bytes: &[u8], fingerprint: u64) -> Option<u32> {
+        let h = (fingerprint >> 32) as u32;
         let mask = self.table.len().checked_sub(1)?;
         let mut pos = h as usize & mask;
         loop {
@@ -231,7 +321,11 @@ impl StateStore {
         let old = std::mem::replace(&mut self.table, vec![0; size]);
         let mask = size - 1;
         for entry in old.into_iter().filter(|&e| e != 0) {
-            let mut pos = (entry >> 32) as usize & mask;
+            let mut pos = if self.fingerprints {
+                entry as usize & mask
+            } else {
+                (entry >> 32) as usize & mask
+            };
             while self.table[pos] != 0 {
                 pos = (pos + 1) & mask;
             }
@@ -240,12 +334,11 @@ impl StateStore {
     }
 
     /// Decodes state `index` into `out` (which must have the state's width).
+    #[cfg(test)]
     pub fn get(&self, index: u32, out: &mut [i64]) {
         decode(self.bytes(index as usize), out);
     }
 
-    /// Bytes the encoded states, the index and the table take (not the
-    /// arena's room still unused).
     /// Bytes in use, counting the index's room reserved ahead and the
     /// table the next growth would allocate beside the current one: what
     /// the store may take at its peak before it stores many more states.
@@ -257,9 +350,11 @@ impl StateStore {
             + self.table.len() * 8 * 3
     }
 
+    /// Bytes the encoded states, the index and the table take (not the
+    /// arena's room still unused).
     pub fn memory_bytes(&self) -> usize {
         self.segments.iter().map(Vec::len).sum::<usize>()
-            + self.locs.len() * 8
+            + self.len().min(self.locs.len()) * 8
             + self.table.len() * 8
     }
 }
@@ -270,7 +365,7 @@ mod tests {
 
     #[test]
     fn stores_exactly_and_decodes_what_it_stored() {
-        let mut store = StateStore::new();
+        let mut store = StateStore::new(false);
         let states: Vec<Vec<i64>> = (0..5000)
             .map(|i| vec![i, -i, i64::MAX - i, i64::MIN + i, 0])
             .collect();
@@ -278,7 +373,7 @@ mod tests {
             assert_eq!(store.insert(s), Insert::New(n as u32));
         }
         for (n, s) in states.iter().enumerate() {
-            assert_eq!(store.insert(s), Insert::Seen(n as u32));
+            assert_eq!(store.insert(s), Insert::Seen(Some(n as u32)));
             let mut out = vec![0; 5];
             store.get(n as u32, &mut out);
             assert_eq!(&out, s);
@@ -288,11 +383,40 @@ mod tests {
 
     #[test]
     fn a_batch_with_a_repeat_is_new_once() {
-        let mut store = StateStore::new();
+        let mut store = StateStore::new(false);
         let a = [1i64, 2];
         let b = [3i64, 4];
         let mut out = [Insert::Full; 3];
         store.insert_batch([&a[..], &b[..], &a[..]].into_iter(), &mut out);
-        assert_eq!(out, [Insert::New(0), Insert::New(1), Insert::Seen(0)]);
+        assert_eq!(out, [Insert::New(0), Insert::New(1), Insert::Seen(Some(0))]);
+    }
+
+    #[test]
+    fn fingerprints_tell_states_apart_and_free_what_was_expanded() {
+        let mut store = StateStore::new(true);
+        // Wide states (a byte a word), so that they fill two segments.
+        let state = |i: i64| {
+            let mut words = vec![i % 60; 4096];
+            words[0] = i / 60;
+            words
+        };
+        let n = 20_000;
+        for i in 0..n {
+            assert_eq!(store.insert(&state(i)), Insert::New(i as u32));
+        }
+        for i in 0..n {
+            assert_eq!(store.insert(&state(i)), Insert::Seen(None));
+        }
+        let mut out = vec![0; 4096];
+        store.get(n as u32 - 1, &mut out);
+        assert_eq!(out, state(n - 1));
+        let before = store.peak_bytes();
+        store.release_below(n as u32 - 1);
+        assert!(store.peak_bytes() < before / 2, "{before}");
+        store.get(n as u32 - 1, &mut out);
+        assert_eq!(out, state(n - 1));
+        let p = store.miss_probability().unwrap();
+        assert!(p > 0.0 && p < 1e-9, "{p}");
+        assert_eq!(StateStore::new(false).miss_probability(), None);
     }
 }

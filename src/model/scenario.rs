@@ -282,10 +282,15 @@ impl Scenario {
 
     /// The observed values of a final state.
     pub(crate) fn outcome(&self, words: &[i64]) -> Outcome {
+        self.outcome_of_key(self.outcome_key(words))
+    }
+
+    /// The observed values, from [`Scenario::outcome_key`].
+    pub(crate) fn outcome_of_key(&self, key: Vec<i64>) -> Outcome {
         let values = self
             .observe
             .iter()
-            .zip(self.outcome_key(words))
+            .zip(key)
             .map(|(o, value)| match o {
                 Observe::Var(v) => OutcomeValue {
                     name: self.names.var(*v).to_string(),

@@ -32,7 +32,12 @@ pub fn coverage(e: &Exploration) -> String {
         )
     };
     match e.completion {
-        Completion::Exhaustive => format!("exhaustive: {counts}"),
+        Completion::Exhaustive => match e.collision_probability {
+            Some(p) => format!(
+                "exhaustive by fingerprints: {counts} (a state missed with probability at most {p:.1e})"
+            ),
+            None => format!("exhaustive: {counts}"),
+        },
         Completion::Stopped => format!(
             "{counts}; stopped once the expected counterexamples were found (not exhaustive)"
         ),
@@ -56,11 +61,17 @@ pub fn coverage(e: &Exploration) -> String {
 /// The verdict in one phrase.
 pub fn verdict_phrase(r: &Report) -> String {
     match r.verdict {
-        Verdict::Holds => "holds in every interleaving".to_string(),
+        Verdict::Holds => match r.exploration.collision_probability {
+            Some(p) => format!("holds in every interleaving (p <= {p:.1e} of a missed state)"),
+            None => "holds in every interleaving".to_string(),
+        },
         Verdict::Inconclusive if r.exploration.completion == Completion::Sampled => format!(
             "no violation in {} executions (not exhaustive)",
             r.exploration.stats.executions
         ),
+        Verdict::Inconclusive if r.exploration.is_exhaustive() => {
+            "inconclusive: no violation found, a property not decided".to_string()
+        }
         Verdict::Inconclusive => "inconclusive: no violation found, search incomplete".to_string(),
         Verdict::Violated => {
             let names: Vec<String> = r

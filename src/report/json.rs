@@ -133,6 +133,10 @@ pub struct ReportJson<'a> {
     /// For a search that ended early: its estimate then of the states in all.
     #[serde(skip_serializing_if = "Option::is_none")]
     estimated_total: Option<u64>,
+    /// With `--fingerprints`: the bound on the chance that a state was
+    /// missed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    collision_probability: Option<f64>,
     executions: u64,
     exhaustive: bool,
     expected: String,
@@ -301,6 +305,7 @@ pub fn report<'a>(r: &'a Report, names: &'a Names) -> ReportJson<'a> {
         elapsed_ms: e.stats.elapsed.as_millis() as u64,
         estimated_states: e.stats.estimated_states,
         estimated_total: e.stats.estimated_total,
+        collision_probability: e.collision_probability,
         executions: e.stats.executions,
         exhaustive: e.is_exhaustive(),
         expected: r.expected.to_string(),

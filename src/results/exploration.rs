@@ -91,6 +91,11 @@ pub struct Exploration {
     /// ([`ScenarioBuilder::sometimes`](crate::ScenarioBuilder::sometimes))
     /// with what the search showed about it.
     pub coverage: Vec<GoalResult>,
+    /// With [`ExploreConfig::fingerprints`](crate::ExploreConfig::fingerprints)
+    /// (hash compaction): a bound on the probability that the search took
+    /// some new state for one already seen, and so missed what lay beyond
+    /// it, were the 64-bit fingerprints uniformly random.
+    pub collision_probability: Option<f64>,
 }
 
 /// How likely one execution of a randomized scheduler is to break a
