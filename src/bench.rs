@@ -52,6 +52,14 @@ pub struct BenchArgs {
     /// stepping and checks alone.
     #[arg(long)]
     backends: bool,
+    /// Instead: how the search scales, bank/mutex at 2, 3 and 4 earners x
+    /// 13, 26 and 52 weeks, each with the modes `--reduction` picks.
+    #[arg(long, conflicts_with_all = ["backends", "set"])]
+    scaling: bool,
+    /// Hash compaction (`check --fingerprints`): 64-bit fingerprints
+    /// instead of states.
+    #[arg(long)]
+    fingerprints: bool,
     /// Run one mode in this process and print its figures as JSON (used by
     /// the parent bench process).
     #[arg(long, hide = true)]
@@ -98,6 +106,7 @@ fn run_here(args: &BenchArgs, reduction: bool, timeout: Duration) -> Result<Figu
     let scenario = entry.build(&params)?;
     let mut config = ExploreConfig::default()
         .reduction(reduction)
+        .fingerprints(args.fingerprints)
         .time_limit(timeout)
         .stop(Stop::Exhaust);
     if let Some(n) = args.threads {
@@ -136,56 +145,37 @@ pub fn run(args: &BenchArgs, timeout: Duration, out: &mut impl Write) -> Result<
         writeln!(out, "{line}")?;
         return Ok(ExitCode::SUCCESS);
     }
+    if args.scaling {
+        return scaling(args, out);
+    }
     let entry = catalog::find("bank/mutex")?;
     let params = entry.params_from(&args.set)?;
     writeln!(
         out,
-        "bench: exhaustive check of bank/mutex ({params}), each mode in its own process, {} expanding thread(s)",
-        args.threads.unwrap_or(ExploreConfig::default().threads)
+        "bench: exhaustive check of bank/mutex ({params}), each mode in its own process, {} expanding thread(s){}",
+        args.threads.unwrap_or(ExploreConfig::default().threads),
+        if args.fingerprints {
+            ", hash compaction"
+        } else {
+            ""
+        }
     )?;
     writeln!(
         out,
         "{:<10} {:>12} {:>13} {:>9} {:>13} {:>12} {:>11}  result",
         "reduction", "states", "steps", "seconds", "states/s", "peak RSS", "store"
     )?;
-    let modes: &[(Mode, &str)] = match args.reduction {
-        Mode::On => &[(Mode::On, "on")],
-        Mode::Off => &[(Mode::Off, "off")],
-        Mode::Both => &[(Mode::On, "on"), (Mode::Off, "off")],
-    };
-    let exe = std::env::current_exe()?;
     let mut ok = true;
-    for (_, name) in modes {
-        let mut cmd = Command::new(&exe);
-        cmd.args([
-            "bench",
-            "--child",
-            "--reduction",
-            name,
-            "--timeout",
-            &args.timeout,
-        ]);
-        for s in &args.set {
-            cmd.args(["--set", s]);
-        }
-        if let Some(n) = args.threads {
-            cmd.args(["--threads", &n.to_string()]);
-        }
-        let output = cmd.output()?;
-        if !output.status.success() {
-            writeln!(
-                out,
-                "{name:<10} failed: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            )?;
-            ok = false;
-            continue;
-        }
-        let v: Figures = serde_json::from_slice(&output.stdout).map_err(|e| {
-            Failure::Output(std::io::Error::other(format!(
-                "bench child printed bad JSON: {e}"
-            )))
-        })?;
+    for name in modes(args.reduction) {
+        let v = match child(args, &args.set, name) {
+            Ok(v) => v,
+            Err(Failure::Output(e)) if e.kind() == std::io::ErrorKind::Other => {
+                writeln!(out, "{name:<10} failed: {e}")?;
+                ok = false;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let result = if v.exhaustive {
             format!("exhaustive; outcomes {}", v.outcomes.join(", "))
         } else {
@@ -198,8 +188,7 @@ pub fn run(args: &BenchArgs, timeout: Duration, out: &mut impl Write) -> Result<
             grouped(v.steps),
             v.seconds,
             grouped(v.states_per_second as u64),
-            v.peak_rss_bytes
-                .map_or("?".to_string(), interleave::report::human::mib),
+            rss(&v),
             interleave::report::human::mib(v.store_bytes),
         )?;
     }
@@ -208,6 +197,122 @@ pub fn run(args: &BenchArgs, timeout: Duration, out: &mut impl Write) -> Result<
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The names of the modes `mode` runs.
+fn modes(mode: Mode) -> &'static [&'static str] {
+    match mode {
+        Mode::On => &["on"],
+        Mode::Off => &["off"],
+        Mode::Both => &["on", "off"],
+    }
+}
+
+fn rss(v: &Figures) -> String {
+    v.peak_rss_bytes
+        .map_or("?".to_string(), interleave::report::human::mib)
+}
+
+/// Runs one mode of bank/mutex with parameters `set` in a child process,
+/// so that its peak memory is its own; a child that failed is an `Other`
+/// output error carrying its message.
+fn child(args: &BenchArgs, set: &[String], mode: &str) -> Result<Figures, Failure> {
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.args([
+        "bench",
+        "--child",
+        "--reduction",
+        mode,
+        "--timeout",
+        &args.timeout,
+    ]);
+    for s in set {
+        cmd.args(["--set", s]);
+    }
+    if let Some(n) = args.threads {
+        cmd.args(["--threads", &n.to_string()]);
+    }
+    if args.fingerprints {
+        cmd.arg("--fingerprints");
+    }
+    let output = cmd.output()?;
+    if !output.status.success() {
+        return Err(Failure::Output(std::io::Error::other(
+            String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        )));
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| {
+        Failure::Output(std::io::Error::other(format!(
+            "bench child printed bad JSON: {e}"
+        )))
+    })
+}
+
+/// `interleave bench --scaling`: the search's cost as the bank grows, one
+/// row per size and mode, each run in its own process.
+fn scaling(args: &BenchArgs, out: &mut impl Write) -> Result<ExitCode, Failure> {
+    const INCOMES: [&str; 3] = ["500+10", "500+10+50", "500+10+50+100"];
+    writeln!(
+        out,
+        "bench --scaling: exhaustive check of bank/mutex, each run in its own process, {} expanding thread(s){}",
+        args.threads.unwrap_or(ExploreConfig::default().threads),
+        if args.fingerprints {
+            ", hash compaction"
+        } else {
+            ""
+        }
+    )?;
+    writeln!(
+        out,
+        "| earners | weeks | reduction | states | seconds | states/s | peak RSS | result |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|---|---|")?;
+    let mut ok = true;
+    for incomes in INCOMES {
+        for weeks in [13, 26, 52] {
+            for name in modes(args.reduction) {
+                let set = [format!("incomes={incomes}"), format!("weeks={weeks}")];
+                let earners = incomes.split('+').count();
+                let row = match child(args, &set, name) {
+                    Ok(v) => format!(
+                        "{} | {} | {} | {} | {}",
+                        grouped(v.states),
+                        seconds(v.seconds),
+                        grouped(v.states_per_second as u64),
+                        rss(&v),
+                        if v.exhaustive {
+                            "exhaustive".to_string()
+                        } else {
+                            ok = false;
+                            format!("NOT exhaustive: {}", v.completion)
+                        }
+                    ),
+                    Err(Failure::Output(e)) if e.kind() == std::io::ErrorKind::Other => {
+                        ok = false;
+                        format!("| | | | failed: {e}")
+                    }
+                    Err(e) => return Err(e),
+                };
+                writeln!(out, "| {earners} | {weeks} | {name} | {row} |")?;
+            }
+        }
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Seconds with three significant figures at most.
+fn seconds(s: f64) -> String {
+    if s < 0.01 {
+        format!("{:.4}", s)
+    } else if s < 10.0 {
+        format!("{:.2}", s)
+    } else {
+        format!("{:.1}", s)
+    }
 }
 
 /// `n` with its digits in groups of three: `7,890,273`.

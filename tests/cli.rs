@@ -382,3 +382,44 @@ fn shuttle_random_seed_in_the_environment_is_reported_or_refused() {
         stderr(&o)
     );
 }
+
+#[test]
+fn bench_scaling_prints_a_row_per_size_and_says_which_were_cut_short() {
+    // A limit of 50 ms: the smallest bank finishes, the largest cannot.
+    let o = Command::new(env!("CARGO_BIN_EXE_interleave"))
+        .args([
+            "bench",
+            "--scaling",
+            "--reduction",
+            "on",
+            "--timeout",
+            "50ms",
+        ])
+        .output()
+        .unwrap();
+    let text = stdout(&o);
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| earners"))
+        .collect();
+    assert_eq!(rows.len(), 9, "{text}");
+    for (row, (earners, weeks)) in rows.iter().zip(
+        [2, 3, 4]
+            .into_iter()
+            .flat_map(|e| [13, 26, 52].into_iter().map(move |w| (e, w))),
+    ) {
+        assert!(
+            row.starts_with(&format!("| {earners} | {weeks} | on | ")),
+            "{row}"
+        );
+    }
+    assert!(rows[0].ends_with("| exhaustive |"), "{text}");
+    assert!(rows[8].contains("NOT exhaustive"), "{text}");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // Sizes of its own: a usage error.
+    let o = Command::new(env!("CARGO_BIN_EXE_interleave"))
+        .args(["bench", "--scaling", "--set", "weeks=2"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
