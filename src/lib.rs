@@ -86,6 +86,7 @@ pub use model::{
     Outcome, Program, ProgramBuilder, Reg, RwMutexId, Scenario, ScenarioBuilder, SelectBuilder,
     StateView, ThreadId, ThreadMachine, VarArray, VarId, WaitGroupId,
 };
+pub use results::checks_of;
 pub use results::{
     Bound, Completion, Counterexample, Coverage, Exploration, GoalResult, GuidedRun, Interrupt,
     Odds, OutcomeCount, Pending, Property, PropertyResult, Replay, ReplayFinding, Sampler,

@@ -323,6 +323,7 @@ impl Aggregate {
         Exploration {
             coverage,
             collision_probability: None,
+            not_checked: Vec::new(),
             odds: Vec::new(),
             properties,
             outcomes: self

@@ -234,6 +234,7 @@ fn merge_one(
     let exploration = Exploration {
         coverage,
         collision_probability: None,
+        not_checked: Vec::new(),
         odds: Vec::new(),
         properties,
         outcomes,

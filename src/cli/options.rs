@@ -64,6 +64,11 @@ pub(super) struct CheckArgs {
     /// how likely a state was missed. `terminates` is then not decided.
     #[arg(long)]
     fingerprints: bool,
+    /// explore: judges only this property or coverage goal, by the name the
+    /// report gives it (repeatable); the others are reported as not
+    /// checked.
+    #[arg(long = "property", value_name = "NAME")]
+    pub(super) property: Vec<String>,
     /// explore: threads that expand states, besides the one that stores
     /// them (default: one per core; 0: that one does everything). The
     /// result does not depend on it.
@@ -415,6 +420,7 @@ pub(super) fn backends(
     )?;
     only("no-reduction", args.no_reduction, BackendKind::Explore)?;
     only("fingerprints", args.fingerprints, BackendKind::Explore)?;
+    only("property", !args.property.is_empty(), BackendKind::Explore)?;
     only("odds", args.odds, BackendKind::Explore)?;
     only(
         "fewest-preemptions",

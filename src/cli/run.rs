@@ -157,6 +157,9 @@ pub(super) fn check(args: &CheckArgs, out: &mut impl Write) -> Result<ExitCode, 
     let mut stopped: Option<&str> = None;
     'scenarios: for (entry, params) in &selected {
         let scenario = entry.build(params)?;
+        if !args.property.is_empty() {
+            backends.explore.properties = Some(judged(&scenario, &args.property)?);
+        }
         for &kind in &kinds {
             if interrupt.is_raised() {
                 stopped = Some("interrupted");
@@ -319,4 +322,35 @@ fn on_interrupt(interrupt: interleave::Interrupt) {
         interrupt.raise();
         eprintln!("interrupted: ending the current check early (Ctrl-C again to quit now)");
     });
+}
+
+/// The properties and goals of `scenario` that `names` name: every name
+/// must name one.
+fn judged(
+    scenario: &interleave::Scenario,
+    names: &[String],
+) -> Result<Vec<interleave::Property>, Error> {
+    use interleave::Property;
+    let all = interleave::checks_of(scenario);
+    names
+        .iter()
+        .map(|name| {
+            all.iter()
+                .find(|p| {
+                    p.to_string() == *name || matches!(p, Property::Sometimes(g) if g == name)
+                })
+                .cloned()
+                .ok_or_else(|| {
+                    let known: Vec<String> = all.iter().map(|p| format!("`{p}`")).collect();
+                    Error::new(
+                        ErrorKind::InvalidParameter,
+                        format!(
+                            "--property: `{}` has no property `{name}`; it has {}",
+                            scenario.name(),
+                            known.join(", ")
+                        ),
+                    )
+                })
+        })
+        .collect()
 }

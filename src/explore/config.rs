@@ -82,6 +82,12 @@ pub struct ExploreConfig {
     /// [`odds`](Self::odds) and the fewest preemptions still search exact
     /// states. Default off: exact.
     pub fingerprints: bool,
+    /// Judge only these properties and coverage goals (`None`: all of
+    /// them); the others are listed in
+    /// [`Exploration::not_checked`](crate::Exploration::not_checked), never
+    /// reported as holding or broken, and never a reason to stop. Default
+    /// `None`.
+    pub properties: Option<Vec<crate::Property>>,
 }
 
 impl Default for ExploreConfig {
@@ -102,6 +108,7 @@ impl Default for ExploreConfig {
             odds: false,
             pct_depth: 3,
             fingerprints: false,
+            properties: None,
         }
     }
 }
@@ -178,6 +185,12 @@ impl ExploreConfig {
     /// Sets [`fingerprints`](Self::fingerprints).
     pub fn fingerprints(mut self, on: bool) -> Self {
         self.fingerprints = on;
+        self
+    }
+
+    /// Sets [`properties`](Self::properties): judge only these.
+    pub fn properties(mut self, judged: Vec<crate::Property>) -> Self {
+        self.properties = Some(judged);
         self
     }
 

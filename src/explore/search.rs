@@ -14,6 +14,7 @@
 //! unreduced one; only fewer states are stored.
 
 mod counterexample;
+mod finish;
 mod termination;
 
 use std::collections::{BTreeMap, HashMap};
@@ -22,16 +23,12 @@ use std::time::{Duration, Instant};
 use super::config::ExploreConfig;
 use super::estimate::{Estimate, PILOT};
 use super::expand::{Block, CHAIN_CAP, Checks, End, Expander, checks, forced_choice};
-use super::odds::odds_of;
 use super::store::{Insert, StateStore};
 use crate::model::{Fault, Outcome, Scenario, Scope};
-use crate::results::{
-    Bound, Completion, Exploration, OutcomeCount, Property, PropertyResult, Schedule, Stats,
-    Status, coverage_of, properties_of,
-};
+use crate::results::{Bound, Exploration, Property, Schedule, Stop};
 use crate::results::{Interrupt, Progress};
 use crate::sim::{Sim, SimState, Terminal};
-use counterexample::{Found, counterexample, with_fewest_preemptions};
+use counterexample::Found;
 
 /// Most states in one [`Block`]: enough to make handing it to a thread
 /// cheap (it takes a millisecond or so to expand), few enough that the
@@ -75,6 +72,9 @@ struct Search<'a> {
     level: usize,
     /// The estimate once [`PILOT`] states were stored.
     pilot_estimate: Option<u64>,
+    /// The properties not judged whose first violation has been run on to
+    /// an end.
+    unjudged_seen: std::collections::BTreeSet<Property>,
 }
 
 /// Explores every interleaving of `scenario` (within the limits of `config`)
@@ -122,6 +122,7 @@ pub fn explore(scenario: &Scenario, config: &ExploreConfig) -> Exploration {
         level_starts: vec![0],
         level: 0,
         pilot_estimate: None,
+        unjudged_seen: Default::default(),
     };
     match search.sim.initial() {
         Ok(init) => search.run(init, started),
@@ -477,6 +478,25 @@ impl<'a> Search<'a> {
     }
 
     fn record(&mut self, property: Property, message: String, parent: Option<u32>, chain: &[u16]) {
+        let ends_here =
+            matches!(property, Property::Invariant(_)) || property == Property::NoDataRace;
+        // A property not judged is neither reported nor a reason to stop;
+        // its first violation still runs on to an end, where a judged
+        // final-state invariant may break (see `complete_from`).
+        if self
+            .config
+            .properties
+            .as_ref()
+            .is_some_and(|judged| !judged.contains(&property))
+        {
+            if ends_here && self.unjudged_seen.insert(property) {
+                let mut schedule = parent.map_or_else(Vec::new, |p| self.schedule_to(p));
+                schedule.extend_from_slice(chain);
+                self.complete_from(&schedule);
+                self.update_stop();
+            }
+            return;
+        }
         // Breadth-first order finds the fewest branching choices first; among
         // finds from the same layer, keep the one with the fewest steps.
         let steps = parent.map_or(0, |p| self.depths[p as usize] as usize) + chain.len();
@@ -489,8 +509,6 @@ impl<'a> Search<'a> {
         }
         let mut schedule = parent.map_or_else(Vec::new, |p| self.schedule_to(p));
         schedule.extend_from_slice(chain);
-        let ends_here =
-            matches!(property, Property::Invariant(_)) || property == Property::NoDataRace;
         if ends_here {
             self.complete_from(&schedule);
         }
@@ -502,7 +520,23 @@ impl<'a> Search<'a> {
                 cycle_from: None,
             },
         );
-        self.stop |= self.config.stop.satisfied_by(self.found.keys());
+        self.update_stop();
+    }
+
+    /// Stops the search once its [`Stop`] rule is met by the
+    /// counterexamples asked for among the properties judged.
+    fn update_stop(&mut self) {
+        let stop = match (&self.config.stop, &self.config.properties) {
+            (Stop::WhenViolated(targets), Some(judged)) => Stop::WhenViolated(
+                targets
+                    .iter()
+                    .filter(|p| judged.contains(p))
+                    .cloned()
+                    .collect(),
+            ),
+            (stop, _) => stop.clone(),
+        };
+        self.stop |= stop.satisfied_by(self.found.keys());
     }
 
     /// Runs on from where `prefix` leaves a violation, the lowest-numbered
@@ -591,117 +625,6 @@ impl<'a> Search<'a> {
             }
         }
         schedule
-    }
-
-    fn finish(self, started: Instant) -> Exploration {
-        let completion = match (self.bound, self.stop) {
-            (Some(bound), _) => Completion::Bounded(bound),
-            (None, true) => Completion::Stopped,
-            (None, false) => Completion::Exhaustive,
-        };
-        let estimated_total = match completion {
-            Completion::Bounded(_) => self.refined_estimate(self.expanded),
-            _ => None,
-        };
-        let sc = self.sim.sc;
-        let mut found = self.found;
-        let deadline = self.config.time_limit.map(|limit| started + limit);
-        let properties: Vec<PropertyResult> = properties_of(sc)
-            .into_iter()
-            .map(|property| {
-                let found = found.remove(&property).map(|f| {
-                    let c = counterexample(sc, property.clone(), f);
-                    with_fewest_preemptions(sc, c, self.config.fewest_preemptions, deadline)
-                });
-                // Under hash compaction the states a cycle needs are gone.
-                let status = if found.is_none()
-                    && property == Property::Terminates
-                    && self.store.fingerprints()
-                    && self.cycles_possible
-                {
-                    Status::Undecided
-                } else {
-                    Status::decide(found, completion)
-                };
-                PropertyResult { property, status }
-            })
-            .collect();
-        let mut notes = Vec::new();
-        if let Some(p) = self.store.miss_probability() {
-            notes.push(format!(
-                "hash compaction: states were kept as 64-bit fingerprints; were they random, the chance that a new state was taken for a stored one (and what lay beyond it missed) is at most {p:.1e}{}",
-                if self.cycles_possible {
-                    "; `terminates` is not decided, as finding a cycle needs the states"
-                } else {
-                    ""
-                }
-            ));
-        }
-        let odds = if self.config.odds && completion == Completion::Exhaustive {
-            odds_of(sc, &properties, self.config.pct_depth, deadline, &mut notes)
-        } else {
-            Vec::new()
-        };
-        let coverage = coverage_of(sc, completion, |property| {
-            found
-                .remove(&property)
-                .map(|f| counterexample(sc, property, f))
-        });
-        let mut outcomes: Vec<OutcomeCount> = self
-            .outcomes
-            .into_iter()
-            .map(|(key, count)| OutcomeCount {
-                outcome: sc.outcome_of_key(key),
-                count,
-                failed: None,
-            })
-            .chain(
-                self.failed
-                    .into_iter()
-                    .map(|((outcome, property), count)| OutcomeCount {
-                        outcome,
-                        count,
-                        failed: Some(property),
-                    }),
-            )
-            .collect();
-        outcomes.sort_by(|a, b| (&a.failed, &a.outcome).cmp(&(&b.failed, &b.outcome)));
-        Exploration {
-            coverage,
-            collision_probability: self.store.miss_probability(),
-            odds,
-            properties,
-            outcomes,
-            stats: Stats {
-                states: self.store.len() as u64,
-                steps: self.steps,
-                max_depth: self.max_depth,
-                memory_bytes: (self.store.memory_bytes()
-                    + self.parents.len() * 4
-                    + self.choices.len() * 2
-                    + self.depths.len() * 4) as u64,
-                elapsed: started.elapsed(),
-                reduction: self.config.reduction,
-                executions: 0,
-                estimated_states: self.estimate.as_ref().map(|e| {
-                    self.pilot_estimate
-                        .unwrap_or(if completion == Completion::Exhaustive {
-                            self.store.len() as u64
-                        } else {
-                            e.total()
-                        })
-                }),
-                estimated_total,
-            },
-            completion,
-            notes: match completion {
-                Completion::Bounded(Bound::Memory) => vec![format!(
-                    "the visited set reached its memory limit of {:.0} MiB (--max-memory; the default is half the machine's memory)",
-                    self.config.max_memory as f64 / (1u64 << 20) as f64
-                )],
-                _ => notes,
-            },
-        }
     }
 }
 

@@ -151,6 +151,9 @@ pub fn details(r: &Report, names: &Names, detail: Detail) -> String {
         };
         let _ = writeln!(out, "{pad}  {mark} {:<40} {text}", p.property.to_string());
     }
+    for p in &e.not_checked {
+        let _ = writeln!(out, "{pad}  - {:<40} not checked", p.to_string());
+    }
     for o in &e.odds {
         let _ = writeln!(out, "{pad}odds        {}", odds(o));
     }

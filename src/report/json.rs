@@ -133,6 +133,9 @@ pub struct ReportJson<'a> {
     /// For a search that ended early: its estimate then of the states in all.
     #[serde(skip_serializing_if = "Option::is_none")]
     estimated_total: Option<u64>,
+    /// With `--property`: what was not judged.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    not_checked: Vec<String>,
     /// With `--fingerprints`: the bound on the chance that a state was
     /// missed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -306,6 +309,7 @@ pub fn report<'a>(r: &'a Report, names: &'a Names) -> ReportJson<'a> {
         estimated_states: e.stats.estimated_states,
         estimated_total: e.stats.estimated_total,
         collision_probability: e.collision_probability,
+        not_checked: e.not_checked.iter().map(ToString::to_string).collect(),
         executions: e.stats.executions,
         exhaustive: e.is_exhaustive(),
         expected: r.expected.to_string(),

@@ -96,6 +96,9 @@ pub struct Exploration {
     /// some new state for one already seen, and so missed what lay beyond
     /// it, were the 64-bit fingerprints uniformly random.
     pub collision_probability: Option<f64>,
+    /// The properties and coverage goals not judged
+    /// ([`ExploreConfig::properties`](crate::ExploreConfig::properties)).
+    pub not_checked: Vec<Property>,
 }
 
 /// How likely one execution of a randomized scheduler is to break a
@@ -312,6 +315,16 @@ pub(crate) fn coverage_of(
             coverage: Coverage::decide(witness(Property::Sometimes(goal.to_string())), completion),
         })
         .collect()
+}
+
+/// Everything a check of `sc` can judge: its properties in report order,
+/// then its coverage goals; what
+/// [`ExploreConfig::properties`](crate::ExploreConfig::properties) picks
+/// from.
+pub fn checks_of(sc: &Scenario) -> Vec<Property> {
+    let mut all = properties_of(sc);
+    all.extend(sc.goals().map(|g| Property::Sometimes(g.to_string())));
+    all
 }
 
 /// The properties a scenario is checked for, in report order.

@@ -20,6 +20,7 @@ pub use replay::{GuidedRun, Replay, ReplayFinding};
 pub use schedule::{MAX_SCHEDULE_LEN, Schedule, ScheduleStep};
 pub use stop::Stop;
 
+pub use exploration::checks_of;
 pub(crate) use exploration::{coverage_of, properties_of};
 pub(crate) use replay::note;
 pub(crate) use schedule::{Choice, alternative_of, choice, thread_of};
