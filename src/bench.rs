@@ -152,13 +152,11 @@ pub fn run(args: &BenchArgs, timeout: Duration, out: &mut impl Write) -> Result<
     let params = entry.params_from(&args.set)?;
     writeln!(
         out,
-        "bench: exhaustive check of bank/mutex ({params}), each mode in its own process, {} expanding thread(s){}",
-        args.threads.unwrap_or(ExploreConfig::default().threads),
-        if args.fingerprints {
-            ", hash compaction"
-        } else {
-            ""
-        }
+        "{}",
+        title(
+            args,
+            &format!("bench: exhaustive check of bank/mutex ({params}), each mode")
+        )
     )?;
     writeln!(
         out,
@@ -254,13 +252,11 @@ fn scaling(args: &BenchArgs, out: &mut impl Write) -> Result<ExitCode, Failure> 
     const INCOMES: [&str; 3] = ["500+10", "500+10+50", "500+10+50+100"];
     writeln!(
         out,
-        "bench --scaling: exhaustive check of bank/mutex, each run in its own process, {} expanding thread(s){}",
-        args.threads.unwrap_or(ExploreConfig::default().threads),
-        if args.fingerprints {
-            ", hash compaction"
-        } else {
-            ""
-        }
+        "{}",
+        title(
+            args,
+            "bench --scaling: exhaustive check of bank/mutex, each run"
+        )
     )?;
     writeln!(
         out,
@@ -302,6 +298,19 @@ fn scaling(args: &BenchArgs, out: &mut impl Write) -> Result<ExitCode, Failure> 
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The first line of a table: what ran, and how.
+fn title(args: &BenchArgs, what: &str) -> String {
+    format!(
+        "{what} in its own process, {} expanding thread(s){}",
+        args.threads.unwrap_or(ExploreConfig::default().threads),
+        if args.fingerprints {
+            ", hash compaction"
+        } else {
+            ""
+        }
+    )
 }
 
 /// Seconds with three significant figures at most.

@@ -205,10 +205,7 @@ impl StateStore {
         loop {
             let entry = self.table[pos];
             if entry == 0 {
-                let index = self.len() as u32;
-                let start = self.append(bytes);
-                self.locs
-                    .push_back(((start as u64) << 16) | bytes.len() as u64);
+                let index = self.push(bytes);
                 self.table[pos] = (u64::from(h) << 32) | (u64::from(index) + 1);
                 return Insert::New(index);
             }
@@ -229,10 +226,7 @@ impl StateStore {
         loop {
             let entry = self.table[pos];
             if entry == 0 {
-                let index = self.len() as u32;
-                let start = self.append(bytes);
-                self.locs
-                    .push_back(((start as u64) << 16) | bytes.len() as u64);
+                let index = self.push(bytes);
                 self.table[pos] = fingerprint;
                 return Insert::New(index);
             }
@@ -291,6 +285,15 @@ impl StateStore {
             }
             pos = (pos + 1) & mask;
         }
+    }
+
+    /// Stores a new state's bytes and returns its number.
+    fn push(&mut self, bytes: &[u8]) -> u32 {
+        let index = self.len() as u32;
+        let start = self.append(bytes);
+        self.locs
+            .push_back(((start as u64) << 16) | bytes.len() as u64);
+        index
     }
 
     /// Appends encoded bytes, never splitting a state across segments.
