@@ -84,6 +84,11 @@ fn the_cli_judges_named_properties_and_refuses_unknown_names() {
     ]);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("✓ no deadlock"), "{text}");
+    // The status line says how much it judged.
+    assert!(
+        text.contains("holds in every interleaving (judging 1 of 7)"),
+        "{text}"
+    );
     assert!(text.contains("- no lost update"), "{text}");
     assert!(text.contains("not checked"), "{text}");
     let o = run(&["check", "bank/unsync", "--property", "nope"]);

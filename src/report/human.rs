@@ -58,8 +58,22 @@ pub fn coverage(e: &Exploration) -> String {
     }
 }
 
-/// The verdict in one phrase.
+/// The verdict in one phrase, saying how much was judged when not
+/// everything was (`--property`).
 pub fn verdict_phrase(r: &Report) -> String {
+    let e = &r.exploration;
+    let phrase = verdict_only(r);
+    if e.not_checked.is_empty() {
+        return phrase;
+    }
+    let judged = e.properties.len() + e.coverage.len();
+    format!(
+        "{phrase} (judging {judged} of {})",
+        judged + e.not_checked.len()
+    )
+}
+
+fn verdict_only(r: &Report) -> String {
     match r.verdict {
         Verdict::Holds => match r.exploration.collision_probability {
             Some(p) => format!("holds in every interleaving (p <= {p:.1e} of a missed state)"),
