@@ -188,6 +188,24 @@ impl ExploreConfig {
         self
     }
 
+    /// Whether `property` is judged (see [`properties`](Self::properties)).
+    pub fn judges(&self, property: &crate::Property) -> bool {
+        self.properties
+            .as_ref()
+            .is_none_or(|judged| judged.contains(property))
+    }
+
+    /// [`stop`](Self::stop) narrowed to the properties judged: a search
+    /// asked for counterexamples stops once it has those it judges.
+    pub(crate) fn judged_stop(&self) -> crate::Stop {
+        match &self.stop {
+            crate::Stop::WhenViolated(targets) => crate::Stop::WhenViolated(
+                targets.iter().filter(|p| self.judges(p)).cloned().collect(),
+            ),
+            stop => stop.clone(),
+        }
+    }
+
     /// Sets [`properties`](Self::properties): judge only these.
     pub fn properties(mut self, judged: Vec<crate::Property>) -> Self {
         self.properties = Some(judged);

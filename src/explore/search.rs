@@ -75,6 +75,8 @@ struct Search<'a> {
     /// The properties not judged whose first violation has been run on to
     /// an end.
     unjudged_seen: std::collections::BTreeSet<Property>,
+    /// [`ExploreConfig::judged_stop`], computed once.
+    judged_stop: Stop,
 }
 
 /// Explores every interleaving of `scenario` (within the limits of `config`)
@@ -123,6 +125,7 @@ pub fn explore(scenario: &Scenario, config: &ExploreConfig) -> Exploration {
         level: 0,
         pilot_estimate: None,
         unjudged_seen: Default::default(),
+        judged_stop: config.judged_stop(),
     };
     match search.sim.initial() {
         Ok(init) => search.run(init, started),
@@ -483,12 +486,7 @@ impl<'a> Search<'a> {
         // A property not judged is neither reported nor a reason to stop;
         // its first violation still runs on to an end, where a judged
         // final-state invariant may break (see `complete_from`).
-        if self
-            .config
-            .properties
-            .as_ref()
-            .is_some_and(|judged| !judged.contains(&property))
-        {
+        if !self.config.judges(&property) {
             if ends_here && self.unjudged_seen.insert(property) {
                 let mut schedule = parent.map_or_else(Vec::new, |p| self.schedule_to(p));
                 schedule.extend_from_slice(chain);
@@ -526,17 +524,7 @@ impl<'a> Search<'a> {
     /// Stops the search once its [`Stop`] rule is met by the
     /// counterexamples asked for among the properties judged.
     fn update_stop(&mut self) {
-        let stop = match (&self.config.stop, &self.config.properties) {
-            (Stop::WhenViolated(targets), Some(judged)) => Stop::WhenViolated(
-                targets
-                    .iter()
-                    .filter(|p| judged.contains(p))
-                    .cloned()
-                    .collect(),
-            ),
-            (stop, _) => stop.clone(),
-        };
-        self.stop |= stop.satisfied_by(self.found.keys());
+        self.stop |= self.judged_stop.satisfied_by(self.found.keys());
     }
 
     /// Runs on from where `prefix` leaves a violation, the lowest-numbered

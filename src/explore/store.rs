@@ -357,7 +357,7 @@ impl StateStore {
     /// arena's room still unused).
     pub fn memory_bytes(&self) -> usize {
         self.segments.iter().map(Vec::len).sum::<usize>()
-            + self.len().min(self.locs.len()) * 8
+            + self.locs.len() * 8
             + self.table.len() * 8
     }
 }

@@ -25,12 +25,8 @@ impl Search<'_> {
         let sc = self.sim.sc;
         let mut found = self.found;
         let deadline = self.config.time_limit.map(|limit| started + limit);
-        let judged = |p: &Property| {
-            self.config
-                .properties
-                .as_ref()
-                .is_none_or(|j| j.contains(p))
-        };
+        let config = self.config;
+        let judged = |p: &Property| config.judges(p);
         let (properties, not_checked): (Vec<Property>, Vec<Property>) =
             properties_of(sc).into_iter().partition(|p| judged(p));
         let properties: Vec<PropertyResult> = properties
