@@ -1,6 +1,7 @@
 //! `interleave bench`: exhaustive verification of bank/mutex at the seed's
-//! size, with the reduction on and off, each run in a child process
-//! so that its peak memory is its own.
+//! size, with the reduction on and off and judging only the final balance
+//! (the property-aware reduction), each run in a child process so that its
+//! peak memory is its own.
 
 use std::io::Write;
 use std::process::{Command, ExitCode};
@@ -38,7 +39,7 @@ pub struct BenchArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
     /// Which modes to run.
-    #[arg(long, value_enum, default_value = "both")]
+    #[arg(long, value_enum, default_value = "all")]
     reduction: Mode,
     /// Threads that expand states, besides the one that stores them
     /// (default: one per core).
@@ -53,7 +54,8 @@ pub struct BenchArgs {
     #[arg(long)]
     backends: bool,
     /// Instead: how the search scales, bank/mutex at 2, 3 and 4 earners x
-    /// 13, 26 and 52 weeks, each with the modes `--reduction` picks.
+    /// 13, 26 and 52 weeks (and 520 for `final`), each with the modes
+    /// `--reduction` picks.
     #[arg(long, conflicts_with_all = ["backends", "set"])]
     scaling: bool,
     /// Hash compaction (`check --fingerprints`): 64-bit fingerprints
@@ -68,9 +70,17 @@ pub struct BenchArgs {
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum Mode {
+    /// The reduction on, every property judged.
     On,
+    /// No reduction.
     Off,
+    /// `on` and `off`.
     Both,
+    /// The reduction on, judging only the final balance: the
+    /// property-aware reduction.
+    Final,
+    /// `on`, `off` and `final`.
+    All,
 }
 
 fn peak_rss_bytes() -> Option<u64> {
@@ -100,10 +110,11 @@ struct Figures {
     outcomes: Vec<String>,
 }
 
-fn run_here(args: &BenchArgs, reduction: bool, timeout: Duration) -> Result<Figures, Failure> {
+fn run_here(args: &BenchArgs, timeout: Duration) -> Result<Figures, Failure> {
     let entry = catalog::find("bank/mutex")?;
     let params = entry.params_from(&args.set)?;
     let scenario = entry.build(&params)?;
+    let reduction = args.reduction != Mode::Off;
     let mut config = ExploreConfig::default()
         .reduction(reduction)
         .fingerprints(args.fingerprints)
@@ -111,6 +122,10 @@ fn run_here(args: &BenchArgs, reduction: bool, timeout: Duration) -> Result<Figu
         .stop(Stop::Exhaust);
     if let Some(n) = args.threads {
         config = config.threads(n);
+    }
+    if args.reduction == Mode::Final {
+        let balance = "final balance is the sum of all incomes";
+        config = config.properties(vec![interleave::Property::Invariant(balance.into())]);
     }
     let e = explore(&scenario, &config);
     let secs = e.stats.elapsed.as_secs_f64();
@@ -140,7 +155,7 @@ pub fn run(args: &BenchArgs, timeout: Duration, out: &mut impl Write) -> Result<
         return backends(out);
     }
     if args.child {
-        let figures = run_here(args, args.reduction != Mode::Off, timeout)?;
+        let figures = run_here(args, timeout)?;
         let line = serde_json::to_string(&figures).map_err(std::io::Error::other)?;
         writeln!(out, "{line}")?;
         return Ok(ExitCode::SUCCESS);
@@ -203,6 +218,8 @@ fn modes(mode: Mode) -> &'static [&'static str] {
         Mode::On => &["on"],
         Mode::Off => &["off"],
         Mode::Both => &["on", "off"],
+        Mode::Final => &["final"],
+        Mode::All => &["on", "off", "final"],
     }
 }
 
@@ -265,8 +282,12 @@ fn scaling(args: &BenchArgs, out: &mut impl Write) -> Result<ExitCode, Failure> 
     writeln!(out, "|---|---|---|---|---|---|---|---|")?;
     let mut ok = true;
     for incomes in INCOMES {
-        for weeks in [13, 26, 52] {
-            for name in modes(args.reduction) {
+        for weeks in [13, 26, 52, 520] {
+            for &name in modes(args.reduction) {
+                // Only the property-aware reduction gets that far.
+                if weeks == 520 && name != "final" {
+                    continue;
+                }
                 let set = [format!("incomes={incomes}"), format!("weeks={weeks}")];
                 let earners = incomes.split('+').count();
                 let row = match child(args, &set, name) {

@@ -416,6 +416,27 @@ fn bench_scaling_prints_a_row_per_size_and_says_which_were_cut_short() {
     assert!(rows[0].ends_with("| exhaustive |"), "{text}");
     assert!(rows[8].contains("NOT exhaustive"), "{text}");
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // Judging only the final balance, every size is exhaustive, 520 weeks
+    // too, with a state per deposit or fewer.
+    let o = Command::new(env!("CARGO_BIN_EXE_interleave"))
+        .args(["bench", "--scaling", "--reduction", "final"])
+        .output()
+        .unwrap();
+    let text = stdout(&o);
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| earners"))
+        .collect();
+    assert_eq!(rows.len(), 12, "{text}");
+    for row in &rows {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let (earners, weeks): (u64, u64) = (cells[1].parse().unwrap(), cells[2].parse().unwrap());
+        let states: u64 = cells[4].replace(',', "").parse().unwrap();
+        assert_eq!(cells[3], "final", "{row}");
+        assert!(states <= earners * weeks + 1, "{row}");
+        assert!(row.ends_with("| exhaustive |"), "{row}");
+    }
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // Sizes of its own: a usage error.
     let o = Command::new(env!("CARGO_BIN_EXE_interleave"))
         .args(["bench", "--scaling", "--set", "weeks=2"])

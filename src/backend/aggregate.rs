@@ -342,6 +342,7 @@ impl Aggregate {
                 memory_bytes: 0,
                 elapsed,
                 reduction: false,
+                property_reduction: false,
                 executions: self.executions,
                 estimated_states: None,
                 estimated_total: None,

@@ -109,6 +109,7 @@ fn merge_one(
         memory_bytes: 0,
         elapsed: Duration::ZERO,
         reduction: false,
+        property_reduction: false,
         executions: 0,
         estimated_states: None,
         estimated_total: None,

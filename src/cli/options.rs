@@ -66,7 +66,10 @@ pub(super) struct CheckArgs {
     fingerprints: bool,
     /// explore: judges only this property or coverage goal, by the name the
     /// report gives it (repeatable); the others are reported as not
-    /// checked.
+    /// checked. When each one judged is about how executions end (final
+    /// invariants, determinism, deadlock), independent steps are explored
+    /// in one order only: `bank/mutex` judged on its final balance stores
+    /// 157 states instead of 7.9 million.
     #[arg(long = "property", value_name = "NAME")]
     pub(super) property: Vec<String>,
     /// explore: threads that expand states, besides the one that stores

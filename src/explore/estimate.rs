@@ -27,7 +27,8 @@
 use std::time::{Duration, Instant};
 
 use super::config::ExploreConfig;
-use super::expand::{CHAIN_CAP, forced_choice};
+use super::expand::{CHAIN_CAP, forced_choice, persistent_only};
+use super::por::Por;
 use crate::model::Scenario;
 use crate::results::{SplitMix, thread_of};
 use crate::sim::Sim;
@@ -47,8 +48,9 @@ pub(crate) struct Estimate {
 }
 
 impl Estimate {
-    /// Probes the search tree of `sc` as `config` would search it.
-    pub fn probe(sc: &Scenario, config: &ExploreConfig, seed: u64) -> Estimate {
+    /// Probes the search tree of `sc` as `config` would search it, under
+    /// the property-aware reduction `por` if it applies.
+    pub fn probe(sc: &Scenario, config: &ExploreConfig, por: Option<&Por>, seed: u64) -> Estimate {
         let sim = Sim::new(sc);
         let Ok(initial) = sim.initial() else {
             return Estimate { levels: vec![1.0] };
@@ -76,6 +78,9 @@ impl Estimate {
             let mut steps = 0usize;
             loop {
                 sim.enabled_threads(&st, &mut choices);
+                if let Some(por) = por {
+                    persistent_only(por, sc, &st, &mut choices);
+                }
                 if !visited.insert(st.words_hash()) {
                     break;
                 }
@@ -107,7 +112,7 @@ impl Estimate {
                     if chain >= CHAIN_CAP {
                         break;
                     }
-                    let Some(u) = forced_choice(&sim, config, &st, &enabled) else {
+                    let Some(u) = forced_choice(&sim, config, por, &st, &enabled) else {
                         break;
                     };
                     chain += 1;

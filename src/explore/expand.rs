@@ -11,9 +11,10 @@
 //! the result is the same whatever the number of threads.
 
 use super::config::ExploreConfig;
+use super::por::Por;
 use super::store::{decode, encode_key};
 use crate::model::{Outcome, Scenario, Scope};
-use crate::results::Property;
+use crate::results::{Property, choice, thread_of};
 use crate::sim::{Sim, SimState, Terminal};
 
 /// Longest chain followed without storing a state: the guard against a
@@ -161,12 +162,15 @@ pub(crate) struct Expander<'a> {
     /// When the search's time limit passes: a chain of long steps is
     /// cut there rather than followed to its end.
     deadline: Option<std::time::Instant>,
+    /// The property-aware reduction, when it applies.
+    por: Option<&'a Por>,
 }
 
 impl<'a> Expander<'a> {
     pub fn new(
         sc: &'a Scenario,
         config: &'a ExploreConfig,
+        por: Option<&'a Por>,
         deadline: Option<std::time::Instant>,
     ) -> Self {
         let empty = || SimState::empty(sc.layout.width, sc.threads.len());
@@ -179,6 +183,7 @@ impl<'a> Expander<'a> {
             enabled: Vec::new(),
             chain: Vec::new(),
             deadline,
+            por,
         }
     }
 
@@ -197,6 +202,9 @@ impl<'a> Expander<'a> {
             }
             let mut choices = std::mem::take(&mut self.choices);
             self.sim.enabled_threads(&self.current, &mut choices);
+            if let Some(por) = self.por {
+                persistent_only(por, sc, &self.current, &mut choices);
+            }
             let mut expanded = Expanded {
                 index: block.start + k as u32,
                 steps: 0,
@@ -253,7 +261,7 @@ impl<'a> Expander<'a> {
                 out.timed_out = true;
                 return;
             }
-            let Some(u) = forced_choice(sim, self.config, next, enabled) else {
+            let Some(u) = forced_choice(sim, self.config, self.por, next, enabled) else {
                 break;
             };
             // (Races too: an early `Done` passes over a state where others
@@ -354,17 +362,34 @@ fn race(sim: &Sim, st: &SimState, enabled: &[u16], race_known: bool) -> Option<(
     Some((Property::NoDataRace, sim.race_finding(st, var, a, b).0))
 }
 
+/// Keeps of `choices`, the choices that can be taken in `st`, those of the
+/// one thread whose moves alone need be explored, if there is one (see
+/// [`Por::persistent`]).
+pub(crate) fn persistent_only(por: &Por, sc: &Scenario, st: &SimState, choices: &mut Vec<u16>) {
+    let mut movers: Vec<usize> = choices.iter().map(|&c| thread_of(c)).collect();
+    movers.dedup();
+    if let Some(t) = por.persistent(sc, st, &movers) {
+        choices.retain(|&c| thread_of(c) == t);
+    }
+}
+
 /// The step a chain takes from `st` without storing it, if any: the only
-/// thread that can move, or an eager `wg.Done()` (see [`Sim::eager_done`]).
-/// `enabled` holds the first two choices that can be taken in `st`.
+/// thread that can move, or an eager `wg.Done()` (see [`Sim::eager_done`]),
+/// or under the property-aware reduction the next step of a thread inside a
+/// hidden mutex's section (see [`Por::inside`]). `enabled` holds the first
+/// two choices that can be taken in `st`.
 pub(crate) fn forced_choice(
     sim: &Sim,
     config: &ExploreConfig,
+    por: Option<&Por>,
     st: &SimState,
     enabled: &[u16],
 ) -> Option<u16> {
     if !config.reduction {
         return None;
+    }
+    if let Some(t) = por.and_then(|p| p.inside(sim.sc, st)) {
+        return Some(choice(t, 0));
     }
     match enabled {
         [only] => Some(*only),

@@ -7,6 +7,7 @@ mod expand;
 mod odds;
 mod odds_graph;
 mod pct_odds;
+mod por;
 mod preemptions;
 mod search;
 mod store;

@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use super::config::ExploreConfig;
 use super::estimate::{Estimate, PILOT};
 use super::expand::{Block, CHAIN_CAP, Checks, End, Expander, checks, forced_choice};
+use super::por::Por;
 use super::store::{Insert, StateStore};
 use crate::model::{Fault, Outcome, Scenario, Scope};
 use crate::results::{Bound, Exploration, Property, Schedule, Stop};
@@ -38,6 +39,8 @@ const BLOCK: u32 = 1024;
 struct Search<'a> {
     sim: Sim<'a>,
     config: &'a ExploreConfig,
+    /// The property-aware reduction, when it applies.
+    por: Option<&'a Por>,
     store: StateStore,
     parents: Vec<u32>,
     choices: Vec<u16>,
@@ -99,9 +102,11 @@ struct Search<'a> {
 /// ```
 pub fn explore(scenario: &Scenario, config: &ExploreConfig) -> Exploration {
     let started = Instant::now();
+    let por = Por::for_config(scenario, config);
     let mut search = Search {
         sim: Sim::new(scenario),
         config,
+        por: por.as_ref(),
         store: StateStore::new(config.fingerprints),
         parents: Vec::new(),
         choices: Vec::new(),
@@ -120,7 +125,7 @@ pub fn explore(scenario: &Scenario, config: &ExploreConfig) -> Exploration {
         cycles_possible: scenario.may_cycle(),
         estimate: config
             .estimate
-            .then(|| Estimate::probe(scenario, config, 0)),
+            .then(|| Estimate::probe(scenario, config, por.as_ref(), 0)),
         level_starts: vec![0],
         level: 0,
         pilot_estimate: None,
@@ -159,7 +164,7 @@ impl<'a> Search<'a> {
         std::thread::scope(|scope| {
             let mut workers: Option<Workers> = None;
             let deadline = config.time_limit.map(|limit| started + limit);
-            let mut here = Expander::new(sc, config, deadline);
+            let mut here = Expander::new(sc, config, self.por, deadline);
             let mut spare: Vec<Block> = Vec::new();
             // States below `merged` are expanded and their successors
             // stored; those below `handed` are expanded or being expanded.
@@ -173,7 +178,7 @@ impl<'a> Search<'a> {
                     && config.threads > 0
                     && (stored - merged) as usize >= config.parallel_from
                 {
-                    workers = Some(Workers::start(scope, sc, config, deadline));
+                    workers = Some(Workers::start(scope, sc, config, self.por, deadline));
                     handed = merged;
                 }
                 let block = match &workers {
@@ -279,7 +284,10 @@ impl<'a> Search<'a> {
                 return false;
             }
             for f in &block.findings[findings_from..e.findings_end] {
-                if let Some(outcome) = &f.ends {
+                // A reordering reaches the same ends but not the same
+                // failures: under the property-aware reduction, whose
+                // properties say nothing of them, none is listed.
+                if let Some(outcome) = f.ends.as_ref().filter(|_| self.por.is_none()) {
                     *self
                         .failed
                         .entry((outcome.clone(), f.property.clone()))
@@ -604,7 +612,7 @@ impl<'a> Search<'a> {
                 if len >= CHAIN_CAP {
                     break;
                 }
-                let Some(u) = forced_choice(sim, self.config, &st, &enabled) else {
+                let Some(u) = forced_choice(sim, self.config, self.por, &st, &enabled) else {
                     break;
                 };
                 sim.step(&mut st, u).expect("a stored path does not fault");
@@ -629,6 +637,7 @@ impl<'scope> Workers<'scope> {
         scope: &'scope std::thread::Scope<'scope, 'env>,
         sc: &'env Scenario,
         config: &'env ExploreConfig,
+        por: Option<&'env Por>,
         deadline: Option<Instant>,
     ) -> Self {
         use std::sync::atomic::{AtomicBool, Ordering};
@@ -641,7 +650,7 @@ impl<'scope> Workers<'scope> {
             .map(|_| {
                 let (queue, done, cancel) = (queue.clone(), done.clone(), cancel.clone());
                 scope.spawn(move || {
-                    let mut expander = Expander::new(sc, config, deadline);
+                    let mut expander = Expander::new(sc, config, por, deadline);
                     loop {
                         let next = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
                         let Ok(mut block) = next else { break };

@@ -21,4 +21,5 @@ pub use program::{MAX_REGISTERS, Program, ProgramBuilder, SelectBuilder};
 pub use scenario::{Invariant, Outcome, OutcomeValue, Scenario, ScenarioBuilder, Scope, StateView};
 
 pub(crate) use machine::{Fault, FaultKind, SelectCase};
+pub(crate) use program::footprint;
 pub(crate) use scenario::{GOAL_REACHED, MAX_ALTERNATIVES};

@@ -77,7 +77,7 @@ pub(crate) struct ThreadDecl {
     pub behaviour: Arc<dyn Behaviour>,
     /// The same thread when it is a program, called without dynamic
     /// dispatch on the explorer's hot path.
-    program: Option<Arc<Program>>,
+    pub(crate) program: Option<Arc<Program>>,
     /// What the scenario declares, which a hand-written machine's
     /// operations are checked against as it runs (a program's are checked
     /// when the scenario is built).

@@ -36,6 +36,9 @@ pub fn coverage(e: &Exploration) -> String {
             Some(p) => format!(
                 "exhaustive by fingerprints: {counts} (a state missed with probability at most {p:.1e})"
             ),
+            None if s.property_reduction => format!(
+                "exhaustive for the properties judged: {counts}, independent steps in one order only (every end reached)"
+            ),
             None => format!("exhaustive: {counts}"),
         },
         Completion::Stopped => format!(

@@ -150,6 +150,7 @@ pub struct ReportJson<'a> {
     outcomes: Vec<OutcomeJson<'a>>,
     params: &'a str,
     properties: Vec<PropertyJson<'a>>,
+    property_reduction: bool,
     reduction: bool,
     scenario: &'a str,
     states: u64,
@@ -337,6 +338,7 @@ pub fn report<'a>(r: &'a Report, names: &'a Names) -> ReportJson<'a> {
                 status: status_word(&p.status),
             })
             .collect(),
+        property_reduction: e.stats.property_reduction,
         reduction: e.stats.reduction,
         scenario: &r.scenario,
         states: e.stats.states,

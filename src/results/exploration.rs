@@ -46,6 +46,12 @@ pub struct Stats {
     pub elapsed: Duration,
     /// Whether the reduction (chains, early `wg.Done()`) was on.
     pub reduction: bool,
+    /// Whether the property-aware reduction ran: every property judged is
+    /// about how executions end, so independent steps were explored in one
+    /// order only. Every final state and deadlock is still reached, but
+    /// not every state on the way, nor every failure's values (see
+    /// [`ExploreConfig::properties`](crate::ExploreConfig::properties)).
+    pub property_reduction: bool,
     /// Executions run (threaded backends; 0 for the explorer).
     pub executions: u64,
     /// The explorer's estimate, made by random probes before it searched,

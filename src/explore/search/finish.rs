@@ -114,6 +114,7 @@ impl Search<'_> {
                     + self.depths.len() * 4) as u64,
                 elapsed: started.elapsed(),
                 reduction: self.config.reduction,
+                property_reduction: self.por.is_some(),
                 executions: 0,
                 estimated_states: self.estimate.as_ref().map(|e| {
                     self.pilot_estimate

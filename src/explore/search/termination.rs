@@ -19,11 +19,13 @@ impl Search<'_> {
     /// Records a [`Property::Terminates`] counterexample if some reachable
     /// state cannot reach an end. Call only after an exhaustive search.
     pub(super) fn check_termination(&mut self) {
-        if !self.may_cycle {
+        // Under the property-aware reduction termination is not judged
+        // (and a reduced graph can hide a cycle).
+        if !self.may_cycle || self.por.is_some() {
             return;
         }
         let n = self.store.len();
-        let mut expander = Expander::new(self.sim.sc, self.config, None);
+        let mut expander = Expander::new(self.sim.sc, self.config, None, None);
         let mut block = Block::default();
         // The graph of stored states: each one's successors, and whether it
         // ends (no move, or a move that fails).

@@ -10,7 +10,7 @@ use crate::model::ids::{MutexId, WaitGroupId};
 pub(super) const UNBOUNDED: u32 = u32::MAX;
 
 /// Where control can go after instruction `pc`; `instrs.len()` is the exit.
-fn successors(instrs: &[Instr], pc: usize, out: &mut Vec<usize>) {
+pub(super) fn successors(instrs: &[Instr], pc: usize, out: &mut Vec<usize>) {
     out.clear();
     match &instrs[pc] {
         Instr::Jump(t) => out.push(*t),

@@ -8,6 +8,7 @@
 mod builder;
 mod control;
 mod flow;
+pub(crate) mod footprint;
 mod instr;
 mod run;
 

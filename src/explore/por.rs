@@ -1,0 +1,335 @@
+//! The property-aware reduction: when every property judged is decided by
+//! how the executions that end normally end (final-state invariants, the
+//! outcome set, deadlocks), a stored state's successors are those of one
+//! thread alone whenever that thread's next step is *persistent*: no step
+//! the other threads can take without it touches what it touches. A
+//! selective search with persistent sets reaches every state in which no
+//! thread can move, so it keeps every end the full search reaches; each
+//! path it takes there is a reordering of one the full search takes.
+//!
+//! Two refinements make it strong on the lessons:
+//! - A *hidden* mutex has its critical sections run as one step, since no
+//!   other thread can observe their inside: every section is simple, and
+//!   each variable touched inside is touched elsewhere only *after all of
+//!   them*, past a `wg.Wait()` that returns only once every thread has made
+//!   all its `Done` calls, each of which follows that thread's sections.
+//!   Sections that only add a constant to a variable count as adds, and
+//!   adds of one sign commute (`model/program/footprint.rs`). A reordered
+//!   path makes the same adds between the same other writes, so it
+//!   overflows only if the original does.
+//! - A thread blocked in `wg.Wait()` that cannot pass before the chosen
+//!   thread calls `Done` (the counter exceeds every other `Done` that can
+//!   still come) touches nothing but the counter while the chosen thread
+//!   waits.
+//!
+//! Panics are not among the properties it keeps (an overflow's values, and
+//! which thread fails first, depend on the order), nor is anything judged
+//! in every state. Scenarios with a clock or a hand-written machine are not
+//! reduced this way.
+
+use crate::model::footprint::{Access, Context, Footprints, Kind, Res, conflict};
+use crate::model::{Op, Program, Scenario, Scope};
+use crate::results::Property;
+use crate::sim::SimState;
+
+/// The reduction for one scenario and one set of judged properties.
+pub(crate) struct Por {
+    /// Per thread, its footprints.
+    threads: Vec<Footprints>,
+    /// Per mutex, whether its sections run as one step.
+    hidden: Vec<bool>,
+}
+
+/// Whether every property in `judged` is decided by how the executions
+/// that end normally end: the condition for the reduction.
+pub(crate) fn about_ends(sc: &Scenario, judged: &[Property]) -> bool {
+    judged.iter().all(|p| match p {
+        Property::Invariant(name) => sc
+            .invariants
+            .iter()
+            .filter(|i| &i.name == name)
+            .all(|i| i.scope == Scope::AtEnd),
+        Property::Deterministic | Property::NoDeadlock => true,
+        _ => false,
+    })
+}
+
+impl Por {
+    /// The reduction `config` asks for on `sc`, when it applies: the
+    /// reduction is on, and only some properties are judged, all of them
+    /// about ends.
+    pub fn for_config(sc: &Scenario, config: &crate::ExploreConfig) -> Option<Por> {
+        let judged = config.properties.as_ref()?;
+        if !config.reduction {
+            return None;
+        }
+        Por::new(sc, judged)
+    }
+
+    /// The reduction for `sc` judging `judged`, when it applies.
+    pub fn new(sc: &Scenario, judged: &[Property]) -> Option<Por> {
+        if !about_ends(sc, judged) || sc.layout.timer_base.is_some() {
+            return None;
+        }
+        let programs: Vec<&Program> = sc
+            .threads
+            .iter()
+            .map(|t| t.program.as_deref())
+            .collect::<Option<_>>()?;
+        let cond_mutex: Vec<_> = sc.names.conds.iter().map(|c| c.mutex).collect();
+        let hidden: Vec<bool> = (0..sc.names.mutexes.len())
+            .map(|m| !cond_mutex.iter().any(|c| c.index() == m) && hidden(sc, &programs, m))
+            .collect();
+        let ctx = Context {
+            hidden: &hidden,
+            cond_mutex: &cond_mutex,
+            adds: true,
+        };
+        let threads = programs.iter().map(|p| p.footprints(&ctx)).collect();
+        Some(Por { threads, hidden })
+    }
+
+    /// A thread inside a section of a hidden mutex: it goes on at once.
+    pub fn inside(&self, sc: &Scenario, st: &SimState) -> Option<usize> {
+        self.hidden
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| **h)
+            .find_map(|(m, _)| match st.words[sc.layout.mutex_base + m] {
+                0 => None,
+                holder => Some(holder as usize - 1),
+            })
+    }
+
+    /// A thread among `movers` (the threads that can move, in order) whose
+    /// moves alone need be explored from `st`.
+    pub fn persistent(&self, sc: &Scenario, st: &SimState, movers: &[usize]) -> Option<usize> {
+        if movers.len() < 2 {
+            return None;
+        }
+        let at = |f: &[Vec<Access>], t: usize| -> usize {
+            (st.words[sc.layout.thread_base[t]].max(0) as usize).min(f.len() - 1)
+        };
+        movers.iter().copied().find(|&t| {
+            let own = &self.threads[t].step[at(&self.threads[t].step, t)];
+            (0..self.threads.len()).filter(|&u| u != t).all(|u| {
+                let waits = self.waits_for(sc, st, u, t);
+                let theirs: &[Access] = match &waits {
+                    Some(access) => std::slice::from_ref(access),
+                    None => &self.threads[u].ahead[at(&self.threads[u].ahead, u)],
+                };
+                !own.iter().any(|&a| theirs.iter().any(|&b| conflict(a, b)))
+            })
+        })
+    }
+
+    /// When thread `u` is blocked in `wg.Wait()` and cannot pass until `t`
+    /// moves (the counter exceeds all the `Done` calls the other threads
+    /// can still make), all it touches meanwhile: the counter.
+    fn waits_for(&self, sc: &Scenario, st: &SimState, u: usize, t: usize) -> Option<Access> {
+        let Op::WgWait(g) = st.pending[u] else {
+            return None;
+        };
+        let counter = st.words[sc.layout.wg_base + g.index()];
+        let mut others: u64 = 0;
+        for v in (0..self.threads.len()).filter(|&v| v != u && v != t) {
+            let pc = st.words[sc.layout.thread_base[v]].max(0) as usize;
+            let program = sc.threads[v].program.as_deref()?;
+            others = others.saturating_add(u64::from(program.done_budget_from(g, pc)));
+        }
+        (counter > 0 && counter as u64 > others).then_some((Res::Wg(g.index() as u32), Kind::Read))
+    }
+}
+
+/// Whether mutex `m`'s sections can run as one step: each is simple, and
+/// each variable touched in one is touched outside them only after all of
+/// them (see the module's text).
+fn hidden(sc: &Scenario, programs: &[&Program], m: usize) -> bool {
+    let mut held = Vec::with_capacity(programs.len());
+    for p in programs {
+        match p.held(m) {
+            Some(h) => held.push(h),
+            None => return false,
+        }
+    }
+    // (thread, instruction, variable) of each access inside and outside.
+    let mut inside = Vec::new();
+    let mut outside = Vec::new();
+    for (t, p) in programs.iter().enumerate() {
+        for (pc, var, atomic) in p.var_uses() {
+            if held[t][pc] && !atomic {
+                inside.push((t, pc, var));
+            } else {
+                outside.push((t, pc, var));
+            }
+        }
+    }
+    outside.retain(|&(_, _, var)| inside.iter().any(|&(_, _, v)| v == var));
+    if outside.is_empty() {
+        return true;
+    }
+    // The wait groups whose `Wait` returns only after every section: no
+    // `Add` anywhere, the counter starts at the sum of the most `Done`
+    // calls each thread can make (so it reaches 0 only once each thread
+    // made all of them), and each section access has a `Done` still ahead.
+    let after_all: u64 = (0..sc.wg_init.len().min(64))
+        .filter(|&g| {
+            let wg = crate::model::WaitGroupId::tagged(g, 0);
+            let budgets: Option<u64> = programs
+                .iter()
+                .map(|p| match p.done_budget_from(wg, 0) {
+                    u32::MAX => None,
+                    b => Some(u64::from(b)),
+                })
+                .sum();
+            budgets == u64::try_from(sc.wg_init[g]).ok()
+                && inside
+                    .iter()
+                    .all(|&(t, pc, _)| programs[t].done_budget_from(wg, pc) >= 1)
+        })
+        .fold(0, |mask, g| mask | 1 << g);
+    let waited: Vec<Vec<u64>> = programs.iter().map(|p| p.waited()).collect();
+    outside
+        .iter()
+        .all(|&(t, pc, _)| waited[t][pc] & after_all != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Expr, MutexId, ProgramBuilder, ScenarioBuilder, VarId, WaitGroupId};
+    use crate::{ExploreConfig, Stop, explore};
+
+    /// `x += k` under `m`.
+    fn add(p: &mut ProgramBuilder, m: MutexId, x: VarId, k: i64) {
+        let r = p.local("r");
+        p.lock(m).load(r, x).set(r, r + k).store(x, r).unlock(m);
+    }
+
+    /// Workers built by `worker` on `x` under `m`, each given `wg`; a
+    /// `main` that waits on `wg` (counter `count`) and stores 5 in `x`.
+    fn scenario(
+        workers: usize,
+        count: i64,
+        worker: impl Fn(&mut ProgramBuilder, MutexId, VarId, WaitGroupId),
+    ) -> Scenario {
+        scenario_with_main(workers, count, worker, |main, x, wg| {
+            main.wait(wg).store(x, 5);
+        })
+    }
+
+    fn scenario_with_main(
+        workers: usize,
+        count: i64,
+        worker: impl Fn(&mut ProgramBuilder, MutexId, VarId, WaitGroupId),
+        body: impl Fn(&mut ProgramBuilder, VarId, WaitGroupId),
+    ) -> Scenario {
+        let mut s = ScenarioBuilder::new("t");
+        let x = s.var("x", 0);
+        let m = s.mutex("m");
+        let wg = s.wait_group("wg", count);
+        for w in 0..workers {
+            let mut p = ProgramBuilder::new(format!("w{w}"));
+            worker(&mut p, m, x, wg);
+            s.thread(p.build());
+        }
+        let mut main = ProgramBuilder::new("main");
+        body(&mut main, x, wg);
+        s.thread(main.build());
+        s.at_end("x is not 3", move |v| match v.var(x) {
+            3 => Err("x is 3".into()),
+            _ => Ok(()),
+        });
+        s.build().unwrap()
+    }
+
+    fn hides(sc: &Scenario) -> bool {
+        let programs: Vec<&Program> = sc
+            .threads
+            .iter()
+            .map(|t| t.program.as_deref().unwrap())
+            .collect();
+        hidden(sc, &programs, 0)
+    }
+
+    /// The final values the search reaches, judging the final invariant
+    /// (so with the property-aware reduction when it applies) or with no
+    /// reduction at all.
+    fn finals(sc: &Scenario, reduced: bool) -> Vec<String> {
+        let config = ExploreConfig::default()
+            .stop(Stop::Exhaust)
+            .reduction(reduced)
+            .properties(vec![Property::Invariant("x is not 3".into())]);
+        let e = explore(sc, &config);
+        assert_eq!(e.stats.property_reduction, reduced);
+        e.final_outcomes().map(|o| o.outcome.to_string()).collect()
+    }
+
+    #[test]
+    fn sections_that_all_come_before_the_waited_done_are_hidden() {
+        let sc = scenario(2, 2, |p, m, x, wg| {
+            add(p, m, x, 1);
+            p.done(wg);
+        });
+        assert!(hides(&sc));
+        assert_eq!(finals(&sc, true), finals(&sc, false));
+    }
+
+    #[test]
+    fn an_access_not_past_the_wait_on_every_path_is_not_hidden() {
+        let worker = |p: &mut ProgramBuilder, m, x, wg| {
+            add(p, m, x, 1);
+            p.done(wg);
+        };
+        let sc = scenario_with_main(1, 1, worker, |main, x, wg| {
+            let r = main.local("r");
+            main.load(r, x);
+            main.if_(Expr::from(r).equals(0), |p| {
+                p.wait(wg);
+            });
+            main.store(x, 5);
+        });
+        assert!(!hides(&sc));
+        assert_eq!(finals(&sc, true), finals(&sc, false));
+    }
+
+    #[test]
+    fn a_section_after_the_last_done_is_not_hidden() {
+        // main's store can fall between the load and the store of w0's
+        // section: x ends at 1 only then.
+        let sc = scenario(1, 1, |p, m, x, wg| {
+            p.done(wg);
+            add(p, m, x, 1);
+        });
+        assert!(!hides(&sc));
+        assert!(finals(&sc, false).contains(&"x=1".to_string()));
+        assert_eq!(finals(&sc, true), finals(&sc, false));
+    }
+
+    #[test]
+    fn a_wait_that_can_return_before_every_done_hides_nothing() {
+        // w0 calls `Done` only when it read 0; the counter (1) is below
+        // the most calls (2), so main can pass while w0 is in its section.
+        let sc = scenario(2, 1, |p, m, x, wg| {
+            let r = p.local("seen");
+            p.lock(m).load(r, x).set(r, r + 1).store(x, r).unlock(m);
+            p.if_(Expr::from(r).equals(1), |p| {
+                p.done(wg);
+            });
+        });
+        assert!(!hides(&sc));
+        assert_eq!(finals(&sc, true), finals(&sc, false));
+    }
+
+    #[test]
+    fn an_add_anywhere_hides_nothing() {
+        // The counter starts at 0: main can pass before w0's `Add`.
+        let sc = scenario(1, 0, |p, m, x, wg| {
+            p.add(wg, 1);
+            add(p, m, x, 1);
+            p.done(wg);
+        });
+        assert!(!hides(&sc));
+        assert_eq!(finals(&sc, true), finals(&sc, false));
+    }
+}

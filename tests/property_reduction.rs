@@ -1,0 +1,252 @@
+//! The property-aware reduction (`--property` judging only properties about
+//! how executions end) explores independent steps in one order only. It
+//! must never change a judged verdict or the set of final outcomes: on
+//! thousands of random programs it is compared with the unreduced search.
+
+use interleave::{Exploration, ExploreConfig, Property, Status, Stop, catalog, explore, replay};
+use proptest::prelude::*;
+
+#[path = "common/random.rs"]
+mod random;
+use random::{Spec, Stmt, build, spinning_spec};
+
+mod common;
+use common::proptest_config as config;
+
+/// The random scenarios' properties about ends.
+fn about_ends() -> Vec<Property> {
+    vec![
+        Property::Invariant("x1 does not end at 2".into()),
+        Property::Deterministic,
+        Property::NoDeadlock,
+    ]
+}
+
+fn kind(s: &Status) -> &'static str {
+    match s {
+        Status::Holds => "holds",
+        Status::Violated(_) => "violated",
+        Status::Undecided => "undecided",
+        _ => "another status",
+    }
+}
+
+/// Every final outcome with its count of distinct final states.
+fn finals(e: &Exploration) -> Vec<String> {
+    e.final_outcomes()
+        .map(|o| format!("{} x{}", o.outcome, o.count))
+        .collect()
+}
+
+/// The reduced search (judging `judged`) against the unreduced one: the
+/// same verdicts, the same final outcomes and counts, no more states, and
+/// counterexamples that replay.
+fn agrees(scenario: &interleave::Scenario, judged: Vec<Property>) -> Result<(), TestCaseError> {
+    let exhaust = ExploreConfig::default()
+        .stop(Stop::Exhaust)
+        .properties(judged);
+    let reduced = explore(scenario, &exhaust.clone());
+    let full = explore(scenario, &exhaust.reduction(false));
+    prop_assert!(reduced.is_exhaustive() && full.is_exhaustive());
+    prop_assert!(!full.stats.property_reduction);
+    prop_assert!(reduced.stats.states <= full.stats.states);
+    prop_assert_eq!(finals(&reduced), finals(&full));
+    prop_assert_eq!(reduced.properties.len(), full.properties.len());
+    for (a, b) in reduced.properties.iter().zip(&full.properties) {
+        prop_assert_eq!(&a.property, &b.property);
+        prop_assert_eq!(kind(&a.status), kind(&b.status), "property {}", a.property);
+    }
+    for c in reduced.violations() {
+        let run = replay(scenario, &c.schedule).expect("a counterexample replays");
+        if c.property == Property::Deterministic {
+            prop_assert!(run.outcome.is_some());
+        } else {
+            prop_assert!(
+                run.findings.iter().any(|f| f.property == c.property),
+                "replay of {} does not show {}",
+                c.schedule,
+                c.property
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Statements workers of a bank-like program run: sections that add
+/// constants of either sign, and what can spoil them (plain accesses,
+/// unbalanced locks, channels, atomics).
+fn worker_stmt() -> impl Strategy<Value = Stmt> {
+    prop_oneof![
+        6 => (0..2usize, 0..2usize, -2..3i64).prop_map(|(m, v, k)| Stmt::Critical(m, v, k)),
+        1 => (0..2usize).prop_map(Stmt::Load),
+        1 => (0..2usize, 0..3i64).prop_map(|(v, k)| Stmt::Store(v, k)),
+        1 => (0..2usize, -1..3i64).prop_map(|(v, k)| Stmt::AddStore(v, k)),
+        1 => (0..2usize).prop_map(Stmt::Lock),
+        1 => (0..2usize).prop_map(Stmt::Unlock),
+        1 => (0..2usize, 1..3i64).prop_map(|(v, n)| Stmt::Count(v, n)),
+        1 => (0..2usize, 1..3i64).prop_map(|(v, k)| Stmt::AtomicAdd(v, k)),
+        1 => (0..2usize, 0..3i64).prop_map(|(c, k)| Stmt::Send(c, k)),
+        1 => (0..2usize).prop_map(Stmt::Recv),
+        1 => Just(Stmt::Done),
+        1 => Just(Stmt::Wait),
+    ]
+}
+
+/// The bank's shape: 2 to 4 workers, each ending with `Done`, and a `main`
+/// that waits and then reads or writes; the counter is the number of
+/// workers or one off it.
+fn bank_like() -> impl Strategy<Value = Spec> {
+    (
+        prop::collection::vec(prop::collection::vec(worker_stmt(), 1..5), 2..5),
+        prop::collection::vec(worker_stmt(), 0..3),
+        0..2usize,
+        -1..2i64,
+    )
+        .prop_map(|(workers, main, capacity, off)| {
+            let n = workers.len() as i64;
+            let mut threads: Vec<Vec<Stmt>> = workers
+                .into_iter()
+                .map(|mut w| {
+                    w.push(Stmt::Done);
+                    w
+                })
+                .collect();
+            threads.push(std::iter::once(Stmt::Wait).chain(main).collect());
+            Spec {
+                threads,
+                capacity,
+                wg_count: (n + off).max(0),
+            }
+        })
+}
+
+/// A non-empty subset of [`about_ends`].
+fn judged() -> impl Strategy<Value = Vec<Property>> {
+    (1..8u8).prop_map(|mask| {
+        about_ends()
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, p)| p)
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(config("proptest-regressions/property_reduction.txt", 1000))]
+
+    /// Bank-shaped programs, where the reduction has most to do.
+    #[test]
+    fn the_reduction_keeps_verdicts_and_final_outcomes_on_bank_like_programs(
+        spec in bank_like(),
+        judged in judged(),
+    ) {
+        agrees(&build(&spec), judged)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(config("proptest-regressions/property_reduction_any.txt", 1000))]
+
+    /// Any program: loops that may never end, selects, condition
+    /// variables, read-write locks, once, clocks.
+    #[test]
+    fn the_reduction_keeps_verdicts_and_final_outcomes_on_any_program(
+        spec in spinning_spec(),
+        judged in judged(),
+    ) {
+        agrees(&build(&spec), judged)?;
+    }
+}
+
+fn bank_mutex(weeks: i64) -> interleave::Scenario {
+    let entry = catalog::find("bank/mutex").unwrap();
+    entry
+        .build(&entry.params_from(&[&format!("weeks={weeks}")]).unwrap())
+        .unwrap()
+}
+
+const FINAL_BALANCE: &str = "final balance is the sum of all incomes";
+
+#[test]
+fn the_seed_bank_needs_a_state_per_section_when_only_its_final_balance_is_judged() {
+    let judged = vec![Property::Invariant(FINAL_BALANCE.into())];
+    let states = |weeks| {
+        let e = explore(
+            &bank_mutex(weeks),
+            &ExploreConfig::default()
+                .stop(Stop::Exhaust)
+                .properties(judged.clone()),
+        );
+        assert!(e.is_exhaustive() && e.stats.property_reduction);
+        assert_eq!(e.properties.len(), 1);
+        assert_eq!(e.properties[0].status, Status::Holds);
+        assert_eq!(finals(&e), vec![format!("bankBalance={} x1", 660 * weeks)]);
+        e.stats.states
+    };
+    // One state per deposit or fewer (4 earners x 52 weeks, 208 deposits),
+    // against 7,890,273 without it; linear in the weeks.
+    let (w52, w520) = (states(52), states(520));
+    assert!(w52 <= 4 * 52 + 1, "{w52} states");
+    assert!(w520 <= 10 * w52 + 10, "{w52} then {w520} states");
+}
+
+#[test]
+fn the_reduction_stays_off_for_properties_about_states_on_the_way_or_failures() {
+    let scenario = bank_mutex(3);
+    for judged in [
+        vec![Property::Invariant("no lost update".into())],
+        vec![Property::NoPanic],
+        vec![Property::Terminates],
+        vec![Property::NoDataRace],
+        vec![Property::Invariant(FINAL_BALANCE.into()), Property::NoPanic],
+    ] {
+        let e = explore(
+            &scenario,
+            &ExploreConfig::default()
+                .stop(Stop::Exhaust)
+                .properties(judged.clone()),
+        );
+        assert!(!e.stats.property_reduction, "{judged:?}");
+    }
+    // Nor without `--property`, nor with the reduction off.
+    let all = explore(&scenario, &ExploreConfig::default().stop(Stop::Exhaust));
+    assert!(!all.stats.property_reduction);
+    let off = explore(
+        &scenario,
+        &ExploreConfig::default()
+            .stop(Stop::Exhaust)
+            .reduction(false)
+            .properties(vec![Property::Invariant(FINAL_BALANCE.into())]),
+    );
+    assert!(!off.stats.property_reduction);
+}
+
+#[test]
+fn a_lost_update_is_still_found_when_only_the_final_balance_is_judged() {
+    let entry = catalog::find("bank/unsync").unwrap();
+    let scenario = entry
+        .build(
+            &entry
+                .params_from(&["incomes=500+10+50", "weeks=2"])
+                .unwrap(),
+        )
+        .unwrap();
+    let judged = vec![Property::Invariant(FINAL_BALANCE.into())];
+    let e = explore(
+        &scenario,
+        &ExploreConfig::default()
+            .stop(Stop::Exhaust)
+            .properties(judged),
+    );
+    assert!(e.is_exhaustive() && e.stats.property_reduction);
+    assert!(matches!(e.properties[0].status, Status::Violated(_)));
+    // Every final balance the unreduced search reaches.
+    let full = explore(
+        &scenario,
+        &ExploreConfig::default()
+            .stop(Stop::Exhaust)
+            .reduction(false),
+    );
+    assert_eq!(finals(&e), finals(&full));
+}
