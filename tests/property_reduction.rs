@@ -3,7 +3,10 @@
 //! must never change a judged verdict or the set of final outcomes: on
 //! thousands of random programs it is compared with the unreduced search.
 
-use interleave::{Exploration, ExploreConfig, Property, Status, Stop, catalog, explore, replay};
+use interleave::{
+    Exploration, ExploreConfig, Op, OpResult, Property, ScenarioBuilder, Status, Stop,
+    ThreadMachine, catalog, explore, replay,
+};
 use proptest::prelude::*;
 
 #[path = "common/random.rs"]
@@ -208,10 +211,18 @@ fn the_reduction_stays_off_for_properties_about_states_on_the_way_or_failures() 
                 .properties(judged.clone()),
         );
         assert!(!e.stats.property_reduction, "{judged:?}");
+        // The report says why, naming the property that stops it.
+        let off = judged
+            .iter()
+            .find(|p| **p != Property::Invariant(FINAL_BALANCE.into()));
+        let why = format!("the property-aware reduction is off: `{}`", off.unwrap());
+        assert!(e.notes.iter().any(|n| n.starts_with(&why)), "{:?}", e.notes);
     }
-    // Nor without `--property`, nor with the reduction off.
+    // Nor without `--property` (and then nothing is said of it), nor with
+    // the reduction off.
     let all = explore(&scenario, &ExploreConfig::default().stop(Stop::Exhaust));
     assert!(!all.stats.property_reduction);
+    assert!(all.notes.is_empty(), "{:?}", all.notes);
     let off = explore(
         &scenario,
         &ExploreConfig::default()
@@ -220,6 +231,60 @@ fn the_reduction_stays_off_for_properties_about_states_on_the_way_or_failures() 
             .properties(vec![Property::Invariant(FINAL_BALANCE.into())]),
     );
     assert!(!off.stats.property_reduction);
+    assert_eq!(
+        off.notes,
+        vec!["the property-aware reduction is off: the reduction is off".to_string()]
+    );
+}
+
+/// A thread that adds 0 to a wait group once, written by hand.
+struct Idle(interleave::WaitGroupId);
+
+impl ThreadMachine for Idle {
+    type State = bool;
+    fn start(&self) -> bool {
+        false
+    }
+    fn next_op(&self, done: &bool) -> Op {
+        if *done {
+            Op::Exit
+        } else {
+            Op::WgAdd(self.0, 0)
+        }
+    }
+    fn resume(&self, done: &mut bool, _: OpResult) {
+        *done = true;
+    }
+}
+
+#[test]
+fn a_scenario_with_a_clock_or_a_hand_written_machine_says_why_it_is_not_reduced() {
+    let entry = catalog::find("timeout/leak").unwrap();
+    let timed = entry
+        .build(&entry.params_from(&[] as &[&str]).unwrap())
+        .unwrap();
+    let mut s = ScenarioBuilder::new("by hand");
+    let wg = s.wait_group("wg", 0);
+    s.machine("idle", Idle(wg));
+    let by_hand = s.build().unwrap();
+    for (scenario, why) in [
+        (timed, "the scenario has a clock"),
+        (by_hand, "thread `idle` is a hand-written machine"),
+    ] {
+        let name = scenario.name().to_string();
+        let e = explore(
+            &scenario,
+            &ExploreConfig::default()
+                .stop(Stop::Exhaust)
+                .properties(vec![Property::NoDeadlock]),
+        );
+        assert!(!e.stats.property_reduction, "{name}");
+        assert!(
+            e.notes.iter().any(|n| n.contains(why)),
+            "{name}: {:?}",
+            e.notes
+        );
+    }
 }
 
 #[test]

@@ -40,42 +40,63 @@ pub(crate) struct Por {
     hidden: Vec<bool>,
 }
 
-/// Whether every property in `judged` is decided by how the executions
-/// that end normally end: the condition for the reduction.
-pub(crate) fn about_ends(sc: &Scenario, judged: &[Property]) -> bool {
-    judged.iter().all(|p| match p {
+/// Why `property` is not decided by how the executions that end normally
+/// end, if it is not: the condition for the reduction.
+fn not_about_ends(sc: &Scenario, property: &Property) -> Option<&'static str> {
+    match property {
         Property::Invariant(name) => sc
             .invariants
             .iter()
-            .filter(|i| &i.name == name)
-            .all(|i| i.scope == Scope::AtEnd),
-        Property::Deterministic | Property::NoDeadlock => true,
-        _ => false,
-    })
+            .any(|i| &i.name == name && i.scope != Scope::AtEnd)
+            .then_some("is judged in every state"),
+        Property::Deterministic | Property::NoDeadlock => None,
+        Property::NoPanic | Property::Assertions => {
+            Some("is judged, and a reordering can make a different step fail")
+        }
+        Property::Terminates => Some("is judged over whole executions"),
+        _ => Some("is judged in every state"),
+    }
 }
 
+/// Why the reduction cannot run on a search that asked for it.
+pub(crate) type Off = String;
+
 impl Por {
-    /// The reduction `config` asks for on `sc`, when it applies: the
-    /// reduction is on, and only some properties are judged, all of them
-    /// about ends.
-    pub fn for_config(sc: &Scenario, config: &crate::ExploreConfig) -> Option<Por> {
-        let judged = config.properties.as_ref()?;
+    /// The reduction `config` asks for on `sc`: `Ok` when it applies,
+    /// `Err(None)` when not asked for (every property judged), and
+    /// `Err(Some(why))` when asked for but not sound or not possible.
+    pub fn for_config(sc: &Scenario, config: &crate::ExploreConfig) -> Result<Por, Option<Off>> {
+        let judged = config.properties.as_ref().ok_or(None)?;
         if !config.reduction {
-            return None;
+            return Err(Some("the reduction is off".into()));
         }
-        Por::new(sc, judged)
+        Por::new(sc, judged).map_err(Some)
     }
 
-    /// The reduction for `sc` judging `judged`, when it applies.
-    pub fn new(sc: &Scenario, judged: &[Property]) -> Option<Por> {
-        if !about_ends(sc, judged) || sc.layout.timer_base.is_some() {
-            return None;
+    /// The reduction for `sc` judging `judged`, or why it does not apply.
+    pub fn new(sc: &Scenario, judged: &[Property]) -> Result<Por, Off> {
+        if let Some((p, why)) = judged
+            .iter()
+            .find_map(|p| not_about_ends(sc, p).map(|why| (p, why)))
+        {
+            return Err(format!("`{p}` {why}"));
+        }
+        if sc.layout.timer_base.is_some() {
+            return Err("the scenario has a clock".into());
         }
         let programs: Vec<&Program> = sc
             .threads
             .iter()
-            .map(|t| t.program.as_deref())
-            .collect::<Option<_>>()?;
+            .enumerate()
+            .map(|(i, t)| {
+                t.program.as_deref().ok_or_else(|| {
+                    format!(
+                        "thread `{}` is a hand-written machine, whose steps cannot be read ahead",
+                        sc.names.thread(crate::model::ThreadId(i as u32))
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
         let cond_mutex: Vec<_> = sc.names.conds.iter().map(|c| c.mutex).collect();
         let hidden: Vec<bool> = (0..sc.names.mutexes.len())
             .map(|m| !cond_mutex.iter().any(|c| c.index() == m) && hidden(sc, &programs, m))
@@ -86,7 +107,7 @@ impl Por {
             adds: true,
         };
         let threads = programs.iter().map(|p| p.footprints(&ctx)).collect();
-        Some(Por { threads, hidden })
+        Ok(Por { threads, hidden })
     }
 
     /// A thread inside a section of a hidden mutex: it goes on at once.

@@ -41,6 +41,8 @@ struct Search<'a> {
     config: &'a ExploreConfig,
     /// The property-aware reduction, when it applies.
     por: Option<&'a Por>,
+    /// Why it does not, when only some properties are judged.
+    por_off: Option<String>,
     store: StateStore,
     parents: Vec<u32>,
     choices: Vec<u16>,
@@ -102,11 +104,15 @@ struct Search<'a> {
 /// ```
 pub fn explore(scenario: &Scenario, config: &ExploreConfig) -> Exploration {
     let started = Instant::now();
-    let por = Por::for_config(scenario, config);
+    let (por, por_off) = match Por::for_config(scenario, config) {
+        Ok(por) => (Some(por), None),
+        Err(off) => (None, off),
+    };
     let mut search = Search {
         sim: Sim::new(scenario),
         config,
         por: por.as_ref(),
+        por_off,
         store: StateStore::new(config.fingerprints),
         parents: Vec::new(),
         choices: Vec::new(),

@@ -50,6 +50,9 @@ impl Search<'_> {
             })
             .collect();
         let mut notes = Vec::new();
+        if let Some(off) = &self.por_off {
+            notes.push(format!("the property-aware reduction is off: {off}"));
+        }
         if let Some(p) = self.store.miss_probability() {
             notes.push(format!(
                 "hash compaction: states were kept as 64-bit fingerprints; were they random, the chance that a new state was taken for a stored one (and what lay beyond it missed) is at most {p:.1e}{}",
