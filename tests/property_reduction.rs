@@ -192,6 +192,18 @@ fn the_seed_bank_needs_a_state_per_section_when_only_its_final_balance_is_judged
     let (w52, w520) = (states(52), states(520));
     assert!(w52 <= 4 * 52 + 1, "{w52} states");
     assert!(w520 <= 10 * w52 + 10, "{w52} then {w520} states");
+    // Expanding on several threads stores the same states.
+    let on = |threads: usize| {
+        let config = ExploreConfig::default()
+            .stop(Stop::Exhaust)
+            .properties(judged.clone())
+            .threads(threads)
+            .parallel_from(1);
+        let e = explore(&bank_mutex(52), &config);
+        (e.stats.states, e.stats.steps, finals(&e))
+    };
+    assert_eq!(on(0), on(2));
+    assert_eq!(on(0).0, w52);
 }
 
 #[test]
