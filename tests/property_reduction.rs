@@ -207,6 +207,23 @@ fn the_seed_bank_needs_a_state_per_section_when_only_its_final_balance_is_judged
 }
 
 #[test]
+fn atomic_adds_commute_too() {
+    let entry = catalog::find("atomic/bank").unwrap();
+    let scenario = entry
+        .build(&entry.params_from(&["weeks=52"]).unwrap())
+        .unwrap();
+    let e = explore(
+        &scenario,
+        &ExploreConfig::default()
+            .stop(Stop::Exhaust)
+            .properties(vec![Property::Invariant(FINAL_BALANCE.into())]),
+    );
+    assert!(e.is_exhaustive() && e.stats.property_reduction);
+    assert_eq!(e.properties[0].status, Status::Holds);
+    assert!(e.stats.states <= 4 * 52 + 1, "{} states", e.stats.states);
+}
+
+#[test]
 fn the_reduction_stays_off_for_properties_about_states_on_the_way_or_failures() {
     let scenario = bank_mutex(3);
     for judged in [

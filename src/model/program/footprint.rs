@@ -5,7 +5,7 @@
 //! each instruction on, everything the thread may still touch.
 
 use super::flow;
-use super::instr::Instr;
+use super::instr::{AtomicInstr, Instr};
 use super::run::Program;
 use crate::model::expr::{BinOp, Expr, Operand};
 use crate::model::ids::{MutexId, WaitGroupId};
@@ -30,14 +30,18 @@ pub(crate) enum Kind {
     /// Adds a constant of this sign (true: at least 0) to a variable, and
     /// observes nothing else of it.
     Add(bool),
+    /// `atomic.AddInt64` whose answer is not used: adds the thread's own
+    /// value, wrapping on overflow, so any two commute.
+    Wrap,
 }
 
 /// One resource touched, and how.
 pub(crate) type Access = (Res, Kind);
 
 /// Whether two accesses may not commute: the same resource, unless both
-/// read it or both add constants of one sign to it (sums of one sign
-/// commute, and overflow in one order exactly when in the other).
+/// read it, both add constants of one sign to it (sums of one sign
+/// commute, and overflow in one order exactly when in the other), or both
+/// are wrapping atomic adds.
 pub(crate) fn conflict(a: Access, b: Access) -> bool {
     a.0 == b.0
         && !matches!(
@@ -45,6 +49,7 @@ pub(crate) fn conflict(a: Access, b: Access) -> bool {
             (Kind::Read, Kind::Read)
                 | (Kind::Add(true), Kind::Add(true))
                 | (Kind::Add(false), Kind::Add(false))
+                | (Kind::Wrap, Kind::Wrap)
         )
 }
 
@@ -223,12 +228,24 @@ impl Program {
         Footprints { step, ahead }
     }
 
+    /// Whether register `r` may be read after the instruction at `pc`
+    /// (ghosts always: invariants read them).
+    fn live_after(&self, pc: usize, r: crate::model::Reg) -> bool {
+        let bit = 1u64.checked_shl(r.index() as u32).unwrap_or(0);
+        bit == 0 || (self.live.get(pc + 1).copied().unwrap_or(0) | self.ghosts) & bit != 0
+    }
+
     /// What the instruction at `pc` touches by itself.
     fn touches(&self, pc: usize, ctx: &Context) -> Vec<Access> {
         let var = |v: crate::model::VarId| Res::Var(v.index() as u32);
         match &self.instrs[pc] {
             Instr::Load { var: v, .. } => vec![(var(*v), Kind::Read)],
             Instr::Store { var: v, .. } => vec![(var(*v), Kind::Write)],
+            Instr::Atomic {
+                var: v,
+                op: AtomicInstr::Add(_),
+                dst,
+            } if dst.is_none_or(|r| !self.live_after(pc, r)) => vec![(var(*v), Kind::Wrap)],
             Instr::Atomic { var: v, .. } => vec![(var(*v), Kind::Write)],
             Instr::LoadAt { array, .. } | Instr::StoreAt { array, .. } => {
                 let kind = if matches!(self.instrs[pc], Instr::LoadAt { .. }) {
@@ -490,6 +507,26 @@ mod tests {
             p.unlock(m);
         });
         assert_eq!(set.step[0], vec![(Res::Var(0), Kind::Write)]);
+    }
+
+    #[test]
+    fn an_atomic_add_whose_answer_is_unused_wraps_and_commutes() {
+        let f = footprints(|_, p, _, x| {
+            let r = p.local("r");
+            p.atomic_add(None, x, 5);
+            p.atomic_add(r, x, -5);
+            p.atomic_add(r, x, 1);
+            p.assert(crate::model::Expr::from(r).not_equals(0), "r is not 0");
+        });
+        let x = Res::Var(0);
+        assert_eq!(f.step[0], vec![(x, Kind::Wrap)]);
+        // Its answer overwritten before it is read: unused.
+        assert_eq!(f.step[1], vec![(x, Kind::Wrap)]);
+        // Its answer asserted on: the order shows.
+        assert_eq!(f.step[2], vec![(x, Kind::Write)]);
+        assert!(!conflict((x, Kind::Wrap), (x, Kind::Wrap)));
+        assert!(conflict((x, Kind::Wrap), (x, Kind::Add(true))));
+        assert!(conflict((x, Kind::Wrap), (x, Kind::Read)));
     }
 
     #[test]
