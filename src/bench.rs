@@ -196,10 +196,10 @@ pub fn run(args: &BenchArgs, timeout: Duration, out: &mut impl Write) -> Result<
         };
         writeln!(
             out,
-            "{name:<10} {:>12} {:>13} {:>9.2} {:>13} {:>12} {:>11}  {result}",
+            "{name:<10} {:>12} {:>13} {:>9} {:>13} {:>12} {:>11}  {result}",
             grouped(v.states),
             grouped(v.steps),
-            v.seconds,
+            seconds(v.seconds),
             grouped(v.states_per_second as u64),
             rss(&v),
             interleave::report::human::mib(v.store_bytes),

@@ -383,25 +383,29 @@ fn shuttle_random_seed_in_the_environment_is_reported_or_refused() {
     );
 }
 
-#[test]
-fn bench_scaling_prints_a_row_per_size_and_says_which_were_cut_short() {
-    // A limit of 50 ms: the smallest bank finishes, the largest cannot.
+/// `bench --scaling` with `args`: its output and what it printed.
+fn bench_table(args: &[&str]) -> (std::process::Output, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_interleave"))
-        .args([
-            "bench",
-            "--scaling",
-            "--reduction",
-            "on",
-            "--timeout",
-            "50ms",
-        ])
+        .args(["bench", "--scaling"])
+        .args(args)
         .output()
         .unwrap();
     let text = stdout(&o);
-    let rows: Vec<&str> = text
-        .lines()
+    (o, text)
+}
+
+/// The rows of a Markdown table, without its header.
+fn table_rows(text: &str) -> Vec<&str> {
+    text.lines()
         .filter(|l| l.starts_with("| ") && !l.starts_with("| earners"))
-        .collect();
+        .collect()
+}
+
+#[test]
+fn bench_scaling_prints_a_row_per_size_and_says_which_were_cut_short() {
+    // A limit of 50 ms: the smallest bank finishes, the largest cannot.
+    let (o, text) = bench_table(&["--reduction", "on", "--timeout", "50ms"]);
+    let rows = table_rows(&text);
     assert_eq!(rows.len(), 9, "{text}");
     for (row, (earners, weeks)) in rows.iter().zip(
         [2, 3, 4]
@@ -418,15 +422,8 @@ fn bench_scaling_prints_a_row_per_size_and_says_which_were_cut_short() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     // Judging only the final balance, every size is exhaustive, 520 weeks
     // too, with a state per deposit or fewer.
-    let o = Command::new(env!("CARGO_BIN_EXE_interleave"))
-        .args(["bench", "--scaling", "--reduction", "final"])
-        .output()
-        .unwrap();
-    let text = stdout(&o);
-    let rows: Vec<&str> = text
-        .lines()
-        .filter(|l| l.starts_with("| ") && !l.starts_with("| earners"))
-        .collect();
+    let (o, text) = bench_table(&["--reduction", "final"]);
+    let rows = table_rows(&text);
     assert_eq!(rows.len(), 12, "{text}");
     for row in &rows {
         let cells: Vec<&str> = row.split('|').map(str::trim).collect();

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 
 #[path = "common/random.rs"]
 mod random;
-use random::{Spec, Stmt, build, spinning_spec};
+use random::{Spec, Stmt, build, kind, spinning_spec};
 
 mod common;
 use common::proptest_config as config;
@@ -23,15 +23,6 @@ fn about_ends() -> Vec<Property> {
         Property::Deterministic,
         Property::NoDeadlock,
     ]
-}
-
-fn kind(s: &Status) -> &'static str {
-    match s {
-        Status::Holds => "holds",
-        Status::Violated(_) => "violated",
-        Status::Undecided => "undecided",
-        _ => "another status",
-    }
 }
 
 /// Every final outcome with its count of distinct final states.

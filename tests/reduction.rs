@@ -9,17 +9,9 @@ use proptest::prelude::*;
 #[path = "common/random.rs"]
 mod random;
 use random::{
-    Spec, Stmt, build, spec, spec_with, spinning_spec, spinning_stmt, stmt_with, with_waiting_main,
+    Spec, Stmt, build, kind, spec, spec_with, spinning_spec, spinning_stmt, stmt_with,
+    with_waiting_main,
 };
-
-fn kind(s: &Status) -> &'static str {
-    match s {
-        Status::Holds => "holds",
-        Status::Violated(_) => "violated",
-        Status::Undecided => "undecided",
-        _ => "another status",
-    }
-}
 
 mod common;
 use common::proptest_config as config;

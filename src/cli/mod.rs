@@ -62,7 +62,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
-    /// Benchmarks exhaustive verification of bank/mutex, with the reduction on and off.
+    /// Benchmarks exhaustive verification of bank/mutex: the reduction on, off, and judging only the final balance.
     Bench(BenchArgs),
 }
 

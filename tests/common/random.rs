@@ -7,7 +7,7 @@
 //! Each test file that includes it uses part of it.
 #![allow(dead_code)]
 
-use interleave::{ChanId, MutexId, ProgramBuilder, ScenarioBuilder, VarId, WaitGroupId};
+use interleave::{ChanId, MutexId, ProgramBuilder, ScenarioBuilder, Status, VarId, WaitGroupId};
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
@@ -396,4 +396,14 @@ pub fn with_waiting_main(mut spec: Spec, main: Vec<Stmt>) -> Spec {
     spec.threads
         .push(std::iter::once(Stmt::Wait).chain(main).collect());
     spec
+}
+
+/// A status in a word, to compare two searches' verdicts.
+pub fn kind(s: &Status) -> &'static str {
+    match s {
+        Status::Holds => "holds",
+        Status::Violated(_) => "violated",
+        Status::Undecided => "undecided",
+        _ => "another status",
+    }
 }

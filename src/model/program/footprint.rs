@@ -463,15 +463,22 @@ mod tests {
         })
     }
 
+    /// `m.Lock(); n = x; n = value; x = n; m.Unlock()`
+    fn section(
+        p: &mut ProgramBuilder,
+        m: MutexId,
+        x: crate::model::VarId,
+        n: crate::model::Reg,
+        value: Expr,
+    ) {
+        p.lock(m).load(n, x).set(n, value).store(x, n).unlock(m);
+    }
+
     #[test]
     fn a_section_that_adds_a_constant_is_an_add() {
         let f = footprints(|_, p, m, x| {
             let n = p.local("n");
-            p.lock(m);
-            p.load(n, x);
-            p.set(n, n + 5);
-            p.store(x, n);
-            p.unlock(m);
+            section(p, m, x, n, n + 5);
         });
         assert_eq!(f.step[0], vec![(Res::Var(0), Kind::Add(true))]);
         assert_eq!(f.ahead[0], vec![(Res::Var(0), Kind::Add(true))]);
@@ -483,21 +490,13 @@ mod tests {
         // The loaded value is kept in a ghost: the order shows.
         let kept = footprints(|_, p, m, x| {
             let n = p.ghost("n");
-            p.lock(m);
-            p.load(n, x);
-            p.set(n, n + 5);
-            p.store(x, n);
-            p.unlock(m);
+            section(p, m, x, n, n + 5);
         });
         assert!(kept.step[0].contains(&(Res::Var(0), Kind::Write)));
         // Doubling is no add.
         let doubled = footprints(|_, p, m, x| {
             let n = p.local("n");
-            p.lock(m);
-            p.load(n, x);
-            p.set(n, n * 2);
-            p.store(x, n);
-            p.unlock(m);
+            section(p, m, x, n, n * 2);
         });
         assert!(doubled.step[0].contains(&(Res::Var(0), Kind::Write)));
         // A store of a constant overwrites.
