@@ -97,6 +97,27 @@ pub(crate) struct Expanded {
     pub findings_end: usize,
 }
 
+/// What a search no longer looks for in the states it expands, since
+/// another finding would change nothing.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Known {
+    /// A race: the search keeps its first, judged or not.
+    pub race: bool,
+    /// Per `Always` invariant (bit `i` for invariant `i`), one not judged
+    /// whose first violation was seen: only the first counts.
+    pub invariants: u64,
+}
+
+impl Known {
+    /// Everything: for a pass that only wants the graph.
+    pub fn all() -> Self {
+        Known {
+            race: true,
+            invariants: u64::MAX,
+        }
+    }
+}
+
 /// A run of stored states to expand, and what expanding them produced.
 /// Its buffers are reused from block to block.
 #[derive(Default)]
@@ -108,9 +129,9 @@ pub(crate) struct Block {
     pub ends: Vec<usize>,
     /// Each state's depth.
     pub depths: Vec<u32>,
-    /// Whether a race was known when the block was handed out: then no
-    /// race is looked for (the search keeps its first).
-    pub race_known: bool,
+    /// What was known when the block was handed out, and so is not
+    /// looked for again.
+    pub known: Known,
     pub expanded: Vec<Expanded>,
     pub successors: Vec<Successor>,
     pub bytes: Vec<u8>,
@@ -125,9 +146,9 @@ impl Block {
     }
 
     /// Empties it, to be filled with states from `start` on.
-    pub fn reset(&mut self, start: u32, race_known: bool) {
+    pub fn reset(&mut self, start: u32, known: Known) {
         self.start = start;
-        self.race_known = race_known;
+        self.known = known;
         self.input.clear();
         self.ends.clear();
         self.depths.clear();
@@ -268,7 +289,7 @@ impl<'a> Expander<'a> {
             // can move.) Only the first state of the chain that shows a
             // property: a spin can hold a broken invariant for thousands
             // of steps, and a copy of the chain for each would be quadratic.
-            for invariant in failing_invariants(sim, next) {
+            for invariant in failing_invariants(sim, next, block.known.invariants) {
                 if !block.findings[found_before..]
                     .iter()
                     .any(|f| f.property == invariant.0)
@@ -276,7 +297,7 @@ impl<'a> Expander<'a> {
                     block.findings.push(Finding::new(invariant, chain));
                 }
             }
-            if let Some(race) = race(sim, next, enabled, block.race_known)
+            if let Some(race) = race(sim, next, enabled, block.known.race)
                 && !block.findings[found_before..]
                     .iter()
                     .any(|f| f.property == race.0)
@@ -302,7 +323,7 @@ impl<'a> Expander<'a> {
         let hash = encode_key(&next.words, &mut block.bytes);
         let chain_start = block.chains.len() as u32;
         block.chains.extend_from_slice(chain);
-        let checks = checks(sim, next, enabled, block.race_known);
+        let checks = checks(sim, next, enabled, block.known);
         block.successors.push(Successor {
             choice,
             bytes: (start, block.bytes.len(), hash),
@@ -319,10 +340,10 @@ pub(crate) fn checks(
     sim: &Sim,
     st: &SimState,
     enabled: &[u16],
-    race_known: bool,
+    known: Known,
 ) -> Option<Box<Checks>> {
-    let invariants = failing_invariants(sim, st);
-    let race = race(sim, st, enabled, race_known);
+    let invariants = failing_invariants(sim, st, known.invariants);
+    let race = race(sim, st, enabled, known.race);
     let end = enabled.is_empty().then(|| match sim.terminal(st) {
         Terminal::Final => End::Final {
             invariants: sim
@@ -343,10 +364,10 @@ pub(crate) fn checks(
     })
 }
 
-/// Every `Always` invariant `st` breaks: every visited state must
-/// satisfy them.
-fn failing_invariants(sim: &Sim, st: &SimState) -> Vec<(Property, String)> {
-    sim.failing_in_every_state(st)
+/// Every `Always` invariant `st` breaks (but those in `skip`): every
+/// visited state must satisfy them.
+fn failing_invariants(sim: &Sim, st: &SimState, skip: u64) -> Vec<(Property, String)> {
+    sim.failing_in_every_state(st, skip)
         .into_iter()
         .map(|(i, message)| (sim.invariant_property(i, &message), message))
         .collect()

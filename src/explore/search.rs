@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use super::config::ExploreConfig;
 use super::estimate::{Estimate, PILOT};
-use super::expand::{Block, CHAIN_CAP, Checks, End, Expander, checks, forced_choice};
+use super::expand::{Block, CHAIN_CAP, Checks, End, Expander, Known, checks, forced_choice};
 use super::por::Por;
 use super::store::{Insert, StateStore};
 use crate::model::{Fault, Outcome, Scenario, Scope};
@@ -162,7 +162,7 @@ impl<'a> Search<'a> {
         sim.enabled_up_to(&init, 2, &mut enabled);
         // Reported as every newly stored state is (a final one: every
         // thread exits without a shared operation).
-        if let Some(checks) = checks(sim, &init, &enabled, false) {
+        if let Some(checks) = checks(sim, &init, &enabled, Known::default()) {
             self.report(&checks, 0, 0, &[]);
         }
         let sc = self.sim.sc;
@@ -237,10 +237,26 @@ impl<'a> Search<'a> {
         });
     }
 
+    /// What the expanders need not look for any more: a race once one is
+    /// known (only the first is kept), and an invariant not judged once
+    /// its first violation was seen (only the first runs on to an end).
+    fn known(&self) -> Known {
+        let sc = self.sim.sc;
+        let seen = |p: &Property| self.unjudged_seen.contains(p);
+        Known {
+            race: self.found.contains_key(&Property::NoDataRace) || seen(&Property::NoDataRace),
+            invariants: sc
+                .invariants_of(Scope::Always)
+                .iter()
+                .filter(|&&i| i < 64 && seen(&Property::Invariant(sc.invariants[i].name.clone())))
+                .fold(0, |mask, &i| mask | 1 << i),
+        }
+    }
+
     /// Fills `block` with the stored states from `from` up to `to` (at
     /// most [`BLOCK`] of them).
     fn fill(&self, block: &mut Block, from: u32, to: u32) {
-        block.reset(from, self.found.contains_key(&Property::NoDataRace));
+        block.reset(from, self.known());
         for i in from..to.min(from + BLOCK) {
             block.push(self.store.bytes(i as usize), self.depths[i as usize]);
         }

@@ -170,7 +170,7 @@ pub(crate) fn examine(
     run: &mut Replay,
     enabled: &mut Vec<Choice>,
 ) {
-    for (i, message) in sim.failing_in_every_state(st) {
+    for (i, message) in sim.failing_in_every_state(st, 0) {
         note(
             run,
             step,

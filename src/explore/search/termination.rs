@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use super::{BLOCK, Found, Search};
-use crate::explore::expand::{Block, Expander};
+use crate::explore::expand::{Block, Expander, Known};
 use crate::model::ThreadId;
 use crate::results::{Property, thread_of};
 
@@ -79,7 +79,7 @@ impl Search<'_> {
 
     /// Expands the stored states `from..to` into `block`.
     fn expand_range(&self, expander: &mut Expander, block: &mut Block, from: u32, to: u32) {
-        block.reset(from, true);
+        block.reset(from, Known::all());
         for i in from..to {
             block.push(self.store.bytes(i as usize), self.depths[i as usize]);
         }
