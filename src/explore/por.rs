@@ -104,7 +104,6 @@ impl Por {
         let ctx = Context {
             hidden: &hidden,
             cond_mutex: &cond_mutex,
-            adds: true,
         };
         let threads = programs.iter().map(|p| p.footprints(&ctx)).collect();
         Ok(Por { threads, hidden })

@@ -56,13 +56,12 @@ pub(crate) fn conflict(a: Access, b: Access) -> bool {
 /// What the analysis is told about the whole scenario.
 pub(crate) struct Context<'a> {
     /// Per mutex: hidden, i.e. every critical section of it, in every
-    /// thread, is simple and is the only place the variables it touches
-    /// are touched; its sections run as one step.
+    /// thread, is simple, and the variables it touches are touched
+    /// elsewhere only after all of them; its sections run as one step
+    /// (see `explore/por.rs`).
     pub hidden: &'a [bool],
     /// Per condition variable, its mutex.
     pub cond_mutex: &'a [MutexId],
-    /// Whether critical sections that add a constant may count as adds.
-    pub adds: bool,
 }
 
 /// A program's footprints, per instruction (plus the exit).
@@ -185,9 +184,7 @@ impl Program {
         let n = self.instrs.len();
         let mut own: Vec<Vec<Access>> = (0..n).map(|pc| self.touches(pc, ctx)).collect();
         own.push(Vec::new());
-        if ctx.adds {
-            self.count_adds(ctx, &mut own);
-        }
+        self.count_adds(ctx, &mut own);
         // A hidden mutex's section is one step: its lock's step touches
         // what the whole section does.
         let mut step = own.clone();
@@ -459,7 +456,6 @@ mod tests {
         program.footprints(&Context {
             hidden: &[true],
             cond_mutex: &[],
-            adds: true,
         })
     }
 
