@@ -14,6 +14,7 @@
 //! unreduced one; only fewer states are stored.
 
 mod counterexample;
+mod depths;
 mod finish;
 mod termination;
 
@@ -46,7 +47,7 @@ struct Search<'a> {
     store: StateStore,
     parents: Vec<u32>,
     choices: Vec<u16>,
-    depths: Vec<u32>,
+    depths: depths::Depths,
     found: BTreeMap<Property, Found>,
     /// Observed values of final states -> distinct final states.
     outcomes: HashMap<Vec<i64>, u64>,
@@ -116,7 +117,7 @@ pub fn explore(scenario: &Scenario, config: &ExploreConfig) -> Exploration {
         store: StateStore::new(config.fingerprints),
         parents: Vec::new(),
         choices: Vec::new(),
-        depths: Vec::new(),
+        depths: depths::Depths::new(scenario.may_cycle()),
         found: BTreeMap::new(),
         outcomes: HashMap::new(),
         failed: HashMap::new(),
@@ -258,7 +259,7 @@ impl<'a> Search<'a> {
     fn fill(&self, block: &mut Block, from: u32, to: u32) {
         block.reset(from, self.known());
         for i in from..to.min(from + BLOCK) {
-            block.push(self.store.bytes(i as usize), self.depths[i as usize]);
+            block.push(self.store.bytes(i as usize), self.depths.at(i));
         }
     }
 
@@ -354,7 +355,7 @@ impl<'a> Search<'a> {
             for (succ, result) in successors.iter().zip(&results) {
                 if let Insert::Seen(Some(j)) = *result
                     && self.cycles_possible
-                    && self.depths[j as usize] <= self.depths[index as usize]
+                    && self.depths.at(j) <= self.depths.at(index)
                 {
                     self.may_cycle = true;
                 }
@@ -363,7 +364,7 @@ impl<'a> Search<'a> {
                         self.level_starts.push(j);
                     }
                     let chain = block.chain(succ);
-                    let depth = self.depths[index as usize] as u64 + chain.len() as u64;
+                    let depth = u64::from(self.depths.at(index)) + chain.len() as u64;
                     self.parents.push(index);
                     self.choices.push(succ.choice);
                     self.depths.push(depth as u32);
@@ -374,6 +375,7 @@ impl<'a> Search<'a> {
                 }
             }
             self.expanded = index + 1;
+            self.depths.release_below(self.expanded);
             if self.pilot_estimate.is_none() && self.store.len() >= PILOT {
                 self.pilot_estimate = self.refined_estimate(index + 1);
             }
@@ -391,7 +393,7 @@ impl<'a> Search<'a> {
         (self.store.peak_bytes()
             + self.parents.capacity() * 4
             + self.choices.capacity() * 2
-            + self.depths.capacity() * 4) as u64
+            + self.depths.bytes().1) as u64
     }
 
     /// Calls the progress hook, if any, at most every 100 ms unless `done`;
@@ -413,8 +415,8 @@ impl<'a> Search<'a> {
             waiting: stored - index,
             depth: self
                 .depths
-                .get(index as usize)
-                .map_or(self.max_depth, |&d| u64::from(d)),
+                .get(index as u32)
+                .map_or(self.max_depth, u64::from),
             elapsed: now.duration_since(started),
             done,
             executions: 0,
@@ -527,7 +529,7 @@ impl<'a> Search<'a> {
         }
         // Breadth-first order finds the fewest branching choices first; among
         // finds from the same layer, keep the one with the fewest steps.
-        let steps = parent.map_or(0, |p| self.depths[p as usize] as usize) + chain.len();
+        let steps = parent.map_or(0, |p| self.depths.at(p) as usize) + chain.len();
         if self
             .found
             .get(&property)

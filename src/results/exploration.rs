@@ -37,8 +37,9 @@ pub struct Stats {
     /// The longest execution explored, in steps.
     pub max_depth: u64,
     /// Bytes of the visited set's data when the search ended: the encoded
-    /// states, their index and hash table, and each state's parent, choice
-    /// and depth. Room allocated ahead and not yet used is not counted (the
+    /// states, their index and hash table, each state's parent and choice,
+    /// and the depths still kept (those of states not yet expanded, or of
+    /// all when the scenario can loop). Room allocated ahead and not yet used is not counted (the
     /// process's peak RSS, which `interleave bench` prints, counts it).
     pub memory_bytes: u64,
     /// Wall-clock time.

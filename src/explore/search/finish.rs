@@ -114,7 +114,7 @@ impl Search<'_> {
                 memory_bytes: (self.store.memory_bytes()
                     + self.parents.len() * 4
                     + self.choices.len() * 2
-                    + self.depths.len() * 4) as u64,
+                    + self.depths.bytes().0) as u64,
                 elapsed: started.elapsed(),
                 reduction: self.config.reduction,
                 property_reduction: self.por.is_some(),

@@ -81,7 +81,7 @@ impl Search<'_> {
     fn expand_range(&self, expander: &mut Expander, block: &mut Block, from: u32, to: u32) {
         block.reset(from, Known::all());
         for i in from..to {
-            block.push(self.store.bytes(i as usize), self.depths[i as usize]);
+            block.push(self.store.bytes(i as usize), self.depths.at(i));
         }
         expander.expand(block);
     }
