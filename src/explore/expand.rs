@@ -387,9 +387,7 @@ fn race(sim: &Sim, st: &SimState, enabled: &[u16], race_known: bool) -> Option<(
 /// one thread whose moves alone need be explored, if there is one (see
 /// [`Por::persistent`]).
 pub(crate) fn persistent_only(por: &Por, sc: &Scenario, st: &SimState, choices: &mut Vec<u16>) {
-    let mut movers: Vec<usize> = choices.iter().map(|&c| thread_of(c)).collect();
-    movers.dedup();
-    if let Some(t) = por.persistent(sc, st, &movers) {
+    if let Some(t) = por.persistent(sc, st, choices) {
         choices.retain(|&c| thread_of(c) == t);
     }
 }

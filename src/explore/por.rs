@@ -28,8 +28,8 @@
 //! reduced this way.
 
 use crate::model::footprint::{Access, Context, Footprints, Kind, Res, conflict};
-use crate::model::{Op, Program, Scenario, Scope};
-use crate::results::Property;
+use crate::model::{Op, Program, Scenario, Scope, WaitGroupId};
+use crate::results::{Property, thread_of};
 use crate::sim::SimState;
 
 /// The reduction for one scenario and one set of judged properties.
@@ -121,43 +121,65 @@ impl Por {
             })
     }
 
-    /// A thread among `movers` (the threads that can move, in order) whose
-    /// moves alone need be explored from `st`.
-    pub fn persistent(&self, sc: &Scenario, st: &SimState, movers: &[usize]) -> Option<usize> {
-        if movers.len() < 2 {
+    /// The thread whose moves alone need be explored from `st`, if one
+    /// among those with a choice in `choices` (grouped by thread) is
+    /// persistent.
+    pub fn persistent(&self, sc: &Scenario, st: &SimState, choices: &[u16]) -> Option<usize> {
+        let (first, last) = (thread_of(*choices.first()?), thread_of(*choices.last()?));
+        if first == last {
             return None;
         }
-        let at = |f: &[Vec<Access>], t: usize| -> usize {
-            (st.words[sc.layout.thread_base[t]].max(0) as usize).min(f.len() - 1)
+        let pc = |t: usize| st.words[sc.layout.thread_base[t]].max(0) as usize;
+        let budget = |v: usize, g: WaitGroupId| -> u64 {
+            sc.threads[v]
+                .program
+                .as_deref()
+                .map_or(u64::from(u32::MAX), |p| {
+                    u64::from(p.done_budget_from(g, pc(v)))
+                })
         };
-        movers.iter().copied().find(|&t| {
-            let own = &self.threads[t].step[at(&self.threads[t].step, t)];
+        // Each thread blocked in `wg.Wait()`: its wait group, the counter,
+        // and the most `Done` calls all the others can still make.
+        let waiting: Vec<(usize, WaitGroupId, i64, u64)> = (0..self.threads.len())
+            .filter_map(|u| match st.pending[u] {
+                Op::WgWait(g) => {
+                    let others = (0..self.threads.len())
+                        .filter(|&v| v != u)
+                        .map(|v| budget(v, g))
+                        .fold(0u64, u64::saturating_add);
+                    Some((u, g, st.words[sc.layout.wg_base + g.index()], others))
+                }
+                _ => None,
+            })
+            .collect();
+        let mut previous = None;
+        let mut movers = choices
+            .iter()
+            .map(|&c| thread_of(c))
+            .filter(|&t| previous.replace(t) != Some(t));
+        movers.find(|&t| {
+            let own = &self.threads[t].step[pc(t).min(self.threads[t].step.len() - 1)];
             (0..self.threads.len()).filter(|&u| u != t).all(|u| {
-                let waits = self.waits_for(sc, st, u, t);
-                let theirs: &[Access] = match &waits {
+                // Blocked in `wg.Wait()` until `t` moves (the counter exceeds
+                // every `Done` the others but `t` can make): all it touches
+                // meanwhile is the counter.
+                let blocked =
+                    waiting
+                        .iter()
+                        .find(|w| w.0 == u)
+                        .and_then(|&(_, g, counter, others)| {
+                            let without_t = others.saturating_sub(budget(t, g));
+                            (counter > 0 && counter as u64 > without_t)
+                                .then_some((Res::Wg(g.index() as u32), Kind::Read))
+                        });
+                let ahead = &self.threads[u].ahead;
+                let theirs: &[Access] = match &blocked {
                     Some(access) => std::slice::from_ref(access),
-                    None => &self.threads[u].ahead[at(&self.threads[u].ahead, u)],
+                    None => &ahead[pc(u).min(ahead.len() - 1)],
                 };
                 !own.iter().any(|&a| theirs.iter().any(|&b| conflict(a, b)))
             })
         })
-    }
-
-    /// When thread `u` is blocked in `wg.Wait()` and cannot pass until `t`
-    /// moves (the counter exceeds all the `Done` calls the other threads
-    /// can still make), all it touches meanwhile: the counter.
-    fn waits_for(&self, sc: &Scenario, st: &SimState, u: usize, t: usize) -> Option<Access> {
-        let Op::WgWait(g) = st.pending[u] else {
-            return None;
-        };
-        let counter = st.words[sc.layout.wg_base + g.index()];
-        let mut others: u64 = 0;
-        for v in (0..self.threads.len()).filter(|&v| v != u && v != t) {
-            let pc = st.words[sc.layout.thread_base[v]].max(0) as usize;
-            let program = sc.threads[v].program.as_deref()?;
-            others = others.saturating_add(u64::from(program.done_budget_from(g, pc)));
-        }
-        (counter > 0 && counter as u64 > others).then_some((Res::Wg(g.index() as u32), Kind::Read))
     }
 }
 
