@@ -4,8 +4,8 @@
 //! thousands of random programs it is compared with the unreduced search.
 
 use interleave::{
-    Exploration, ExploreConfig, Op, OpResult, Property, ScenarioBuilder, Status, Stop,
-    ThreadMachine, catalog, explore, replay,
+    Exploration, ExploreConfig, Op, OpResult, ProgramBuilder, Property, ScenarioBuilder, Status,
+    Stop, ThreadMachine, catalog, explore, replay,
 };
 use proptest::prelude::*;
 
@@ -402,4 +402,65 @@ fn every_lesson_keeps_its_verdicts_and_outcomes_under_the_reduction() {
     }
     // Not a vacuous comparison: 75 of these searches ran reduced.
     assert!(reduced_somewhere >= 60, "reduced {reduced_somewhere} times");
+}
+
+/// Arrays indexed at run time: an access may touch any element, so writers
+/// of one array, by index or by name, are ordered both ways, and of
+/// disjoint arrays in one order only.
+#[test]
+fn array_elements_indexed_at_run_time_keep_their_outcomes() {
+    // (worker 1 writes array `a` too, worker 1 names `a[1]` directly)
+    for (shared, by_name) in [(true, false), (true, true), (false, false)] {
+        let mut s = ScenarioBuilder::new("arrays");
+        let a = s.array("a", 3, 0);
+        let b = s.array("b", 3, 0);
+        let wg = s.wait_group("wg", 2);
+        for t in 0..2i64 {
+            let mut p = ProgramBuilder::new(format!("w{t}"));
+            let r = p.local("r");
+            let target = if shared || t == 0 { a } else { b };
+            if by_name && t == 1 {
+                let one = a.get(1).unwrap();
+                p.repeat("i", 2, |p, _| {
+                    p.load(r, one);
+                    p.store(one, r + 1);
+                });
+            } else {
+                p.repeat("i", 2, |p, i| {
+                    p.load_at(r, target, i + t);
+                    p.store_at(target, i + t, r + 1);
+                });
+            }
+            p.done(wg);
+            s.thread(p.build());
+        }
+        let mut main = ProgramBuilder::new("main");
+        let seen = main.local("seen");
+        main.wait(wg).load_at(seen, a, 1);
+        s.thread(main.build());
+        s.at_end("a[1] ends at 2", move |v| match v.var(a.get(1).unwrap()) {
+            2 => Ok(()),
+            x => Err(format!("a[1] is {x}")),
+        });
+        let scenario = s.build().unwrap();
+        let judged = vec![Property::Invariant("a[1] ends at 2".into())];
+        let config = ExploreConfig::default()
+            .stop(Stop::Exhaust)
+            .properties(judged);
+        let reduced = explore(&scenario, &config);
+        let full = explore(&scenario, &config.clone().reduction(false));
+        assert!(reduced.stats.property_reduction);
+        assert_eq!(
+            finals(&reduced),
+            finals(&full),
+            "shared {shared}, by name {by_name}"
+        );
+        assert_eq!(
+            kind(&reduced.properties[0].status),
+            kind(&full.properties[0].status)
+        );
+        // Racing writers of a[1] can lose an update; writers of disjoint
+        // arrays cannot.
+        assert_eq!(finals(&full).len() > 1, shared, "{:?}", finals(&full));
+    }
 }

@@ -194,19 +194,28 @@ fn hidden(sc: &Scenario, programs: &[&Program], m: usize) -> bool {
             None => return false,
         }
     }
-    // (thread, instruction, variable) of each access inside and outside.
+    // Each access inside the sections (thread, instruction), the variables
+    // they touch, and each access outside them to one of those.
     let mut inside = Vec::new();
     let mut outside = Vec::new();
+    let mut touched: Vec<bool> = Vec::new();
     for (t, p) in programs.iter().enumerate() {
-        for (pc, var, atomic) in p.var_uses() {
+        for (pc, vars, atomic) in p.var_uses() {
             if held[t][pc] && !atomic {
-                inside.push((t, pc, var));
+                if touched.len() < vars.end as usize {
+                    touched.resize(vars.end as usize, false);
+                }
+                touched[vars.start as usize..vars.end as usize].fill(true);
+                inside.push((t, pc));
             } else {
-                outside.push((t, pc, var));
+                outside.push((t, pc, vars));
             }
         }
     }
-    outside.retain(|&(_, _, var)| inside.iter().any(|&(_, _, v)| v == var));
+    outside.retain(|(_, _, vars)| {
+        vars.clone()
+            .any(|v| touched.get(v as usize).copied().unwrap_or(false))
+    });
     if outside.is_empty() {
         return true;
     }
@@ -227,7 +236,7 @@ fn hidden(sc: &Scenario, programs: &[&Program], m: usize) -> bool {
             budgets == u64::try_from(sc.wg_init[g]).ok()
                 && inside
                     .iter()
-                    .all(|&(t, pc, _)| programs[t].done_budget_from(wg, pc) >= 1)
+                    .all(|&(t, pc)| programs[t].done_budget_from(wg, pc) >= 1)
         })
         .fold(0, |mask, g| mask | 1 << g);
     let waited: Vec<Vec<u64>> = programs.iter().map(|p| p.waited()).collect();

@@ -14,6 +14,9 @@ use crate::model::ids::{MutexId, WaitGroupId};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Res {
     Var(u32),
+    /// The variables `lo..hi`, an array: an access to one element by an
+    /// index computed at run time.
+    Vars(u32, u32),
     Mutex(u32),
     Rw(u32),
     Once(u32),
@@ -43,7 +46,7 @@ pub(crate) type Access = (Res, Kind);
 /// commute, and overflow in one order exactly when in the other), or both
 /// are wrapping atomic adds.
 pub(crate) fn conflict(a: Access, b: Access) -> bool {
-    a.0 == b.0
+    a.0.overlaps(b.0)
         && !matches!(
             (a.1, b.1),
             (Kind::Read, Kind::Read)
@@ -51,6 +54,25 @@ pub(crate) fn conflict(a: Access, b: Access) -> bool {
                 | (Kind::Add(false), Kind::Add(false))
                 | (Kind::Wrap, Kind::Wrap)
         )
+}
+
+impl Res {
+    /// The variables it stands for, `lo..hi`, when it is variables.
+    fn vars(self) -> Option<(u32, u32)> {
+        match self {
+            Res::Var(v) => Some((v, v + 1)),
+            Res::Vars(lo, hi) => Some((lo, hi)),
+            _ => None,
+        }
+    }
+
+    /// Whether the two may be the same resource.
+    fn overlaps(self, other: Res) -> bool {
+        match (self.vars(), other.vars()) {
+            (Some((a, b)), Some((c, d))) => a < d && c < b,
+            _ => self == other,
+        }
+    }
 }
 
 /// What the analysis is told about the whole scenario.
@@ -120,18 +142,23 @@ impl Program {
             .then(|| state.iter().map(|&s| s == 2).collect())
     }
 
-    /// Every variable access: (instruction, variable, whether atomic).
-    pub(crate) fn var_uses(&self) -> Vec<(usize, u32, bool)> {
+    /// Every variable access: (instruction, the variables it may touch,
+    /// whether atomic). An array access may touch any of its elements.
+    pub(crate) fn var_uses(&self) -> Vec<(usize, std::ops::Range<u32>, bool)> {
         let mut out = Vec::new();
         for (pc, instr) in self.instrs.iter().enumerate() {
             match instr {
                 Instr::Load { var, .. } | Instr::Store { var, .. } => {
-                    out.push((pc, var.index() as u32, false));
+                    let v = var.index() as u32;
+                    out.push((pc, v..v + 1, false));
                 }
-                Instr::Atomic { var, .. } => out.push((pc, var.index() as u32, true)),
+                Instr::Atomic { var, .. } => {
+                    let v = var.index() as u32;
+                    out.push((pc, v..v + 1, true));
+                }
                 Instr::LoadAt { array, .. } | Instr::StoreAt { array, .. } => {
                     let first = array.first.index() as u32;
-                    out.extend((first..first + array.len as u32).map(|v| (pc, v, false)));
+                    out.push((pc, first..first + array.len as u32, false));
                 }
                 _ => {}
             }
@@ -251,9 +278,7 @@ impl Program {
                     Kind::Write
                 };
                 let first = array.first.index() as u32;
-                (first..first + array.len as u32)
-                    .map(|v| (Res::Var(v), kind))
-                    .collect()
+                vec![(Res::Vars(first, first + array.len as u32), kind)]
             }
             Instr::Lock(m) | Instr::Unlock(m) if ctx.hidden[m.index()] => Vec::new(),
             Instr::Lock(m) | Instr::Unlock(m) => vec![(Res::Mutex(m.index() as u32), Kind::Write)],
@@ -532,5 +557,17 @@ mod tests {
         assert!(conflict((x, Kind::Add(true)), (x, Kind::Read)));
         assert!(!conflict((x, Kind::Read), (x, Kind::Read)));
         assert!(!conflict((x, Kind::Write), (Res::Var(1), Kind::Write)));
+        // An array access may touch any element.
+        let array = Res::Vars(1, 4);
+        assert!(conflict((array, Kind::Read), (Res::Var(3), Kind::Write)));
+        assert!(!conflict((array, Kind::Write), (Res::Var(4), Kind::Write)));
+        assert!(!conflict(
+            (array, Kind::Read),
+            (Res::Vars(2, 3), Kind::Read)
+        ));
+        assert!(conflict(
+            (array, Kind::Write),
+            (Res::Vars(0, 2), Kind::Read)
+        ));
     }
 }
