@@ -130,13 +130,13 @@ impl Por {
             return None;
         }
         let pc = |t: usize| st.words[sc.layout.thread_base[t]].max(0) as usize;
+        // The most `Done` calls thread `v` can still make on `g`, as the
+        // early `wg.Done()` counts them (unbounded: more than any counter).
         let budget = |v: usize, g: WaitGroupId| -> u64 {
             sc.threads[v]
-                .program
-                .as_deref()
-                .map_or(u64::from(u32::MAX), |p| {
-                    u64::from(p.done_budget_from(g, pc(v)))
-                })
+                .behaviour
+                .done_budget(&st.words[sc.layout.slot(v)], g)
+                .map_or(u64::from(u32::MAX), u64::from)
         };
         // Each thread blocked in `wg.Wait()`: its wait group, the counter,
         // and the most `Done` calls all the others can still make.
@@ -228,15 +228,12 @@ fn hidden(sc: &Scenario, programs: &[&Program], m: usize) -> bool {
             let wg = crate::model::WaitGroupId::tagged(g, 0);
             let budgets: Option<u64> = programs
                 .iter()
-                .map(|p| match p.done_budget_from(wg, 0) {
-                    u32::MAX => None,
-                    b => Some(u64::from(b)),
-                })
+                .map(|p| p.done_budget_at(wg, 0).map(u64::from))
                 .sum();
             budgets == u64::try_from(sc.wg_init[g]).ok()
                 && inside
                     .iter()
-                    .all(|&(t, pc)| programs[t].done_budget_from(wg, pc) >= 1)
+                    .all(|&(t, pc)| programs[t].done_budget_at(wg, pc) != Some(0))
         })
         .fold(0, |mask, g| mask | 1 << g);
     let waited: Vec<Vec<u64>> = programs.iter().map(|p| p.waited()).collect();

@@ -8,7 +8,7 @@ use super::flow;
 use super::instr::{AtomicInstr, Instr};
 use super::run::Program;
 use crate::model::expr::{BinOp, Expr, Operand};
-use crate::model::ids::{MutexId, WaitGroupId};
+use crate::model::ids::MutexId;
 
 /// A shared resource.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -166,16 +166,6 @@ impl Program {
         out
     }
 
-    /// The most `Done` calls on `wg` the program can make from `pc`
-    /// (`u32::MAX`: unbounded, e.g. an `Add` is still reachable).
-    pub(crate) fn done_budget_from(&self, wg: WaitGroupId, pc: usize) -> u32 {
-        let pc = pc.min(self.instrs.len());
-        match self.done_budgets.iter().find(|(g, _)| *g == wg) {
-            None => 0,
-            Some((_, budget)) => budget[pc],
-        }
-    }
-
     /// Per instruction (plus the exit), the wait groups whose `Wait` every
     /// path from the start passes before reaching it, as a bit mask (bit
     /// `g` for wait group `g`; those past 63 are never counted).
@@ -252,10 +242,10 @@ impl Program {
         Footprints { step, ahead }
     }
 
-    /// Whether register `r` may be read after the instruction at `pc`
-    /// (ghosts always: invariants read them).
-    fn live_after(&self, pc: usize, r: crate::model::Reg) -> bool {
-        let bit = 1u64.checked_shl(r.index() as u32).unwrap_or(0);
+    /// Whether register number `r` may be read after the instruction at
+    /// `pc` (ghosts always: invariants read them).
+    fn live_after(&self, pc: usize, r: usize) -> bool {
+        let bit = 1u64.checked_shl(r as u32).unwrap_or(0);
         bit == 0 || (self.live.get(pc + 1).copied().unwrap_or(0) | self.ghosts) & bit != 0
     }
 
@@ -269,7 +259,7 @@ impl Program {
                 var: v,
                 op: AtomicInstr::Add(_),
                 dst,
-            } if dst.is_none_or(|r| !self.live_after(pc, r)) => vec![(var(*v), Kind::Wrap)],
+            } if dst.is_none_or(|r| !self.live_after(pc, r.index())) => vec![(var(*v), Kind::Wrap)],
             Instr::Atomic { var: v, .. } => vec![(var(*v), Kind::Write)],
             Instr::LoadAt { array, .. } | Instr::StoreAt { array, .. } => {
                 let kind = if matches!(self.instrs[pc], Instr::LoadAt { .. }) {
@@ -455,11 +445,10 @@ impl Program {
         }
         // A load kept without a store, or a register that still holds a
         // loaded value after the section, sees the order.
-        let live = self.live.get(pc + 1).copied().unwrap_or(0) | self.ghosts;
         let leaks = regs
             .iter()
             .enumerate()
-            .any(|(r, s)| matches!(s, Sym::Plus(..)) && live & (1u64 << r) != 0);
+            .any(|(r, s)| matches!(s, Sym::Plus(..)) && self.live_after(pc, r));
         (loads.is_empty() && !leaks && !adds.is_empty()).then_some(adds)
     }
 }

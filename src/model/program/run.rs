@@ -89,6 +89,17 @@ impl Program {
     }
 
     /// Whether `reg` is one of this program's registers.
+    /// The most `Done` calls on `wg` the program can still make from
+    /// instruction `pc`, or `None` when unbounded (a loop calls it, or an
+    /// `Add` is still reachable).
+    pub(crate) fn done_budget_at(&self, wg: WaitGroupId, pc: usize) -> Option<u32> {
+        let pc = pc.min(self.instrs.len());
+        match self.done_budgets.iter().find(|(g, _)| *g == wg) {
+            None => Some(0),
+            Some((_, budget)) => Some(budget[pc]).filter(|&b| b != flow::UNBOUNDED),
+        }
+    }
+
     pub(crate) fn has_register(&self, reg: Reg) -> bool {
         reg.index() < self.names.len()
     }
@@ -473,11 +484,7 @@ impl Behaviour for Program {
     }
 
     fn done_budget(&self, slot: &[i64], wg: WaitGroupId) -> Option<u32> {
-        let pc = (slot[0] as usize).min(self.instrs.len());
-        match self.done_budgets.iter().find(|(g, _)| *g == wg) {
-            None => Some(0),
-            Some((_, budget)) => Some(budget[pc]).filter(|&b| b != flow::UNBOUNDED),
-        }
+        self.done_budget_at(wg, slot[0] as usize)
     }
 
     fn simple_critical_sections(&self, m: MutexId) -> bool {
