@@ -39,7 +39,7 @@ pub(super) struct CheckArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
     /// explore: most distinct states to store per scenario (1 to
-    /// 4294967294).
+    /// 2147483647).
     #[arg(long, value_name = "N")]
     max_states: Option<u64>,
     /// explore: most memory the visited set may take, e.g. `512MiB`, `8GiB`
@@ -330,10 +330,10 @@ pub(super) fn config(args: &CheckArgs) -> Result<ExploreConfig, Failure> {
         if n == 0 {
             return Err(limit_error("max-states", "must be at least 1"));
         }
-        if n > u64::from(u32::MAX) - 1 {
+        if n > (1 << 31) - 1 {
             return Err(limit_error(
                 "max-states",
-                &format!("{n} is more than the 4,294,967,294 states the explorer can number"),
+                &format!("{n} is more than the 2,147,483,647 states the explorer can number"),
             ));
         }
         config = config.max_states(n as usize);

@@ -5,14 +5,14 @@
 //! each one's successors (following chains of single-successor states, see
 //! [`super::search`]) and writes down, in the order the one-thread search
 //! would meet them, everything the search must then record: findings on the
-//! way, the successors to store (already encoded and hashed), and what each
+//! way, the successors to store (already packed and hashed), and what each
 //! successor will report if it turns out to be new. Storing, numbering and
 //! recording stay on one thread and go block by block, state by state, so
 //! the result is the same whatever the number of threads.
 
 use super::config::ExploreConfig;
 use super::por::Por;
-use super::store::{decode, encode_key};
+use super::store::Keys;
 use crate::model::{Outcome, Scenario, Scope};
 use crate::results::{Property, choice, thread_of};
 use crate::sim::{Sim, SimState, Terminal};
@@ -72,11 +72,21 @@ pub(crate) enum End {
     Deadlock(String),
 }
 
+/// How a successor is handed to the store.
+#[derive(Clone, Copy)]
+pub(crate) enum Key {
+    /// Packed under the block's keys: its range in [`Block::bytes`], and
+    /// its hash.
+    Packed(usize, usize, u64),
+    /// Too wide for the block's packing: its range in [`Block::words`],
+    /// for the store to widen its packing.
+    Words(usize, usize),
+}
+
 /// One successor of an expanded state.
 pub(crate) struct Successor {
     pub choice: u16,
-    /// Its encoding in [`Block::bytes`], and the hash of that.
-    pub bytes: (usize, usize, u64),
+    pub key: Key,
     /// The steps that reach it, in [`Block::chains`].
     pub chain: (u32, u32),
     /// What it reports if new; `None` when nothing (the common case).
@@ -124,7 +134,10 @@ impl Known {
 pub(crate) struct Block {
     /// The first state's number.
     pub start: u32,
-    /// The states, encoded, one after another; each one's end in `ends`.
+    /// How the store keys states at the block's start: its states are
+    /// packed so, and its successors are keyed so.
+    pub keys: Keys,
+    /// The states, packed, one after another; each one's end in `ends`.
     pub input: Vec<u8>,
     pub ends: Vec<usize>,
     /// Each state's depth.
@@ -135,6 +148,7 @@ pub(crate) struct Block {
     pub expanded: Vec<Expanded>,
     pub successors: Vec<Successor>,
     pub bytes: Vec<u8>,
+    pub words: Vec<i64>,
     pub chains: Vec<u16>,
     pub findings: Vec<Finding>,
 }
@@ -146,28 +160,38 @@ impl Block {
     }
 
     /// Empties it, to be filled with states from `start` on.
-    pub fn reset(&mut self, start: u32, known: Known) {
+    pub fn reset(&mut self, start: u32, known: Known, keys: &Keys) {
         self.start = start;
         self.known = known;
+        self.keys.clone_from(keys);
         self.input.clear();
         self.ends.clear();
         self.depths.clear();
         self.expanded.clear();
         self.successors.clear();
         self.bytes.clear();
+        self.words.clear();
         self.chains.clear();
         self.findings.clear();
     }
 
     /// Adds the next state.
-    pub fn push(&mut self, encoded: &[u8], depth: u32) {
-        self.input.extend_from_slice(encoded);
+    pub fn push(&mut self, packed: &[u8], depth: u32) {
+        self.input.extend_from_slice(packed);
         self.ends.push(self.input.len());
         self.depths.push(depth);
     }
 
     pub fn chain(&self, s: &Successor) -> &[u16] {
         &self.chains[s.chain.0 as usize..s.chain.1 as usize]
+    }
+
+    /// The words of successor `s`, into `out` (of the state's width).
+    pub fn words_of(&self, s: &Successor, out: &mut [i64]) {
+        match s.key {
+            Key::Packed(start, end, _) => self.keys.unpack(&self.bytes[start..end], out),
+            Key::Words(start, end) => out.copy_from_slice(&self.words[start..end]),
+        }
     }
 }
 
@@ -214,7 +238,9 @@ impl<'a> Expander<'a> {
         let mut from = 0;
         for k in 0..block.depths.len() {
             let to = block.ends[k];
-            decode(&block.input[from..to], &mut self.current.words);
+            block
+                .keys
+                .unpack(&block.input[from..to], &mut self.current.words);
             from = to;
             for t in 0..self.current.pending.len() {
                 let slot = &self.current.words[sc.layout.slot(t)];
@@ -320,13 +346,20 @@ impl<'a> Expander<'a> {
             return;
         }
         let start = block.bytes.len();
-        let hash = encode_key(&next.words, &mut block.bytes);
+        let key = match block.keys.key(&next.words, &mut block.bytes) {
+            Some(hash) => Key::Packed(start, block.bytes.len(), hash),
+            None => {
+                let start = block.words.len();
+                block.words.extend_from_slice(&next.words);
+                Key::Words(start, block.words.len())
+            }
+        };
         let chain_start = block.chains.len() as u32;
         block.chains.extend_from_slice(chain);
         let checks = checks(sim, next, enabled, block.known);
         block.successors.push(Successor {
             choice,
-            bytes: (start, block.bytes.len(), hash),
+            key,
             chain: (chain_start, block.chains.len() as u32),
             checks,
         });

@@ -6,6 +6,7 @@ mod estimate;
 mod expand;
 mod odds;
 mod odds_graph;
+mod packing;
 mod pct_odds;
 mod por;
 mod preemptions;

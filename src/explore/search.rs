@@ -23,9 +23,12 @@ use std::time::{Duration, Instant};
 
 use super::config::ExploreConfig;
 use super::estimate::{Estimate, PILOT};
-use super::expand::{Block, CHAIN_CAP, Checks, End, Expander, Known, checks, forced_choice};
+use super::expand::{
+    Block, CHAIN_CAP, Checks, End, Expander, Key, Known, Successor, checks, forced_choice,
+};
+use super::packing::known_extremes;
 use super::por::Por;
-use super::store::{Insert, StateStore};
+use super::store::{CAPACITY, Insert, StateStore};
 use crate::model::{Fault, Outcome, Scenario, Scope};
 use crate::results::{Bound, Exploration, Property, Schedule, Stop};
 use crate::results::{Interrupt, Progress};
@@ -114,7 +117,7 @@ pub fn explore(scenario: &Scenario, config: &ExploreConfig) -> Exploration {
         config,
         por: por.as_ref(),
         por_off,
-        store: StateStore::new(config.fingerprints),
+        store: StateStore::new(config.fingerprints, &known_extremes(scenario)),
         parents: Vec::new(),
         choices: Vec::new(),
         depths: depths::Depths::new(scenario.may_cycle()),
@@ -257,7 +260,7 @@ impl<'a> Search<'a> {
     /// Fills `block` with the stored states from `from` up to `to` (at
     /// most [`BLOCK`] of them).
     fn fill(&self, block: &mut Block, from: u32, to: u32) {
-        block.reset(from, self.known());
+        block.reset(from, self.known(), self.store.keys());
         for i in from..to.min(from + BLOCK) {
             block.push(self.store.bytes(i as usize), self.depths.at(i));
         }
@@ -269,6 +272,8 @@ impl<'a> Search<'a> {
     fn merge(&mut self, block: &Block, started: Instant) -> bool {
         let mut results: Vec<Insert> = Vec::new();
         let mut spans: Vec<(usize, usize, u64)> = Vec::new();
+        let mut words = vec![0; self.sim.sc.layout.width];
+        let capacity = self.config.max_states.min(CAPACITY);
         let (mut successors_from, mut findings_from) = (0, 0);
         for e in &block.expanded {
             let index = e.index;
@@ -331,21 +336,28 @@ impl<'a> Search<'a> {
             successors_from = e.successors_end;
             results.clear();
             results.resize(successors.len(), Insert::Full);
-            let room = self.config.max_states.saturating_sub(self.store.len());
-            if successors.len() <= room {
+            let room = capacity.saturating_sub(self.store.len());
+            // Packed as the store packs now: one batch. Otherwise (the
+            // store widened its packing since the block was handed out, or
+            // a successor is too wide for it), one state at a time.
+            let packed = block.keys.version() == self.store.keys().version()
+                && successors.iter().all(|s| matches!(s.key, Key::Packed(..)));
+            if packed && successors.len() <= room {
                 spans.clear();
-                spans.extend(successors.iter().map(|s| s.bytes));
+                spans.extend(successors.iter().map(|s| match s.key {
+                    Key::Packed(start, end, hash) => (start, end, hash),
+                    Key::Words(..) => unreachable!("all packed"),
+                }));
                 self.store
-                    .insert_encoded_batch(&block.bytes, &spans, &mut results);
+                    .insert_packed_batch(&block.bytes, &spans, &mut results);
             } else {
-                // Near the state limit: one at a time until the store is
-                // full; a successor that then cannot be stored ends the
-                // search as bounded (it might be new).
+                // Near the state limit, until the store is full; a
+                // successor that then cannot be stored ends the search as
+                // bounded (it might be new).
                 for (k, succ) in successors.iter().enumerate() {
-                    if self.store.len() < self.config.max_states {
-                        let one = [succ.bytes];
-                        self.store
-                            .insert_encoded_batch(&block.bytes, &one, &mut results[k..=k]);
+                    if self.store.len() < capacity {
+                        block.words_of(succ, &mut words);
+                        results[k] = self.store.insert(&words);
                     } else {
                         self.bound = Some(Bound::States);
                         self.stop = true;
@@ -609,6 +621,22 @@ impl<'a> Search<'a> {
                 schedule: schedule.clone(),
                 cycle_from: None,
             });
+        }
+    }
+
+    /// The number of the stored state `s`, a successor in `block`.
+    fn stored(&self, block: &Block, s: &Successor) -> Option<u32> {
+        match s.key {
+            Key::Packed(start, end, hash)
+                if block.keys.version() == self.store.keys().version() =>
+            {
+                self.store.find(&block.bytes[start..end], hash)
+            }
+            _ => {
+                let mut words = vec![0; self.sim.sc.layout.width];
+                block.words_of(s, &mut words);
+                self.store.find_words(&words)
+            }
         }
     }
 

@@ -1,46 +1,106 @@
 //! The set of visited states: exact, compact, and numbered in insertion order.
 //!
-//! States are stored as zig-zag varints (most words are small: program
-//! counters, loop counters, mutex holders), so the seed's states take about
-//! 24 bytes each, in fixed-size arena segments that are never copied as the
-//! set grows. An open-addressing table of 64-bit entries (32-bit hash tag,
-//! 32-bit state number) finds them; equality is checked on the bytes, so the
+//! Every state is packed in the same number of bytes (see
+//! [`Packing`]), so the seed's states take about 15 bytes each and state `i`
+//! lives at `i * stride` in fixed-size arena segments that are never copied
+//! as the set grows: no index beside them. An open-addressing table of
+//! 32-bit entries finds them: each holds a state's number and, in the bits
+//! the number does not need yet, a tag of its hash, so that most probes
+//! that miss never read a state. Equality is checked on the bytes, so the
 //! set is exact: no state is ever lost to a hash collision.
 //!
 //! Inserts come in batches (all successors of one state): their table slots
 //! are read first, so the cache misses of the batch overlap.
 //!
-//! With *hash compaction* ([`StateStore::fingerprints`]) the table holds
-//! only a 64-bit fingerprint per state, and a state's bytes are kept only
-//! until the search has expanded it ([`StateStore::release_below`]): far
-//! less memory, at the price of a small chance that a new state is taken
-//! for one already seen, whose bound [`StateStore::miss_probability`]
-//! gives.
+//! A state with a word wider than its packing allows widens the packing,
+//! and every stored state is packed again (rare: the widths leave room).
+//! Blocks expanded under the older packing are repacked when merged.
+//!
+//! With *hash compaction* ([`StateStore::fingerprints`]) a second table
+//! holds only a 64-bit fingerprint of each state's words, and a state's
+//! bytes are kept only until the search has expanded it
+//! ([`StateStore::release_below`]): far less memory, at the price of a small
+//! chance that a new state is taken for one already seen, whose bound
+//! [`StateStore::miss_probability`] gives.
 
 use std::hint::black_box;
+use std::sync::Arc;
 
-/// Bytes per arena segment.
+use super::packing::Packing;
+
+/// Most bytes of one arena segment; under hash compaction, whose segments
+/// are freed once expanded, less.
 const SEGMENT: usize = 1 << 26;
+const RELEASED_SEGMENT: usize = 1 << 20;
 
-/// Longest encoded state (the location packs its length in 16 bits).
-pub(crate) const MAX_ENCODED: usize = u16::MAX as usize;
+/// Most states a store numbers: a table entry keeps the number in 32 bits
+/// at a load of at most one half.
+pub(crate) const CAPACITY: usize = (1 << 31) - 1;
 
 pub(crate) struct StateStore {
-    /// Hash compaction: `table` holds fingerprints, and released
-    /// segments are emptied.
-    fingerprints: bool,
-    /// Segments before this one are released (fingerprints only).
-    released: usize,
+    keys: Keys,
+    /// States before this one are released (fingerprints only).
+    first: usize,
+    len: usize,
     /// Fingerprint lookups made (fingerprints only).
     lookups: u64,
+    /// Each segment holds `1 << shift` states.
+    shift: u32,
     segments: Vec<Vec<u8>>,
-    /// Per state from `first_loc` on: global start offset << 16 | encoded
-    /// length (under hash compaction, the released states' are dropped).
-    locs: std::collections::VecDeque<u64>,
-    first_loc: usize,
-    table: Vec<u64>,
+    /// Exact: per slot, 0 or a state's number + 1 with its hash's tag
+    /// above it (see [`StateStore::tag_mask`]).
+    table: Vec<u32>,
+    /// Hash compaction: per slot, 0 or a fingerprint.
+    prints: Vec<u64>,
     scratch: Vec<u8>,
-    spans: Vec<(usize, usize, u64)>,
+    words: Vec<i64>,
+}
+
+/// How states are keyed: packed bytes, and the hash the table looks them up
+/// by. Each block of states to expand carries the store's, so that its
+/// expansion keys successors exactly as the store would.
+#[derive(Clone, Debug)]
+pub(crate) struct Keys {
+    packing: Arc<Packing>,
+    fingerprints: bool,
+}
+
+impl Keys {
+    /// Appends the packed `words` to `out` and returns the hash to look
+    /// them up by, or `None` (nothing appended) when they do not fit the
+    /// packing and only the store can take them (it widens).
+    #[inline]
+    pub fn key(&self, words: &[i64], out: &mut Vec<u8>) -> Option<u64> {
+        let start = out.len();
+        if !self.packing.pack(words, out) {
+            return None;
+        }
+        Some(if self.fingerprints {
+            hash_words(words)
+        } else {
+            hash64(&out[start..])
+        })
+    }
+
+    /// Unpacks a state packed under these keys into `out`.
+    #[inline]
+    pub fn unpack(&self, bytes: &[u8], out: &mut [i64]) {
+        self.packing.unpack(bytes, out);
+    }
+
+    /// Which of the store's packings these are.
+    pub fn version(&self) -> u32 {
+        self.packing.version
+    }
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        Keys {
+            packing: Arc::new(Packing::fitting(&[])),
+            fingerprints: false,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,47 +114,7 @@ pub(crate) enum Insert {
     Full,
 }
 
-fn encode(words: &[i64], out: &mut Vec<u8>) {
-    for &w in words {
-        let mut z = ((w << 1) ^ (w >> 63)) as u64;
-        while z >= 0x80 {
-            out.push((z as u8) | 0x80);
-            z >>= 7;
-        }
-        out.push(z as u8);
-    }
-}
-
-/// Appends the encoding of `words` to `out` and returns its hash: the key
-/// [`StateStore::insert_encoded_batch`] takes.
-pub(crate) fn encode_key(words: &[i64], out: &mut Vec<u8>) -> u64 {
-    let start = out.len();
-    encode(words, out);
-    hash64(&out[start..])
-}
-
-/// Decodes an encoded state into `out` (which must have the state's width).
-pub(crate) fn decode(bytes: &[u8], out: &mut [i64]) {
-    let mut i = 0;
-    for w in out.iter_mut() {
-        let mut z: u64 = 0;
-        let mut shift = 0;
-        loop {
-            let b = bytes[i];
-            i += 1;
-            z |= u64::from(b & 0x7f) << shift;
-            if b < 0x80 {
-                break;
-            }
-            shift += 7;
-        }
-        *w = ((z >> 1) as i64) ^ -((z & 1) as i64);
-    }
-}
-
-/// A 64-bit hash of `bytes` (never 0, the empty slot): its high half is
-/// the exact table's tag, and the whole a state's fingerprint under hash
-/// compaction.
+/// A 64-bit hash of `bytes` (never 0, the empty slot).
 fn hash64(bytes: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut h: u64 = bytes.len() as u64;
@@ -105,7 +125,23 @@ fn hash64(bytes: &[u8]) -> u64 {
     }
     let mut tail = [0u8; 8];
     tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    h = (h ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    mix((h ^ u64::from_le_bytes(tail)).wrapping_mul(K))
+}
+
+/// A state's fingerprint under hash compaction: a hash of its words, so
+/// that it does not change when the packing widens (the released states
+/// cannot be hashed again).
+fn hash_words(words: &[i64]) -> u64 {
+    let mut h: u64 = words.len() as u64;
+    for &w in words {
+        h = (h ^ w as u64)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(29);
+    }
+    mix(h)
+}
+
+fn mix(mut h: u64) -> u64 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^= h >> 33;
@@ -114,103 +150,156 @@ fn hash64(bytes: &[u8]) -> u64 {
     h.max(1)
 }
 
+/// Log2 of the states per segment at this stride.
+fn segment_shift(stride: usize, fingerprints: bool) -> u32 {
+    let bytes = if fingerprints {
+        RELEASED_SEGMENT
+    } else {
+        SEGMENT
+    };
+    (bytes / stride.max(1)).max(1).ilog2()
+}
+
 impl StateStore {
-    /// An exact store, or with `fingerprints` a hash-compacted one.
-    pub fn new(fingerprints: bool) -> Self {
+    /// An exact store, or with `fingerprints` a hash-compacted one, whose
+    /// packing starts from the `initial` state's words.
+    pub fn new(fingerprints: bool, initial: &[i64]) -> Self {
+        let packing = Packing::fitting(initial);
         StateStore {
-            fingerprints,
-            released: 0,
+            shift: segment_shift(packing.stride(), fingerprints),
+            keys: Keys {
+                packing: Arc::new(packing),
+                fingerprints,
+            },
+            first: 0,
+            len: 0,
             lookups: 0,
             segments: Vec::new(),
-            locs: std::collections::VecDeque::new(),
-            first_loc: 0,
-            table: vec![0; 1 << 10],
+            table: if fingerprints {
+                Vec::new()
+            } else {
+                vec![0; 1 << 10]
+            },
+            prints: if fingerprints {
+                vec![0; 1 << 10]
+            } else {
+                Vec::new()
+            },
             scratch: Vec::new(),
-            spans: Vec::new(),
+            words: vec![0; initial.len()],
         }
     }
 
     pub fn len(&self) -> usize {
-        self.first_loc + self.locs.len()
+        self.len
     }
 
-    /// State `index` as encoded (see [`decode`]).
+    /// How states are keyed now.
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// State `index` as packed (see [`Keys::unpack`]).
     pub fn bytes(&self, index: usize) -> &[u8] {
-        let loc = self.locs[index - self.first_loc];
-        let start = (loc >> 16) as usize;
-        let len = (loc & 0xffff) as usize;
-        let segment = &self.segments[start / SEGMENT];
-        &segment[start % SEGMENT..start % SEGMENT + len]
+        let stride = self.keys.packing.stride();
+        let segment = &self.segments[index >> self.shift];
+        let at = (index & ((1 << self.shift) - 1)) * stride;
+        &segment[at..at + stride]
     }
 
-    /// Inserts one state.
+    /// Inserts one state, widening the packing if it does not fit.
     pub fn insert(&mut self, words: &[i64]) -> Insert {
+        if !self.keys.packing.fits(words) {
+            self.repack(self.keys.packing.widened(words));
+        }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let hash = self
+            .keys
+            .key(words, &mut scratch)
+            .expect("the packing fits after widening");
         let mut out = [Insert::Full];
-        self.insert_batch(std::iter::once(words), &mut out);
+        self.insert_packed_batch(&scratch, &[(0, scratch.len(), hash)], &mut out);
+        self.scratch = scratch;
         out[0]
     }
 
-    /// Inserts several states, writing what happened to each into `out`
-    /// (which must be at least as long). A state repeated within the batch
-    /// is new only at its first occurrence.
-    pub fn insert_batch<'w>(
-        &mut self,
-        states: impl Iterator<Item = &'w [i64]>,
-        out: &mut [Insert],
-    ) {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        let mut spans = std::mem::take(&mut self.spans);
-        scratch.clear();
-        spans.clear();
-        for words in states {
-            let start = scratch.len();
-            let h = encode_key(words, &mut scratch);
-            spans.push((start, scratch.len(), h));
-        }
-        self.insert_encoded_batch(&scratch, &spans, out);
-        self.scratch = scratch;
-        self.spans = spans;
-    }
-
-    /// [`StateStore::insert_batch`] for states already encoded by
-    /// [`encode_key`]: `spans` holds each one's byte range in `bytes` and
-    /// its hash (worker threads encode; only the inserting is sequential).
-    pub fn insert_encoded_batch(
+    /// Inserts states keyed by [`Keys::key`] under the current keys:
+    /// `spans` holds each one's byte range in `bytes` and its hash, and
+    /// what happened to each is written into `out` (at least as long). A
+    /// state repeated within the batch is new only at its first
+    /// occurrence.
+    pub fn insert_packed_batch(
         &mut self,
         bytes: &[u8],
         spans: &[(usize, usize, u64)],
         out: &mut [Insert],
     ) {
-        if (self.len() + spans.len()) * 2 > self.table.len() {
-            self.grow(self.len() + spans.len());
-        }
-        let mask = self.table.len() - 1;
-        // Touch every first probe before resolving any, so the misses overlap.
-        for &(_, _, h) in spans {
-            let slot = if self.fingerprints { h } else { h >> 32 };
-            black_box(self.table[slot as usize & mask]);
+        let want = self.len + spans.len();
+        if self.keys.fingerprints {
+            if want * 4 > self.prints.len() * 3 {
+                self.grow_prints(want);
+            }
+            let mask = self.prints.len() - 1;
+            for &(_, _, h) in spans {
+                black_box(self.prints[h as usize & mask]);
+            }
+        } else {
+            if want * 2 > self.table.len() {
+                self.grow_table(want);
+            }
+            // Touch every first probe before resolving any, so the misses
+            // overlap.
+            for &(_, _, h) in spans {
+                black_box(self.table[self.home(h)]);
+            }
         }
         for (k, &(start, end, h)) in spans.iter().enumerate() {
-            out[k] = self.insert_encoded(&bytes[start..end], h);
+            out[k] = if self.len >= CAPACITY {
+                Insert::Full
+            } else if self.keys.fingerprints {
+                self.insert_fingerprint(&bytes[start..end], h)
+            } else {
+                self.insert_exact(&bytes[start..end], h)
+            };
         }
     }
 
-    fn insert_encoded(&mut self, bytes: &[u8], fingerprint: u64) -> Insert {
-        if self.fingerprints {
-            return self.insert_fingerprint(bytes, fingerprint);
-        }
-        let h = (fingerprint >> 32) as u32;
+    /// The bits of an exact table entry that hold a hash tag: those above
+    /// the largest state number + 1 the table can hold (at most half its
+    /// size).
+    fn tag_mask(&self) -> u32 {
+        u32::MAX
+            .checked_shl(self.table.len().trailing_zeros())
+            .unwrap_or(0)
+    }
+
+    /// Where the exact table's probe for `hash` starts: its high bits, so
+    /// that the slot order is the hash order and doubling the table keeps
+    /// it (a state at `i` moves near `2i`; see [`StateStore::grow_table`]).
+    /// The tag comes from its low bits.
+    #[inline]
+    fn home(&self, hash: u64) -> usize {
+        (hash >> (64 - self.table.len().trailing_zeros())) as usize
+    }
+
+    fn insert_exact(&mut self, bytes: &[u8], hash: u64) -> Insert {
+        let tags = self.tag_mask();
+        let tag = hash as u32 & tags;
         let mask = self.table.len() - 1;
-        let mut pos = h as usize & mask;
+        let mut pos = self.home(hash);
         loop {
             let entry = self.table[pos];
             if entry == 0 {
                 let index = self.push(bytes);
-                self.table[pos] = (u64::from(h) << 32) | (u64::from(index) + 1);
+                self.table[pos] = tag | (index + 1);
                 return Insert::New(index);
             }
-            if (entry >> 32) as u32 == h && self.bytes((entry as u32 - 1) as usize) == bytes {
-                return Insert::Seen(Some(entry as u32 - 1));
+            if entry & tags == tag {
+                let index = (entry & !tags) - 1;
+                if self.bytes(index as usize) == bytes {
+                    return Insert::Seen(Some(index));
+                }
             }
             pos = (pos + 1) & mask;
         }
@@ -220,14 +309,13 @@ impl StateStore {
     /// table counts as seen.
     fn insert_fingerprint(&mut self, bytes: &[u8], fingerprint: u64) -> Insert {
         self.lookups += 1;
-        let mask = self.table.len() - 1;
-        // The low bits place it: the high ones made the exact table's tag.
+        let mask = self.prints.len() - 1;
         let mut pos = fingerprint as usize & mask;
         loop {
-            let entry = self.table[pos];
+            let entry = self.prints[pos];
             if entry == 0 {
                 let index = self.push(bytes);
-                self.table[pos] = fingerprint;
+                self.prints[pos] = fingerprint;
                 return Insert::New(index);
             }
             if entry == fingerprint {
@@ -239,24 +327,20 @@ impl StateStore {
 
     /// Whether the table holds fingerprints (hash compaction).
     pub fn fingerprints(&self) -> bool {
-        self.fingerprints
+        self.keys.fingerprints
     }
 
     /// Under hash compaction, frees the bytes of the states before
     /// `index`, which the search has expanded and will not read again.
     pub fn release_below(&mut self, index: u32) {
-        let index = index as usize;
-        if !self.fingerprints || index >= self.len() {
+        if !self.keys.fingerprints {
             return;
         }
-        while self.first_loc < index {
-            self.locs.pop_front();
-            self.first_loc += 1;
-        }
-        let first_kept = (self.locs[0] >> 16) as usize / SEGMENT;
-        while self.released < first_kept {
-            self.segments[self.released] = Vec::new();
-            self.released += 1;
+        self.first = self.first.max((index as usize).min(self.len));
+        // Segment `k` holds the states before `(k + 1) << shift`.
+        let whole = (self.first >> self.shift).min(self.segments.len());
+        for segment in &mut self.segments[..whole] {
+            *segment = Vec::new();
         }
     }
 
@@ -265,100 +349,192 @@ impl StateStore {
     /// random: each of the `t` lookups matches one of at most `n` stored
     /// fingerprints with probability at most `n / 2^64`, so `t n / 2^64`.
     pub fn miss_probability(&self) -> Option<f64> {
-        self.fingerprints
+        self.keys
+            .fingerprints
             .then(|| self.lookups as f64 * self.len() as f64 / 2f64.powi(64))
     }
 
-    /// The number of a stored state, encoded by [`encode_key`] with hash
-    /// `h`, if it is stored.
-    pub fn find(&self, bytes: &[u8], fingerprint: u64) -> Option<u32> {
-        let h = (fingerprint >> 32) as u32;
-        let mask = self.table.len().checked_sub(1)?;
-        let mut pos = h as usize & mask;
+    /// The number of a stored state, keyed by [`Keys::key`] under the
+    /// current keys (exact stores only).
+    pub fn find(&self, bytes: &[u8], hash: u64) -> Option<u32> {
+        if self.keys.fingerprints {
+            return None;
+        }
+        let tags = self.tag_mask();
+        let tag = hash as u32 & tags;
+        let mask = self.table.len() - 1;
+        let mut pos = self.home(hash);
         loop {
             let entry = self.table[pos];
             if entry == 0 {
                 return None;
             }
-            if (entry >> 32) as u32 == h && self.bytes((entry as u32 - 1) as usize) == bytes {
-                return Some(entry as u32 - 1);
+            if entry & tags == tag {
+                let index = (entry & !tags) - 1;
+                if self.bytes(index as usize) == bytes {
+                    return Some(index);
+                }
             }
             pos = (pos + 1) & mask;
         }
     }
 
+    /// [`StateStore::find`] for a state's words (none that does not fit
+    /// the packing is stored).
+    pub fn find_words(&self, words: &[i64]) -> Option<u32> {
+        let mut bytes = Vec::new();
+        let hash = self.keys.key(words, &mut bytes)?;
+        self.find(&bytes, hash)
+    }
+
     /// Stores a new state's bytes and returns its number.
     fn push(&mut self, bytes: &[u8]) -> u32 {
-        let index = self.len() as u32;
-        let start = self.append(bytes);
-        self.locs
-            .push_back(((start as u64) << 16) | bytes.len() as u64);
-        index
-    }
-
-    /// Appends encoded bytes, never splitting a state across segments.
-    fn append(&mut self, bytes: &[u8]) -> usize {
-        assert!(
-            bytes.len() <= MAX_ENCODED,
-            "a state encodes to more than 64 KiB"
-        );
-        let need_new = self
-            .segments
-            .last()
-            .is_none_or(|s| s.len() + bytes.len() > SEGMENT);
-        if need_new {
-            self.segments.push(Vec::with_capacity(SEGMENT));
+        let index = self.len;
+        if index >> self.shift == self.segments.len() {
+            let room = (1usize << self.shift) * self.keys.packing.stride();
+            self.segments.push(Vec::with_capacity(room));
         }
-        let segment_index = self.segments.len() - 1;
-        let segment = &mut self.segments[segment_index];
-        let start = segment_index * SEGMENT + segment.len();
-        segment.extend_from_slice(bytes);
-        start
+        self.segments
+            .last_mut()
+            .expect("a segment with room")
+            .extend_from_slice(bytes);
+        self.len += 1;
+        index as u32
     }
 
-    fn grow(&mut self, at_least: usize) {
+    /// Packs every kept state again under `packing`, and finds them again.
+    fn repack(&mut self, packing: Packing) {
+        let old = std::mem::replace(&mut self.keys.packing, Arc::new(packing));
+        let old_shift = self.shift;
+        let old_segments = std::mem::take(&mut self.segments);
+        let (first, len) = (self.first, self.len);
+        self.shift = segment_shift(self.keys.packing.stride(), self.keys.fingerprints);
+        self.len = 0;
+        let mut words = std::mem::take(&mut self.words);
+        let mut bytes = Vec::new();
+        // Released states keep their numbers: their room is left empty.
+        let stride = self.keys.packing.stride();
+        for _ in 0..first >> self.shift {
+            self.segments.push(Vec::new());
+        }
+        self.len = (first >> self.shift) << self.shift;
+        while self.len < first {
+            self.push(&vec![0; stride]);
+        }
+        for i in first..len {
+            let at = (i & ((1 << old_shift) - 1)) * old.stride();
+            old.unpack(
+                &old_segments[i >> old_shift][at..at + old.stride()],
+                &mut words,
+            );
+            bytes.clear();
+            assert!(self.keys.packing.pack(&words, &mut bytes), "wider fits");
+            self.push(&bytes);
+        }
+        self.words = words;
+        if !self.keys.fingerprints {
+            let size = self.table.len();
+            self.rebuild_table(size);
+        }
+    }
+
+    /// A larger table: the states are found again in the old table's
+    /// slot order, which is their hash order, so the new table is written
+    /// almost in order too (only the states' bytes are read at random, and
+    /// those reads overlap).
+    fn grow_table(&mut self, at_least: usize) {
         let mut size = self.table.len();
         while at_least * 2 > size {
             size *= 2;
         }
         let old = std::mem::replace(&mut self.table, vec![0; size]);
+        let old_tags = u32::MAX
+            .checked_shl(old.len().trailing_zeros())
+            .unwrap_or(0);
+        let indices = old
+            .iter()
+            .filter(|&&e| e != 0)
+            .map(|&e| (e & !old_tags) - 1);
+        self.place(indices);
+    }
+
+    /// A table of `size` slots holding every stored state, hashed again
+    /// (after the packing changed).
+    fn rebuild_table(&mut self, size: usize) {
+        self.table = Vec::new();
+        self.table = vec![0; size];
+        self.place(0..self.len as u32);
+    }
+
+    /// Puts states `indices` into the (empty enough) table, in batches
+    /// whose bytes are touched before they are hashed.
+    fn place(&mut self, indices: impl Iterator<Item = u32>) {
+        let tags = self.tag_mask();
+        let mask = self.table.len() - 1;
+        let mut batch = [0u32; 32];
+        let mut indices = indices.peekable();
+        while indices.peek().is_some() {
+            let mut n = 0;
+            for (slot, index) in batch.iter_mut().zip(&mut indices) {
+                *slot = index;
+                black_box(self.bytes(index as usize).first());
+                n += 1;
+            }
+            for &index in &batch[..n] {
+                let hash = hash64(self.bytes(index as usize));
+                let mut pos = self.home(hash);
+                while self.table[pos] != 0 {
+                    pos = (pos + 1) & mask;
+                }
+                self.table[pos] = (hash as u32 & tags) | (index + 1);
+            }
+        }
+    }
+
+    /// A larger fingerprint table. It is filled up to three quarters: a
+    /// probe compares fingerprints alone, never a state's bytes.
+    fn grow_prints(&mut self, at_least: usize) {
+        let mut size = self.prints.len();
+        while at_least * 4 > size * 3 {
+            size *= 2;
+        }
+        let old = std::mem::replace(&mut self.prints, vec![0; size]);
         let mask = size - 1;
-        for entry in old.into_iter().filter(|&e| e != 0) {
-            let mut pos = if self.fingerprints {
-                entry as usize & mask
-            } else {
-                (entry >> 32) as usize & mask
-            };
-            while self.table[pos] != 0 {
+        for print in old.into_iter().filter(|&e| e != 0) {
+            let mut pos = print as usize & mask;
+            while self.prints[pos] != 0 {
                 pos = (pos + 1) & mask;
             }
-            self.table[pos] = entry;
+            self.prints[pos] = print;
         }
     }
 
     /// Decodes state `index` into `out` (which must have the state's width).
     #[cfg(test)]
     pub fn get(&self, index: u32, out: &mut [i64]) {
-        decode(self.bytes(index as usize), out);
+        self.keys.unpack(self.bytes(index as usize), out);
     }
 
-    /// Bytes in use, counting the index's room reserved ahead and the
-    /// table the next growth would allocate beside the current one: what
-    /// the store may take at its peak before it stores many more states.
-    /// (A segment's room is reserved but not touched until written, so
-    /// only what is written counts.)
+    fn segment_bytes(&self) -> usize {
+        self.segments.iter().map(Vec::len).sum()
+    }
+
+    fn table_bytes(&self) -> usize {
+        self.table.len() * 4 + self.prints.len() * 8
+    }
+
+    /// Bytes in use, counting the table the next growth would allocate
+    /// beside the current one: what the store may take at its peak before
+    /// it stores many more states. (A segment's room is reserved but not
+    /// touched until written, so only what is written counts.)
     pub fn peak_bytes(&self) -> usize {
-        self.segments.iter().map(Vec::len).sum::<usize>()
-            + self.locs.capacity() * 8
-            + self.table.len() * 8 * 3
+        self.segment_bytes() + self.table_bytes() * 3
     }
 
-    /// Bytes the encoded states, the index and the table take (not the
-    /// arena's room still unused).
+    /// Bytes the packed states and the table take (not the arena's room
+    /// still unused).
     pub fn memory_bytes(&self) -> usize {
-        self.segments.iter().map(Vec::len).sum::<usize>()
-            + self.locs.len() * 8
-            + self.table.len() * 8
+        self.segment_bytes() + self.table_bytes()
     }
 }
 
@@ -368,7 +544,7 @@ mod tests {
 
     #[test]
     fn stores_exactly_and_decodes_what_it_stored() {
-        let mut store = StateStore::new(false);
+        let mut store = StateStore::new(false, &[0; 5]);
         let states: Vec<Vec<i64>> = (0..5000)
             .map(|i| vec![i, -i, i64::MAX - i, i64::MIN + i, 0])
             .collect();
@@ -377,29 +553,62 @@ mod tests {
         }
         for (n, s) in states.iter().enumerate() {
             assert_eq!(store.insert(s), Insert::Seen(Some(n as u32)));
+            assert_eq!(store.find_words(s), Some(n as u32));
             let mut out = vec![0; 5];
             store.get(n as u32, &mut out);
             assert_eq!(&out, s);
         }
+        assert_eq!(store.find_words(&[1, 2, 3, 4, 5]), None);
         assert_eq!(store.len(), 5000);
     }
 
     #[test]
+    fn widening_keeps_every_state_and_its_number() {
+        // Counters that climb through their range, as loop counters do:
+        // the packing widens several times while states are stored.
+        let mut store = StateStore::new(false, &[0, 0, 0]);
+        let states: Vec<Vec<i64>> = (0..20_000i64)
+            .map(|i| vec![i % 7, i / 7, i * 1000])
+            .collect();
+        for (n, s) in states.iter().enumerate() {
+            assert_eq!(store.insert(s), Insert::New(n as u32));
+        }
+        assert!(store.keys().version() >= 3, "{}", store.keys().version());
+        assert!(store.keys().packing.stride() < 3 * 8);
+        for (n, s) in states.iter().enumerate() {
+            assert_eq!(store.insert(s), Insert::Seen(Some(n as u32)));
+            let mut out = vec![0; 3];
+            store.get(n as u32, &mut out);
+            assert_eq!(&out, s);
+        }
+    }
+
+    #[test]
     fn a_batch_with_a_repeat_is_new_once() {
-        let mut store = StateStore::new(false);
-        let a = [1i64, 2];
-        let b = [3i64, 4];
+        let mut store = StateStore::new(false, &[3, 4]);
+        let keys = store.keys().clone();
+        let mut bytes = Vec::new();
+        let spans: Vec<(usize, usize, u64)> = [[1i64, 2], [3, 4], [1, 2]]
+            .iter()
+            .map(|s| {
+                let start = bytes.len();
+                let hash = keys.key(s, &mut bytes).expect("fits the packing");
+                (start, bytes.len(), hash)
+            })
+            .collect();
         let mut out = [Insert::Full; 3];
-        store.insert_batch([&a[..], &b[..], &a[..]].into_iter(), &mut out);
+        store.insert_packed_batch(&bytes, &spans, &mut out);
         assert_eq!(out, [Insert::New(0), Insert::New(1), Insert::Seen(Some(0))]);
+        assert_eq!(keys.key(&[5, 4], &mut bytes), None, "wider than [3, 4]");
     }
 
     #[test]
     fn fingerprints_tell_states_apart_and_free_what_was_expanded() {
-        let mut store = StateStore::new(true);
-        // Wide states (a byte a word), so that they fill two segments.
+        let width = 4096;
+        let mut store = StateStore::new(true, &vec![0; width]);
+        // Wide states, so that they fill several segments.
         let state = |i: i64| {
-            let mut words = vec![i % 60; 4096];
+            let mut words = vec![i % 60; width];
             words[0] = i / 60;
             words
         };
@@ -410,7 +619,7 @@ mod tests {
         for i in 0..n {
             assert_eq!(store.insert(&state(i)), Insert::Seen(None));
         }
-        let mut out = vec![0; 4096];
+        let mut out = vec![0; width];
         store.get(n as u32 - 1, &mut out);
         assert_eq!(out, state(n - 1));
         let before = store.peak_bytes();
@@ -418,8 +627,15 @@ mod tests {
         assert!(store.peak_bytes() < before / 2, "{before}");
         store.get(n as u32 - 1, &mut out);
         assert_eq!(out, state(n - 1));
+        // A wider state packs the kept ones again; fingerprints stay.
+        let mut wide = state(n - 1);
+        wide[1] = 1 << 50;
+        assert_eq!(store.insert(&wide), Insert::New(n as u32));
+        store.get(n as u32 - 1, &mut out);
+        assert_eq!(out, state(n - 1));
+        assert_eq!(store.insert(&state(3)), Insert::Seen(None));
         let p = store.miss_probability().unwrap();
         assert!(p > 0.0 && p < 1e-9, "{p}");
-        assert_eq!(StateStore::new(false).miss_probability(), None);
+        assert_eq!(StateStore::new(false, &[]).miss_probability(), None);
     }
 }

@@ -153,6 +153,11 @@ pub(crate) trait Behaviour: Send + Sync {
     fn exits_after_last_done(&self, _wg: WaitGroupId) -> bool {
         false
     }
+    /// The largest value the slot's first word takes, when known (a
+    /// program's counter): the explorer sizes its packing by it.
+    fn first_word_bound(&self) -> Option<i64> {
+        None
+    }
     fn as_any(&self) -> &dyn Any;
 }
 

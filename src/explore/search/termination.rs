@@ -51,8 +51,7 @@ impl Search<'_> {
                 findings_from = e.findings_end;
                 ends[e.index as usize] = successors.is_empty() || fails;
                 for s in successors {
-                    let (start, end, hash) = s.bytes;
-                    match self.store.find(&block.bytes[start..end], hash) {
+                    match self.stored(&block, s) {
                         Some(j) => targets.push(j),
                         // Not stored: the search was not exhaustive after all.
                         None => return,
@@ -79,7 +78,7 @@ impl Search<'_> {
 
     /// Expands the stored states `from..to` into `block`.
     fn expand_range(&self, expander: &mut Expander, block: &mut Block, from: u32, to: u32) {
-        block.reset(from, Known::all());
+        block.reset(from, Known::all(), self.store.keys());
         for i in from..to {
             block.push(self.store.bytes(i as usize), self.depths.at(i));
         }
@@ -109,8 +108,7 @@ impl Search<'_> {
             let Some(first) = block.successors.first() else {
                 break; // cannot happen: a trapped state has a move
             };
-            let (start, end, hash) = first.bytes;
-            let Some(next) = self.store.find(&block.bytes[start..end], hash) else {
+            let Some(next) = self.stored(block, first) else {
                 break;
             };
             schedule.extend_from_slice(block.chain(first));

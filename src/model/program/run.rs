@@ -495,6 +495,10 @@ impl Behaviour for Program {
         self.exits_after_done.contains(&wg) || self.silent
     }
 
+    fn first_word_bound(&self) -> Option<i64> {
+        Some(self.instrs.len() as i64)
+    }
+
     fn start(&self, slot: &mut [i64]) -> Result<(), Fault> {
         if let Some(why) = &self.error {
             return Err(Fault::panic(why.clone()));
