@@ -248,10 +248,18 @@ impl StateStore {
             if want * 2 > self.table.len() {
                 self.grow_table(want);
             }
-            // Touch every first probe before resolving any, so the misses
-            // overlap.
+            // Touch every first probe before resolving any, and then the
+            // state each names if its tag matches (most successors were
+            // seen), so that the misses of the batch overlap.
             for &(_, _, h) in spans {
                 black_box(self.table[self.home(h)]);
+            }
+            let tags = self.tag_mask();
+            for &(_, _, h) in spans {
+                let entry = self.table[self.home(h)];
+                if entry != 0 && entry & tags == h as u32 & tags {
+                    black_box(self.bytes(((entry & !tags) - 1) as usize).first());
+                }
             }
         }
         for (k, &(start, end, h)) in spans.iter().enumerate() {
