@@ -48,7 +48,11 @@ fn values_that_outgrow_their_bits_lose_no_state() {
     let shared = exhaust(&grown, ExploreConfig::default().threads(2).parallel_from(1));
     let compact = exhaust(&grown, ExploreConfig::default().fingerprints(true));
     assert!(small.stats.states > 10_000, "{}", small.stats.states);
-    for (name, e) in [("one thread", &alone), ("two", &shared), ("compact", &compact)] {
+    for (name, e) in [
+        ("one thread", &alone),
+        ("two", &shared),
+        ("compact", &compact),
+    ] {
         assert_eq!(e.stats.states, small.stats.states, "{name}");
         assert_eq!(e.outcomes.len(), small.outcomes.len(), "{name}");
     }
