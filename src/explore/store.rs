@@ -411,26 +411,29 @@ impl StateStore {
     }
 
     /// Packs every kept state again under `packing`, and finds them again.
+    /// Each old segment is freed once packed again, so that the arena is
+    /// never held twice.
     fn repack(&mut self, packing: Packing) {
         let old = std::mem::replace(&mut self.keys.packing, Arc::new(packing));
         let old_shift = self.shift;
-        let old_segments = std::mem::take(&mut self.segments);
+        let mut old_segments = std::mem::take(&mut self.segments);
         let (first, len) = (self.first, self.len);
         self.shift = segment_shift(self.keys.packing.stride(), self.keys.fingerprints);
         self.len = 0;
         let mut words = std::mem::take(&mut self.words);
         let mut bytes = Vec::new();
         // Released states keep their numbers: their room is left empty.
-        let stride = self.keys.packing.stride();
+        let empty = vec![0; self.keys.packing.stride()];
         for _ in 0..first >> self.shift {
             self.segments.push(Vec::new());
         }
         self.len = (first >> self.shift) << self.shift;
         while self.len < first {
-            self.push(&vec![0; stride]);
+            self.push(&empty);
         }
+        let last_of_segment = (1 << old_shift) - 1;
         for i in first..len {
-            let at = (i & ((1 << old_shift) - 1)) * old.stride();
+            let at = (i & last_of_segment) * old.stride();
             old.unpack(
                 &old_segments[i >> old_shift][at..at + old.stride()],
                 &mut words,
@@ -438,6 +441,9 @@ impl StateStore {
             bytes.clear();
             assert!(self.keys.packing.pack(&words, &mut bytes), "wider fits");
             self.push(&bytes);
+            if i & last_of_segment == last_of_segment {
+                old_segments[i >> old_shift] = Vec::new();
+            }
         }
         self.words = words;
         if !self.keys.fingerprints {
