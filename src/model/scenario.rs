@@ -93,19 +93,21 @@ impl ThreadDecl {
         }
     }
 
-    /// Resumes the thread with `result` and returns its next pending
-    /// operation.
+    /// Resumes the thread with `result` and writes its next pending
+    /// operation into `out`.
     #[inline]
-    pub fn resume_pending(
+    pub fn resume_into(
         &self,
         slot: &mut [i64],
         result: crate::model::OpResult,
-    ) -> Result<Op, super::machine::Fault> {
+        out: &mut Op,
+    ) -> Result<(), super::machine::Fault> {
         match &self.program {
-            Some(p) => p.resume_pending(slot, result),
+            Some(p) => p.resume_into(slot, result, out),
             None => {
                 self.behaviour.resume(slot, result)?;
-                self.checked(self.behaviour.pending(slot))
+                *out = self.checked(self.behaviour.pending(slot))?;
+                Ok(())
             }
         }
     }

@@ -77,9 +77,15 @@ impl<'a> Sim<'a> {
     /// Sets thread `t`'s pending operation.
     #[inline]
     pub fn set_pending(&self, st: &mut SimState, t: usize, op: Op) {
-        let layout = &self.sc.layout;
         st.pending[t] = op;
-        st.gates[t] = match op {
+        self.set_gate(st, t);
+    }
+
+    /// Sets thread `t`'s gate from its pending operation.
+    #[inline]
+    fn set_gate(&self, st: &mut SimState, t: usize) {
+        let layout = &self.sc.layout;
+        st.gates[t] = match st.pending[t] {
             Op::Lock(m) => (layout.mutex_base + m.index()) as Gate,
             Op::RLock(m) => (layout.rw_base + 2 * m.index()) as Gate,
             Op::RwLock(_) => BY_OP,
@@ -552,20 +558,26 @@ impl<'a> Sim<'a> {
         t: usize,
         result: OpResult,
     ) -> Result<(), (u16, Fault)> {
-        // A match, not `map_err`: moving the operation out of one result
-        // into another copies it through memory in pieces of other sizes
-        // than it was written in, a stall on this hottest path.
-        match self.sc.threads[t].resume_pending(&mut st.words[self.slot_range(t)], result) {
-            Ok(op) => self.arrive(st, t, op).map_err(|f| (t as u16, f)),
-            Err(f) => Err((t as u16, f)),
-        }
+        let range = self.slot_range(t);
+        let SimState { words, pending, .. } = st;
+        self.sc.threads[t]
+            .resume_into(&mut words[range], result, &mut pending[t])
+            .map_err(|f| (t as u16, f))?;
+        self.arrived(st, t).map_err(|f| (t as u16, f))
     }
 
-    /// Thread `t` arrives at its next pending operation `op`: a `Sleep`
-    /// starts its timer now.
+    /// Thread `t` arrives at its next pending operation `op`.
     fn arrive(&self, st: &mut SimState, t: usize, op: Op) -> Result<(), Fault> {
-        self.set_pending(st, t, op);
-        if let Op::Sleep(ticks) = op {
+        st.pending[t] = op;
+        self.arrived(st, t)
+    }
+
+    /// Thread `t` has arrived at its pending operation: its gate is set,
+    /// and a `Sleep` starts its timer now.
+    #[inline]
+    fn arrived(&self, st: &mut SimState, t: usize) -> Result<(), Fault> {
+        self.set_gate(st, t);
+        if let Op::Sleep(ticks) = st.pending[t] {
             let Some(timer) = self.sc.layout.timer_base.map(|b| b + t) else {
                 return Err(Fault::panic(
                     "time.Sleep in a hand-written machine: only a Program's threads can sleep (write this thread with ProgramBuilder::sleep)",

@@ -205,6 +205,13 @@ impl Program {
     /// Runs local instructions from the slot's pc up to the next shared one,
     /// and returns that one's operation (what [`Behaviour::pending`] gives).
     fn run_local(&self, slot: &mut [i64]) -> Result<Op, Fault> {
+        self.run_to_rest(slot)?;
+        Ok(self.op_at(slot[0] as usize, &slot[1..]))
+    }
+
+    /// Runs local instructions from the slot's pc up to the next shared one
+    /// (or the end), where the thread rests.
+    fn run_to_rest(&self, slot: &mut [i64]) -> Result<(), Fault> {
         let (pc_word, regs) = slot.split_first_mut().expect("program slot has a pc");
         let mut pc = *pc_word as usize;
         let mut steps = 0u32;
@@ -269,53 +276,82 @@ impl Program {
             regs[dead.trailing_zeros() as usize] = 0;
             dead &= dead - 1;
         }
-        Ok(self.op_at(pc, regs))
+        Ok(())
     }
 
     /// The operation of the shared instruction at `pc` (or `Exit` past the
     /// end), with these registers.
     #[inline]
     fn op_at(&self, pc: usize, regs: &[i64]) -> Op {
+        let mut op = Op::Exit;
+        self.write_op(pc, regs, &mut op);
+        op
+    }
+
+    /// [`Program::op_at`], written into `out` arm by arm: built in place,
+    /// the operation is never copied whole right after being written field
+    /// by field (a load that spans several recent stores stalls).
+    #[inline]
+    fn write_op(&self, pc: usize, regs: &[i64], out: &mut Op) {
         match self.instrs.get(pc) {
-            None => Op::Exit,
+            None => *out = Op::Exit,
             Some(instr) => match instr {
-                Instr::Load { var, .. } => Op::Load(*var),
-                Instr::Store { var, src } => Op::Store(*var, src.eval(regs)),
-                Instr::LoadAt { array, index, .. } => Op::Load(element(array, index, regs)),
+                Instr::Load { var, .. } => *out = Op::Load(*var),
+                Instr::Store { var, src } => *out = Op::Store(*var, src.eval(regs)),
+                Instr::LoadAt { array, index, .. } => *out = Op::Load(element(array, index, regs)),
                 Instr::StoreAt { array, index, src } => {
-                    Op::Store(element(array, index, regs), src.eval(regs))
+                    *out = Op::Store(element(array, index, regs), src.eval(regs));
                 }
-                Instr::Atomic { var, op, .. } => Op::Atomic(*var, op.op(regs)),
-                Instr::Lock(m) => Op::Lock(*m),
-                Instr::Unlock(m) => Op::Unlock(*m),
-                Instr::RwLock(m) => Op::RwLock(*m),
-                Instr::RwUnlock(m) => Op::RwUnlock(*m),
-                Instr::RLock(m) => Op::RLock(*m),
-                Instr::RUnlock(m) => Op::RUnlock(*m),
-                Instr::OnceDo { once, .. } => Op::OnceDo(*once),
-                Instr::OnceDone(once) => Op::OnceDone(*once),
-                Instr::CondWait(c) => Op::CondWait(*c),
-                Instr::CondRelock(c) => Op::CondRelock(*c),
-                Instr::Signal(c) => Op::Signal(*c),
-                Instr::Broadcast(c) => Op::Broadcast(*c),
-                Instr::Sleep(ticks) => Op::Sleep(ticks.eval(regs)),
-                Instr::After { chan, ticks } => Op::After(*chan, ticks.eval(regs)),
-                Instr::WgAdd { wg, delta } => Op::WgAdd(*wg, delta.eval(regs)),
-                Instr::WgDone(wg) => Op::WgDone(*wg),
-                Instr::WgWait(wg) => Op::WgWait(*wg),
-                Instr::Send { chan, src } => Op::Send(*chan, src.eval(regs)),
-                Instr::Recv { chan, .. } => Op::Recv(*chan),
-                Instr::Close(chan) => Op::Close(*chan),
-                Instr::Select { .. } => Op::Select(SelectOp(pc as u32)),
+                Instr::Atomic { var, op, .. } => *out = Op::Atomic(*var, op.op(regs)),
+                Instr::Lock(m) => *out = Op::Lock(*m),
+                Instr::Unlock(m) => *out = Op::Unlock(*m),
+                Instr::RwLock(m) => *out = Op::RwLock(*m),
+                Instr::RwUnlock(m) => *out = Op::RwUnlock(*m),
+                Instr::RLock(m) => *out = Op::RLock(*m),
+                Instr::RUnlock(m) => *out = Op::RUnlock(*m),
+                Instr::OnceDo { once, .. } => *out = Op::OnceDo(*once),
+                Instr::OnceDone(once) => *out = Op::OnceDone(*once),
+                Instr::CondWait(c) => *out = Op::CondWait(*c),
+                Instr::CondRelock(c) => *out = Op::CondRelock(*c),
+                Instr::Signal(c) => *out = Op::Signal(*c),
+                Instr::Broadcast(c) => *out = Op::Broadcast(*c),
+                Instr::Sleep(ticks) => *out = Op::Sleep(ticks.eval(regs)),
+                Instr::After { chan, ticks } => *out = Op::After(*chan, ticks.eval(regs)),
+                Instr::WgAdd { wg, delta } => *out = Op::WgAdd(*wg, delta.eval(regs)),
+                Instr::WgDone(wg) => *out = Op::WgDone(*wg),
+                Instr::WgWait(wg) => *out = Op::WgWait(*wg),
+                Instr::Send { chan, src } => *out = Op::Send(*chan, src.eval(regs)),
+                Instr::Recv { chan, .. } => *out = Op::Recv(*chan),
+                Instr::Close(chan) => *out = Op::Close(*chan),
+                Instr::Select { .. } => *out = Op::Select(SelectOp(pc as u32)),
                 _ => unreachable!("a program rests only at shared instructions"),
             },
         }
     }
 
     /// [`Behaviour::resume`], returning the next pending operation as
-    /// [`Behaviour::pending`] would: the engines' hot path, which so reads
-    /// the instruction it stops at once.
+    /// [`Behaviour::pending`] would.
     pub(crate) fn resume_pending(&self, slot: &mut [i64], result: OpResult) -> Result<Op, Fault> {
+        self.advance(slot, result)?;
+        Ok(self.op_at(slot[0] as usize, &slot[1..]))
+    }
+
+    /// [`Program::resume_pending`] writing the operation into `out` (see
+    /// [`Program::write_op`]): the engines' hot path.
+    #[inline]
+    pub(crate) fn resume_into(
+        &self,
+        slot: &mut [i64],
+        result: OpResult,
+        out: &mut Op,
+    ) -> Result<(), Fault> {
+        self.advance(slot, result)?;
+        self.write_op(slot[0] as usize, &slot[1..], out);
+        Ok(())
+    }
+
+    /// Takes `result` into the registers and runs on to the next rest.
+    fn advance(&self, slot: &mut [i64], result: OpResult) -> Result<(), Fault> {
         let pc = slot[0] as usize;
         let received = |slot: &mut [i64], dst: Option<Reg>, ok: Option<Reg>, value, got| {
             if let Some(d) = dst {
@@ -351,7 +387,7 @@ impl Program {
             _ => {}
         }
         slot[0] = next as i64;
-        self.run_local(slot)
+        self.run_to_rest(slot)
     }
 
     fn line(&self, pc: usize) -> String {
