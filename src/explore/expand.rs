@@ -243,9 +243,7 @@ impl<'a> Expander<'a> {
                 .unpack(&block.input[from..to], &mut self.current.words);
             from = to;
             for t in 0..self.current.pending.len() {
-                let slot = &self.current.words[sc.layout.slot(t)];
-                let op = sc.threads[t].pending(slot);
-                self.sim.set_pending(&mut self.current, t, op);
+                self.sim.load_pending(&mut self.current, t);
             }
             let mut choices = std::mem::take(&mut self.choices);
             self.sim.enabled_threads(&self.current, &mut choices);

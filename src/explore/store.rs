@@ -123,9 +123,14 @@ fn hash64(bytes: &[u8]) -> u64 {
         let v = u64::from_le_bytes(c.try_into().expect("8 bytes"));
         h = (h ^ v).wrapping_mul(K).rotate_left(29);
     }
-    let mut tail = [0u8; 8];
-    tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    mix((h ^ u64::from_le_bytes(tail)).wrapping_mul(K))
+    // The last bytes, little-endian, byte by byte: a call to copy a few
+    // bytes costs more than the loop.
+    let tail = chunks
+        .remainder()
+        .iter()
+        .rev()
+        .fold(0, |acc, &b| (acc << 8) | u64::from(b));
+    mix((h ^ tail).wrapping_mul(K))
 }
 
 /// A state's fingerprint under hash compaction: a hash of its words, so

@@ -85,11 +85,12 @@ pub(crate) struct ThreadDecl {
 }
 
 impl ThreadDecl {
+    /// Writes the thread's pending operation into `out`.
     #[inline]
-    pub fn pending(&self, slot: &[i64]) -> Op {
+    pub fn pending_into(&self, slot: &[i64], out: &mut Op) {
         match &self.program {
-            Some(p) => Behaviour::pending(&**p, slot),
-            None => self.behaviour.pending(slot),
+            Some(p) => p.pending_into(slot, out),
+            None => *out = self.behaviour.pending(slot),
         }
     }
 

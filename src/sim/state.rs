@@ -25,7 +25,7 @@ pub(crate) enum Alternative {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct SimState {
     pub words: Vec<i64>,
-    /// Set through [`Sim::set_pending`], which keeps `gates` in step.
+    /// Set through `Sim`, which keeps `gates` in step (`Sim::load_pending`).
     pub pending: Vec<Op>,
     /// Per thread, what its pending operation waits for (see [`Gate`]).
     pub(super) gates: Vec<Gate>,

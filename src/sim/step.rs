@@ -74,10 +74,12 @@ impl<'a> Sim<'a> {
         Ok(st)
     }
 
-    /// Sets thread `t`'s pending operation.
+    /// Sets thread `t`'s pending operation from its slot, once the words
+    /// are those of a stored state.
     #[inline]
-    pub fn set_pending(&self, st: &mut SimState, t: usize, op: Op) {
-        st.pending[t] = op;
+    pub fn load_pending(&self, st: &mut SimState, t: usize) {
+        let SimState { words, pending, .. } = st;
+        self.sc.threads[t].pending_into(&words[self.slot_range(t)], &mut pending[t]);
         self.set_gate(st, t);
     }
 

@@ -336,6 +336,13 @@ impl Program {
         Ok(self.op_at(slot[0] as usize, &slot[1..]))
     }
 
+    /// [`Behaviour::pending`] writing the operation into `out` (see
+    /// [`Program::write_op`]).
+    #[inline]
+    pub(crate) fn pending_into(&self, slot: &[i64], out: &mut Op) {
+        self.write_op(slot[0] as usize, &slot[1..], out);
+    }
+
     /// [`Program::resume_pending`] writing the operation into `out` (see
     /// [`Program::write_op`]): the engines' hot path.
     #[inline]
