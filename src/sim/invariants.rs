@@ -9,22 +9,39 @@ use crate::model::{Op, Scope, StateView};
 use crate::results::Property;
 
 impl Sim<'_> {
+    /// Invariant `i` on `st`: passes at once when the words its last two
+    /// passing evaluations read are unchanged (the common case, inlined),
+    /// and is evaluated otherwise.
+    #[inline]
     fn run_invariant(&self, st: &SimState, i: usize) -> Result<(), String> {
-        {
-            let mut memo = self.memo.borrow_mut();
-            let unchanged = |entry: &Option<Reads>| {
-                entry
-                    .as_ref()
-                    .is_some_and(|reads| reads.iter().all(|&(w, v)| st.words[w as usize] == v))
-            };
-            if unchanged(&memo[i][0]) {
-                return Ok(());
-            }
-            if unchanged(&memo[i][1]) {
-                memo[i].swap(0, 1);
-                return Ok(());
-            }
+        if self.passed_before(st, i) {
+            return Ok(());
         }
+        self.evaluate_invariant(st, i)
+    }
+
+    /// Whether one of invariant `i`'s two remembered passes read only words
+    /// that `st` still has.
+    #[inline]
+    fn passed_before(&self, st: &SimState, i: usize) -> bool {
+        let mut memo = self.memo.borrow_mut();
+        let unchanged = |entry: &Option<Reads>| {
+            entry
+                .as_ref()
+                .is_some_and(|reads| reads.iter().all(|&(w, v)| st.words[w as usize] == v))
+        };
+        if unchanged(&memo[i][0]) {
+            return true;
+        }
+        if unchanged(&memo[i][1]) {
+            memo[i].swap(0, 1);
+            return true;
+        }
+        false
+    }
+
+    #[inline(never)]
+    fn evaluate_invariant(&self, st: &SimState, i: usize) -> Result<(), String> {
         self.reads.borrow_mut().clear();
         let view = StateView {
             scenario: self.sc,
@@ -77,13 +94,15 @@ impl Sim<'_> {
     /// what each state the search visits is checked for. The `Always`
     /// invariants in `skip` (bit `i` for invariant `i`) are not evaluated.
     pub fn failing_in_every_state(&self, st: &SimState, skip: u64) -> Vec<(usize, String)> {
-        let mut failing: Vec<(usize, String)> = self
-            .sc
-            .invariants_of(Scope::Always)
-            .iter()
-            .filter(|&&i| i >= 64 || skip & (1 << i) == 0)
-            .filter_map(|&i| self.run_invariant(st, i).err().map(|m| (i, m)))
-            .collect();
+        let mut failing = Vec::new();
+        for &i in self.sc.invariants_of(Scope::Always) {
+            if i < 64 && skip & (1 << i) != 0 {
+                continue;
+            }
+            if let Err(message) = self.run_invariant(st, i) {
+                failing.push((i, message));
+            }
+        }
         if !self.sc.invariants_of(Scope::Sometimes).is_empty() {
             failing.extend(self.failing_invariants(st, Scope::Sometimes));
         }
