@@ -274,6 +274,13 @@ impl<'a> Search<'a> {
         let mut spans: Vec<(usize, usize, u64)> = Vec::new();
         let mut words = vec![0; self.sim.sc.layout.width];
         let capacity = self.config.max_states.min(CAPACITY);
+        if block.keys.version() == self.store.keys().version() {
+            self.store
+                .touch(block.successors.iter().filter_map(|s| match s.key {
+                    Key::Packed(_, _, hash) => Some(hash),
+                    Key::Words(..) => None,
+                }));
+        }
         let (mut successors_from, mut findings_from) = (0, 0);
         for e in &block.expanded {
             let index = e.index;

@@ -278,6 +278,25 @@ impl StateStore {
         }
     }
 
+    /// Reads the table slots of a whole block's successors, and the states
+    /// they name where the tag matches, before any is inserted: hundreds of
+    /// cache misses overlap instead of a batch's few.
+    pub fn touch(&self, hashes: impl Iterator<Item = u64> + Clone) {
+        if self.keys.fingerprints {
+            return;
+        }
+        for h in hashes.clone() {
+            black_box(self.table[self.home(h)]);
+        }
+        let tags = self.tag_mask();
+        for h in hashes {
+            let entry = self.table[self.home(h)];
+            if entry != 0 && entry & tags == h as u32 & tags {
+                black_box(self.bytes(((entry & !tags) - 1) as usize).first());
+            }
+        }
+    }
+
     /// The bits of an exact table entry that hold a hash tag: those above
     /// the largest state number + 1 the table can hold (at most half its
     /// size).
