@@ -10,17 +10,18 @@ use super::ids::{
 };
 use super::machine::{Behaviour, Fault, MachineThread, ThreadMachine, guarded};
 use super::names::{ChanDecl, CondDecl, Names, VarDecl};
-use super::op::Op;
 use super::program::Program;
 use crate::error::{Error, ErrorKind};
 
 mod layout;
 mod outcome;
+mod thread;
 mod validate;
 
 pub use outcome::{Outcome, OutcomeValue};
 
 pub(crate) use layout::Layout;
+pub(crate) use thread::ThreadDecl;
 
 pub(crate) use validate::MAX_ALTERNATIVES;
 use validate::{Declarations, LOCAL_READ, MAX_STATE_WORDS, Observed, ghost_needed};
@@ -70,59 +71,6 @@ enum Observe {
         reg: Reg,
         name: String,
     },
-}
-
-#[derive(Clone)]
-pub(crate) struct ThreadDecl {
-    pub behaviour: Arc<dyn Behaviour>,
-    /// The same thread when it is a program, called without dynamic
-    /// dispatch on the explorer's hot path.
-    pub(crate) program: Option<Arc<Program>>,
-    /// What the scenario declares, which a hand-written machine's
-    /// operations are checked against as it runs (a program's are checked
-    /// when the scenario is built).
-    declared: Declared,
-}
-
-impl ThreadDecl {
-    /// Writes the thread's pending operation into `out`.
-    #[inline]
-    pub fn pending_into(&self, slot: &[i64], out: &mut Op) {
-        match &self.program {
-            Some(p) => p.pending_into(slot, out),
-            None => *out = self.behaviour.pending(slot),
-        }
-    }
-
-    /// Resumes the thread with `result` and writes its next pending
-    /// operation into `out`.
-    #[inline]
-    pub fn resume_into(
-        &self,
-        slot: &mut [i64],
-        result: crate::model::OpResult,
-        out: &mut Op,
-    ) -> Result<(), super::machine::Fault> {
-        match &self.program {
-            Some(p) => p.resume_into(slot, result, out),
-            None => {
-                self.behaviour.resume(slot, result)?;
-                *out = self.checked(self.behaviour.pending(slot))?;
-                Ok(())
-            }
-        }
-    }
-
-    /// `op`, or a fault when a hand-written machine names a resource the
-    /// scenario does not declare.
-    fn checked(&self, op: Op) -> Result<Op, Fault> {
-        match op.undeclared(&self.declared) {
-            None => Ok(op),
-            Some(id) => Err(Fault::panic(format!(
-                "its operation names {id}, which this scenario does not declare (an id from another ScenarioBuilder?); use the ids this scenario's builder returned"
-            ))),
-        }
-    }
 }
 
 /// A complete scenario: resources, threads and the properties to check.
