@@ -15,8 +15,9 @@ use crate::results::{Interrupt, ProgressHook, Stop};
 #[non_exhaustive]
 #[must_use]
 pub struct ExploreConfig {
-    /// Most distinct states stored; default 200,000,000 (about 8 GiB at the
-    /// seed's state size).
+    /// Most distinct states stored; default 200,000,000 (about 5 GiB at the
+    /// seed's state size). The explorer numbers at most 2,147,483,647: a
+    /// larger limit ends the search there, as bounded by states.
     pub max_states: usize,
     /// Most steps on one execution; default 1,000,000.
     pub max_steps: usize,

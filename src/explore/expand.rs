@@ -137,9 +137,8 @@ pub(crate) struct Block {
     /// How the store keys states at the block's start: its states are
     /// packed so, and its successors are keyed so.
     pub keys: Keys,
-    /// The states, packed, one after another; each one's end in `ends`.
+    /// The states, packed, one after another (each in the keys' stride).
     pub input: Vec<u8>,
-    pub ends: Vec<usize>,
     /// Each state's depth.
     pub depths: Vec<u32>,
     /// What was known when the block was handed out, and so is not
@@ -165,7 +164,6 @@ impl Block {
         self.known = known;
         self.keys.clone_from(keys);
         self.input.clear();
-        self.ends.clear();
         self.depths.clear();
         self.expanded.clear();
         self.successors.clear();
@@ -178,7 +176,6 @@ impl Block {
     /// Adds the next state.
     pub fn push(&mut self, packed: &[u8], depth: u32) {
         self.input.extend_from_slice(packed);
-        self.ends.push(self.input.len());
         self.depths.push(depth);
     }
 
@@ -235,13 +232,10 @@ impl<'a> Expander<'a> {
     /// Expands every state of `block`, writing the results into it.
     pub fn expand(&mut self, block: &mut Block) {
         let sc = self.sim.sc;
-        let mut from = 0;
+        let stride = block.keys.stride();
         for k in 0..block.depths.len() {
-            let to = block.ends[k];
-            block
-                .keys
-                .unpack(&block.input[from..to], &mut self.current.words);
-            from = to;
+            let packed = &block.input[k * stride..(k + 1) * stride];
+            block.keys.unpack(packed, &mut self.current.words);
             for t in 0..self.current.pending.len() {
                 self.sim.load_pending(&mut self.current, t);
             }

@@ -88,6 +88,11 @@ impl Keys {
         self.packing.unpack(bytes, out);
     }
 
+    /// Bytes per packed state.
+    pub fn stride(&self) -> usize {
+        self.packing.stride()
+    }
+
     /// Which of the store's packings these are.
     pub fn version(&self) -> u32 {
         self.packing.version
@@ -153,6 +158,13 @@ fn mix(mut h: u64) -> u64 {
     h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
     h ^= h >> 33;
     h.max(1)
+}
+
+/// The bits of an exact table entry of a table of `size` slots that hold a
+/// hash tag: those above the largest state number + 1 it can hold (at most
+/// half its size).
+fn tag_mask(size: usize) -> u32 {
+    u32::MAX.checked_shl(size.trailing_zeros()).unwrap_or(0)
 }
 
 /// Log2 of the states per segment at this stride.
@@ -253,19 +265,7 @@ impl StateStore {
             if want * 2 > self.table.len() {
                 self.grow_table(want);
             }
-            // Touch every first probe before resolving any, and then the
-            // state each names if its tag matches (most successors were
-            // seen), so that the misses of the batch overlap.
-            for &(_, _, h) in spans {
-                black_box(self.table[self.home(h)]);
-            }
-            let tags = self.tag_mask();
-            for &(_, _, h) in spans {
-                let entry = self.table[self.home(h)];
-                if entry != 0 && entry & tags == h as u32 & tags {
-                    black_box(self.bytes(((entry & !tags) - 1) as usize).first());
-                }
-            }
+            self.touch(spans.iter().map(|&(_, _, h)| h));
         }
         for (k, &(start, end, h)) in spans.iter().enumerate() {
             out[k] = if self.len >= CAPACITY {
@@ -297,13 +297,8 @@ impl StateStore {
         }
     }
 
-    /// The bits of an exact table entry that hold a hash tag: those above
-    /// the largest state number + 1 the table can hold (at most half its
-    /// size).
     fn tag_mask(&self) -> u32 {
-        u32::MAX
-            .checked_shl(self.table.len().trailing_zeros())
-            .unwrap_or(0)
+        tag_mask(self.table.len())
     }
 
     /// Where the exact table's probe for `hash` starts: its high bits, so
@@ -316,6 +311,19 @@ impl StateStore {
     }
 
     fn insert_exact(&mut self, bytes: &[u8], hash: u64) -> Insert {
+        match self.probe(bytes, hash) {
+            Ok(index) => Insert::Seen(Some(index)),
+            Err(pos) => {
+                let index = self.push(bytes);
+                self.table[pos] = (hash as u32 & self.tag_mask()) | (index + 1);
+                Insert::New(index)
+            }
+        }
+    }
+
+    /// The number of the stored state with these bytes and hash, or the
+    /// empty slot where it would go (exact table).
+    fn probe(&self, bytes: &[u8], hash: u64) -> Result<u32, usize> {
         let tags = self.tag_mask();
         let tag = hash as u32 & tags;
         let mask = self.table.len() - 1;
@@ -323,14 +331,12 @@ impl StateStore {
         loop {
             let entry = self.table[pos];
             if entry == 0 {
-                let index = self.push(bytes);
-                self.table[pos] = tag | (index + 1);
-                return Insert::New(index);
+                return Err(pos);
             }
             if entry & tags == tag {
                 let index = (entry & !tags) - 1;
                 if self.bytes(index as usize) == bytes {
-                    return Insert::Seen(Some(index));
+                    return Ok(index);
                 }
             }
             pos = (pos + 1) & mask;
@@ -392,23 +398,7 @@ impl StateStore {
         if self.keys.fingerprints {
             return None;
         }
-        let tags = self.tag_mask();
-        let tag = hash as u32 & tags;
-        let mask = self.table.len() - 1;
-        let mut pos = self.home(hash);
-        loop {
-            let entry = self.table[pos];
-            if entry == 0 {
-                return None;
-            }
-            if entry & tags == tag {
-                let index = (entry & !tags) - 1;
-                if self.bytes(index as usize) == bytes {
-                    return Some(index);
-                }
-            }
-            pos = (pos + 1) & mask;
-        }
+        self.probe(bytes, hash).ok()
     }
 
     /// [`StateStore::find`] for a state's words (none that does not fit
@@ -486,9 +476,7 @@ impl StateStore {
             size *= 2;
         }
         let old = std::mem::replace(&mut self.table, vec![0; size]);
-        let old_tags = u32::MAX
-            .checked_shl(old.len().trailing_zeros())
-            .unwrap_or(0);
+        let old_tags = tag_mask(old.len());
         let indices = old
             .iter()
             .filter(|&&e| e != 0)

@@ -9,7 +9,8 @@ use serde::Serialize;
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Bound {
-    /// [`ExploreConfig::max_states`](crate::ExploreConfig::max_states) distinct states were stored.
+    /// [`ExploreConfig::max_states`](crate::ExploreConfig::max_states) distinct states were stored
+    /// (or 2,147,483,647, the most the explorer numbers).
     States,
     /// Some execution was longer than [`ExploreConfig::max_steps`](crate::ExploreConfig::max_steps) steps.
     Depth,

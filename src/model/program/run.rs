@@ -202,13 +202,6 @@ impl Program {
             .unwrap_or(0)
     }
 
-    /// Runs local instructions from the slot's pc up to the next shared one,
-    /// and returns that one's operation (what [`Behaviour::pending`] gives).
-    fn run_local(&self, slot: &mut [i64]) -> Result<Op, Fault> {
-        self.run_to_rest(slot)?;
-        Ok(self.op_at(slot[0] as usize, &slot[1..]))
-    }
-
     /// Runs local instructions from the slot's pc up to the next shared one
     /// (or the end), where the thread rests.
     fn run_to_rest(&self, slot: &mut [i64]) -> Result<(), Fault> {
@@ -329,13 +322,6 @@ impl Program {
         }
     }
 
-    /// [`Behaviour::resume`], returning the next pending operation as
-    /// [`Behaviour::pending`] would.
-    pub(crate) fn resume_pending(&self, slot: &mut [i64], result: OpResult) -> Result<Op, Fault> {
-        self.advance(slot, result)?;
-        Ok(self.op_at(slot[0] as usize, &slot[1..]))
-    }
-
     /// [`Behaviour::pending`] writing the operation into `out` (see
     /// [`Program::write_op`]).
     #[inline]
@@ -343,8 +329,8 @@ impl Program {
         self.write_op(slot[0] as usize, &slot[1..], out);
     }
 
-    /// [`Program::resume_pending`] writing the operation into `out` (see
-    /// [`Program::write_op`]): the engines' hot path.
+    /// [`Behaviour::resume`], then the next pending operation written into
+    /// `out` (see [`Program::write_op`]): the engines' hot path.
     #[inline]
     pub(crate) fn resume_into(
         &self,
@@ -547,7 +533,7 @@ impl Behaviour for Program {
             return Err(Fault::panic(why.clone()));
         }
         slot.fill(0);
-        self.run_local(slot).map(drop)
+        self.run_to_rest(slot)
     }
 
     fn pending(&self, slot: &[i64]) -> Op {
@@ -555,7 +541,7 @@ impl Behaviour for Program {
     }
 
     fn resume(&self, slot: &mut [i64], result: OpResult) -> Result<(), Fault> {
-        self.resume_pending(slot, result).map(drop)
+        self.advance(slot, result)
     }
 
     fn has_select(&self) -> bool {
