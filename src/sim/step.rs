@@ -216,8 +216,10 @@ impl<'a> Sim<'a> {
     /// threads do first, running the `Done` first reaches the same states
     /// after.
     pub fn eager_done(&self, st: &SimState) -> Option<Choice> {
+        // The operation is matched here, inline: almost every state has no
+        // pending `Done`, and the search asks in every state it stores.
         (0..st.pending.len())
-            .find(|&t| self.done_is_eager(st, t))
+            .find(|&t| matches!(st.pending[t], Op::WgDone(_)) && self.done_is_eager(st, t))
             .map(|t| t as Choice)
     }
 
