@@ -609,6 +609,123 @@ mod tests {
         }
     }
 
+    /// A small deterministic generator (xorshift), so that a failure
+    /// reproduces from the round printed with it.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        /// A word value: mostly small, sometimes wide or negative, now and
+        /// then an extreme, so that the packing widens at random times.
+        fn value(&mut self) -> i64 {
+            let r = self.next();
+            let x = (r >> 8) as i64;
+            match r % 16 {
+                0..=8 => x % 4,
+                9..=11 => x % 300,
+                12 => -(x % 40),
+                13 => x >> (r % 60),
+                14 => -(x >> (r % 60)),
+                _ => [i64::MIN, i64::MAX, i64::MIN + 1, -1][(r >> 4) as usize % 4],
+            }
+        }
+    }
+
+    /// Random batches against a map from each state to its number: every
+    /// insert says new exactly when the map has not seen the state, with the
+    /// map's number, and every stored state decodes to its words, however
+    /// the packing widened between batches. (Fingerprints: new exactly when
+    /// unseen, numbering the same.)
+    #[test]
+    fn agrees_with_a_map_through_random_batches_and_widenings() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        for round in 0..90 {
+            let width = 1 + (rng.next() % 5) as usize;
+            let fingerprints = round % 3 == 2;
+            let initial: Vec<i64> = (0..width).map(|_| rng.value()).collect();
+            let mut store = StateStore::new(fingerprints, &initial);
+            let mut map: std::collections::HashMap<Vec<i64>, u32> = Default::default();
+            let mut seen: Vec<Vec<i64>> = vec![initial];
+            let expect =
+                |map: &mut std::collections::HashMap<Vec<i64>, u32>, words: &[i64], got: Insert| {
+                    let next = map.len() as u32;
+                    let want = match map.get(words) {
+                        Some(_) if fingerprints => Insert::Seen(None),
+                        Some(&n) => Insert::Seen(Some(n)),
+                        None => {
+                            map.insert(words.to_vec(), next);
+                            Insert::New(next)
+                        }
+                    };
+                    assert_eq!(got, want, "round {round}, state {words:?}");
+                };
+            for _ in 0..300 {
+                let batch: Vec<Vec<i64>> = (0..1 + rng.next() % 12)
+                    .map(|_| {
+                        if rng.next() % 3 == 0 {
+                            seen[(rng.next() % seen.len() as u64) as usize].clone()
+                        } else {
+                            let mut words = seen[(rng.next() % seen.len() as u64) as usize].clone();
+                            let k = (rng.next() % width as u64) as usize;
+                            words[k] = rng.value();
+                            words
+                        }
+                    })
+                    .collect();
+                seen.extend(batch.iter().cloned());
+                if rng.next() % 4 == 0 {
+                    for words in &batch {
+                        let got = store.insert(words);
+                        expect(&mut map, words, got);
+                    }
+                    continue;
+                }
+                // As the search merges a block: the states packed under the
+                // keys of the batch's start go in together; one that does
+                // not fit goes in alone, widening the packing.
+                let mut rest = &batch[..];
+                while !rest.is_empty() {
+                    let keys = store.keys().clone();
+                    let mut bytes = Vec::new();
+                    let mut spans = Vec::new();
+                    for words in rest {
+                        let start = bytes.len();
+                        match keys.key(words, &mut bytes) {
+                            Some(hash) => spans.push((start, bytes.len(), hash)),
+                            None => break,
+                        }
+                    }
+                    let mut out = vec![Insert::Full; spans.len()];
+                    store.insert_packed_batch(&bytes, &spans, &mut out);
+                    for (words, got) in rest.iter().zip(out) {
+                        expect(&mut map, words, got);
+                    }
+                    rest = &rest[spans.len()..];
+                    if let Some(words) = rest.first() {
+                        let got = store.insert(words);
+                        expect(&mut map, words, got);
+                        rest = &rest[1..];
+                    }
+                }
+            }
+            assert_eq!(store.len(), map.len(), "round {round}");
+            for (words, &n) in &map {
+                let mut out = vec![0; width];
+                store.get(n, &mut out);
+                assert_eq!(&out, words, "round {round}, state {n}");
+                if !fingerprints {
+                    assert_eq!(store.find_words(words), Some(n), "round {round}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_batch_with_a_repeat_is_new_once() {
         let mut store = StateStore::new(false, &[3, 4]);
