@@ -10,6 +10,7 @@ mod packing;
 mod pct_odds;
 mod por;
 mod preemptions;
+mod prints;
 mod search;
 mod store;
 

@@ -27,6 +27,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use super::packing::Packing;
+use super::prints::Fingerprints;
 
 /// Most bytes of one arena segment; under hash compaction, whose segments
 /// are freed once expanded, less.
@@ -50,8 +51,8 @@ pub(crate) struct StateStore {
     /// Exact: per slot, 0 or a state's number + 1 with its hash's tag
     /// above it (see [`StateStore::tag_mask`]).
     table: Vec<u32>,
-    /// Hash compaction: per slot, 0 or a fingerprint.
-    prints: Vec<u64>,
+    /// Hash compaction: the fingerprints.
+    prints: Option<Fingerprints>,
     scratch: Vec<u8>,
     words: Vec<i64>,
 }
@@ -197,11 +198,7 @@ impl StateStore {
             } else {
                 vec![0; 1 << 10]
             },
-            prints: if fingerprints {
-                vec![0; 1 << 10]
-            } else {
-                Vec::new()
-            },
+            prints: fingerprints.then(Fingerprints::new),
             scratch: Vec::new(),
             words: vec![0; initial.len()],
         }
@@ -253,13 +250,9 @@ impl StateStore {
         out: &mut [Insert],
     ) {
         let want = self.len + spans.len();
-        if self.keys.fingerprints {
-            if want * 4 > self.prints.len() * 3 {
-                self.grow_prints(want);
-            }
-            let mask = self.prints.len() - 1;
+        if let Some(prints) = &self.prints {
             for &(_, _, h) in spans {
-                black_box(self.prints[h as usize & mask]);
+                prints.touch(h);
             }
         } else {
             if want * 2 > self.table.len() {
@@ -347,19 +340,11 @@ impl StateStore {
     /// table counts as seen.
     fn insert_fingerprint(&mut self, bytes: &[u8], fingerprint: u64) -> Insert {
         self.lookups += 1;
-        let mask = self.prints.len() - 1;
-        let mut pos = fingerprint as usize & mask;
-        loop {
-            let entry = self.prints[pos];
-            if entry == 0 {
-                let index = self.push(bytes);
-                self.prints[pos] = fingerprint;
-                return Insert::New(index);
-            }
-            if entry == fingerprint {
-                return Insert::Seen(None);
-            }
-            pos = (pos + 1) & mask;
+        let prints = self.prints.as_mut().expect("a hash-compacted store");
+        if prints.insert(fingerprint) {
+            Insert::New(self.push(bytes))
+        } else {
+            Insert::Seen(None)
         }
     }
 
@@ -517,24 +502,6 @@ impl StateStore {
         }
     }
 
-    /// A larger fingerprint table. It is filled up to three quarters: a
-    /// probe compares fingerprints alone, never a state's bytes.
-    fn grow_prints(&mut self, at_least: usize) {
-        let mut size = self.prints.len();
-        while at_least * 4 > size * 3 {
-            size *= 2;
-        }
-        let old = std::mem::replace(&mut self.prints, vec![0; size]);
-        let mask = size - 1;
-        for print in old.into_iter().filter(|&e| e != 0) {
-            let mut pos = print as usize & mask;
-            while self.prints[pos] != 0 {
-                pos = (pos + 1) & mask;
-            }
-            self.prints[pos] = print;
-        }
-    }
-
     /// Decodes state `index` into `out` (which must have the state's width).
     #[cfg(test)]
     pub fn get(&self, index: u32, out: &mut [i64]) {
@@ -546,15 +513,20 @@ impl StateStore {
     }
 
     fn table_bytes(&self) -> usize {
-        self.table.len() * 4 + self.prints.len() * 8
+        self.table.len() * 4 + self.prints.as_ref().map_or(0, Fingerprints::bytes)
     }
 
-    /// Bytes in use, counting the table the next growth would allocate
-    /// beside the current one: what the store may take at its peak before
-    /// it stores many more states. (A segment's room is reserved but not
+    /// Bytes in use, counting what the next growth of the table would
+    /// allocate beside it (the exact table doubles; the fingerprints grow
+    /// a shard at a time): what the store may take at its peak before it
+    /// stores many more states. (A segment's room is reserved but not
     /// touched until written, so only what is written counts.)
     pub fn peak_bytes(&self) -> usize {
-        self.segment_bytes() + self.table_bytes() * 3
+        let growth = match &self.prints {
+            Some(prints) => prints.growth_bytes(),
+            None => self.table.len() * 4 * 2,
+        };
+        self.segment_bytes() + self.table_bytes() + growth
     }
 
     /// Bytes the packed states and the table take (not the arena's room
