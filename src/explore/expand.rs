@@ -198,6 +198,11 @@ pub(crate) struct Expander<'a> {
     config: &'a ExploreConfig,
     current: SimState,
     next: SimState,
+    /// Whether `next` must be copied whole from `current` (a new state was
+    /// loaded, or a step failed half-way); else it differs from it only in
+    /// its words and in the pending operations of the threads in `moved`.
+    stale: bool,
+    moved: Vec<usize>,
     choices: Vec<u16>,
     enabled: Vec<u16>,
     chain: Vec<u16>,
@@ -221,6 +226,8 @@ impl<'a> Expander<'a> {
             config,
             current: empty(),
             next: empty(),
+            stale: true,
+            moved: Vec::new(),
             choices: Vec::new(),
             enabled: Vec::new(),
             chain: Vec::new(),
@@ -239,6 +246,7 @@ impl<'a> Expander<'a> {
             for t in 0..self.current.pending.len() {
                 self.sim.load_pending(&mut self.current, t);
             }
+            self.stale = true;
             let mut choices = std::mem::take(&mut self.choices);
             self.sim.enabled_threads(&self.current, &mut choices);
             if let Some(por) = self.por {
@@ -271,11 +279,25 @@ impl<'a> Expander<'a> {
         let next = &mut self.next;
         let chain = &mut self.chain;
         let enabled = &mut self.enabled;
-        next.clone_from(&self.current);
+        let moved = &mut self.moved;
+        if self.stale {
+            next.clone_from(&self.current);
+            self.stale = false;
+        } else {
+            next.restore_from(&self.current, moved);
+            debug_assert!(
+                *next == self.current,
+                "a step changed a thread it did not note"
+            );
+        }
+        moved.clear();
         chain.clear();
         chain.push(choice);
         let found_before = block.findings.len();
-        if let Err((who, fault)) = sim.step(next, choice) {
+        let stepped = sim.step(next, choice);
+        note_moved(moved, choice, &stepped);
+        if let Err((who, fault)) = stepped {
+            self.stale = true;
             block.findings.push(Finding::fault(
                 sim.fault_finding(who, &fault),
                 chain,
@@ -323,7 +345,10 @@ impl<'a> Expander<'a> {
                 block.findings.push(Finding::new(race, chain));
             }
             chain.push(u);
-            if let Err((who, fault)) = sim.step(next, u) {
+            let stepped = sim.step(next, u);
+            note_moved(moved, u, &stepped);
+            if let Err((who, fault)) = stepped {
+                self.stale = true;
                 block.findings.push(Finding::fault(
                     sim.fault_finding(who, &fault),
                     chain,
@@ -355,6 +380,19 @@ impl<'a> Expander<'a> {
             chain: (chain_start, block.chains.len() as u32),
             checks,
         });
+    }
+}
+
+/// Notes the threads whose pending operation a step of `choice` changed:
+/// its own, and a partner's it resumed.
+#[inline]
+fn note_moved<E>(moved: &mut Vec<usize>, choice: u16, stepped: &Result<Option<usize>, E>) {
+    let t = thread_of(choice);
+    if moved.last() != Some(&t) {
+        moved.push(t);
+    }
+    if let Ok(Some(partner)) = stepped {
+        moved.push(*partner);
     }
 }
 
