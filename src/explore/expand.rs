@@ -294,15 +294,8 @@ impl<'a> Expander<'a> {
         chain.clear();
         chain.push(choice);
         let found_before = block.findings.len();
-        let stepped = sim.step(next, choice);
-        note_moved(moved, choice, &stepped);
-        if let Err((who, fault)) = stepped {
+        if !step_noted(sim, next, choice, moved, chain, &mut block.findings) {
             self.stale = true;
-            block.findings.push(Finding::fault(
-                sim.fault_finding(who, &fault),
-                chain,
-                sim.sc.outcome(&next.words),
-            ));
             return;
         }
         out.steps += 1;
@@ -345,15 +338,8 @@ impl<'a> Expander<'a> {
                 block.findings.push(Finding::new(race, chain));
             }
             chain.push(u);
-            let stepped = sim.step(next, u);
-            note_moved(moved, u, &stepped);
-            if let Err((who, fault)) = stepped {
+            if !step_noted(sim, next, u, moved, chain, &mut block.findings) {
                 self.stale = true;
-                block.findings.push(Finding::fault(
-                    sim.fault_finding(who, &fault),
-                    chain,
-                    sim.sc.outcome(&next.words),
-                ));
                 return;
             }
             out.steps += 1;
@@ -383,17 +369,54 @@ impl<'a> Expander<'a> {
     }
 }
 
-/// Notes the threads whose pending operation a step of `choice` changed:
-/// its own, and a partner's it resumed.
+/// Takes `choice` in `st` and notes in `moved` the threads whose pending
+/// operation it changed: its own, and a partner's it resumed. A thread
+/// that fails ends the path: the fault is recorded, shown by `chain` (the
+/// steps so far), and the answer is false, `st` then being half-stepped.
 #[inline]
-fn note_moved<E>(moved: &mut Vec<usize>, choice: u16, stepped: &Result<Option<usize>, E>) {
+fn step_noted(
+    sim: &Sim,
+    st: &mut SimState,
+    choice: u16,
+    moved: &mut Vec<usize>,
+    chain: &[u16],
+    findings: &mut Vec<Finding>,
+) -> bool {
     let t = thread_of(choice);
     if moved.last() != Some(&t) {
         moved.push(t);
     }
-    if let Ok(Some(partner)) = stepped {
-        moved.push(*partner);
+    match sim.step(st, choice) {
+        Ok(partner) => {
+            if let Some(u) = partner {
+                moved.push(u);
+            }
+            true
+        }
+        Err((who, fault)) => {
+            record_fault(sim, st, who, &fault, chain, findings);
+            false
+        }
     }
+}
+
+/// Records that thread `who` failed with `fault` in the last step of
+/// `chain`, which left `st`.
+#[cold]
+#[inline(never)]
+fn record_fault(
+    sim: &Sim,
+    st: &SimState,
+    who: u16,
+    fault: &crate::model::Fault,
+    chain: &[u16],
+    findings: &mut Vec<Finding>,
+) {
+    findings.push(Finding::fault(
+        sim.fault_finding(who, fault),
+        chain,
+        sim.sc.outcome(&st.words),
+    ));
 }
 
 /// What a state reports when it is stored for the first time, where
