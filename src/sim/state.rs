@@ -55,9 +55,7 @@ impl SimState {
         }
         h | 1
     }
-}
 
-impl SimState {
     /// Makes this state `source` again, where it can differ from it only
     /// in its words and in the pending operations of `moved`: what steps
     /// change (their thread's, and that of a partner they resumed). The
