@@ -572,6 +572,13 @@ impl ScenarioBuilder {
     }
 
     /// An invariant checked in every reachable state. `Err` explains the violation.
+    ///
+    /// `check` must be a function of what it reads through the view, and
+    /// nothing else: the engines remember the words each evaluation read,
+    /// with their values, and do not evaluate it again while those are
+    /// unchanged. A check that also reads a captured counter, cell or clock
+    /// can be skipped in a state where its answer would differ. A check
+    /// that panics fails, with the state's trace.
     pub fn always(
         &mut self,
         name: impl Into<String>,
@@ -581,6 +588,7 @@ impl ScenarioBuilder {
     }
 
     /// An invariant checked in every final state. `Err` explains the violation.
+    /// Like [`always`](Self::always)'s, `check` must be a function of the view.
     pub fn at_end(
         &mut self,
         name: impl Into<String>,
@@ -592,7 +600,9 @@ impl ScenarioBuilder {
     /// A coverage goal: some reachable state should satisfy `reached` (say,
     /// both consumers got an order). The first execution that reaches it
     /// is kept as its witness; a goal that an exhaustive search never
-    /// reaches is reported as not covered, a check that fails.
+    /// reaches is reported as not covered, a check that fails. Like
+    /// [`always`](Self::always)'s check, `reached` must be a function of
+    /// the view.
     pub fn sometimes(
         &mut self,
         name: impl Into<String>,
