@@ -98,6 +98,14 @@ fn options_that_cannot_take_effect_are_refused_with_exit_2() {
             &["check", "--exclude", "bank/unsyn"],
             "did you mean `bank/unsync`?",
         ),
+        (
+            &["check", "bank/*", "--set", "weeks=1", "--set", "weeks=2"],
+            "`weeks` is given twice (`weeks=1`, then `weeks=2`)",
+        ),
+        (
+            &["replay", "v1:bank/unsync:weeks=1,weeks=2:0.1"],
+            "`weeks` is given twice",
+        ),
     ];
     for (args, message) in cases {
         let o = run(args);

@@ -258,6 +258,26 @@ impl fmt::Display for Params {
     }
 }
 
+/// The error for `KEY=VALUE` assignments that give one key twice, if they
+/// do: which one would win is a guess the user should not have to make.
+pub(crate) fn repeated_key<S: AsRef<str>>(assignments: &[S]) -> Option<Error> {
+    let key = |a: &str| a.split_once('=').map_or(a, |(k, _)| k).trim().to_string();
+    assignments.iter().enumerate().find_map(|(i, first)| {
+        let first = first.as_ref();
+        let again = assignments[i + 1..]
+            .iter()
+            .map(AsRef::as_ref)
+            .find(|a| a.contains('=') && first.contains('=') && key(a) == key(first))?;
+        Some(Error::new(
+            ErrorKind::InvalidParameter,
+            format!(
+                "`{}` is given twice (`{first}`, then `{again}`); give each parameter once",
+                key(first)
+            ),
+        ))
+    })
+}
+
 /// How many single-character edits turn `a` into `b` (for a did-you-mean).
 pub(super) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -312,5 +332,19 @@ mod tests {
             assert_eq!(err.kind(), ErrorKind::InvalidParameter);
             assert!(err.to_string().contains(needle), "{input}: {err}");
         }
+    }
+
+    #[test]
+    fn a_key_given_twice_is_named_whatever_the_spaces() {
+        assert!(repeated_key(&["weeks=1", "incomes=5+6"]).is_none());
+        assert!(
+            repeated_key(&["weeks"]).is_none(),
+            "not KEY=VALUE: said elsewhere"
+        );
+        let e = repeated_key(&["weeks=1", "incomes=5", " weeks = 2"]).expect("weeks twice");
+        assert_eq!(
+            e.to_string(),
+            "`weeks` is given twice (`weeks=1`, then ` weeks = 2`); give each parameter once"
+        );
     }
 }

@@ -305,8 +305,12 @@ impl Entry {
         Params::defaults(self.name, &self.params())
     }
 
-    /// Parameters from `KEY=VALUE` overrides of the defaults.
+    /// Parameters from `KEY=VALUE` overrides of the defaults; a key given
+    /// twice is an error.
     pub fn params_from<S: AsRef<str>>(&self, assignments: &[S]) -> Result<Params, Error> {
+        if let Some(error) = super::params::repeated_key(assignments) {
+            return Err(error);
+        }
         let specs = self.params();
         let mut params = Params::defaults(self.name, &specs);
         for a in assignments {

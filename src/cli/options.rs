@@ -35,7 +35,7 @@ pub(super) struct CheckArgs {
     #[arg(long)]
     pub(super) exhaust: bool,
     /// Overrides a parameter, e.g. `--set weeks=4 --set incomes=500+10`; applies
-    /// to every selected scenario that has it.
+    /// to every selected scenario that has it. Each key once.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
     /// explore: most distinct states to store per scenario (1 to
@@ -550,16 +550,17 @@ pub(super) fn selection(args: &CheckArgs) -> Result<Vec<(&'static Entry, Params)
     let mut selected = Vec::new();
     for entry in &entries {
         let specs = entry.params();
-        let mut params = entry.default_params();
-        for assignment in &args.set {
-            let key = assignment
-                .split_once('=')
-                .map_or(assignment.as_str(), |(k, _)| k.trim());
-            if specs.iter().any(|s| s.name == key) || !assignment.contains('=') {
-                params.set(&specs, assignment)?;
-            }
-        }
-        selected.push((*entry, params));
+        let applicable: Vec<&String> = args
+            .set
+            .iter()
+            .filter(|assignment| {
+                let key = assignment
+                    .split_once('=')
+                    .map_or(assignment.as_str(), |(k, _)| k.trim());
+                specs.iter().any(|s| s.name == key) || !assignment.contains('=')
+            })
+            .collect();
+        selected.push((*entry, entry.params_from(&applicable)?));
     }
     for assignment in &args.set {
         let key = assignment
