@@ -504,6 +504,62 @@ fn an_invariant_or_outcome_that_reads_a_local_register_is_refused() {
     explore(&s.build().unwrap(), &exhaust()).assert_holds();
 }
 
+/// The message of the violation of `property` in `e`.
+fn violation(e: &interleave::Exploration, property: &str) -> String {
+    match e.status(&Property::Invariant(property.into())) {
+        Some(Status::Violated(c)) => c.message.clone(),
+        other => panic!("`{property}` is not violated: {other:?}"),
+    }
+}
+
+#[test]
+fn an_invariant_that_reads_a_register_the_thread_has_not_fails_and_says_why() {
+    // A hand-written machine has no registers.
+    let mut s = ScenarioBuilder::new("machine");
+    let x = s.var("x", 0);
+    let m = s.machine(
+        "m",
+        OneStore {
+            var: x,
+            panics: false,
+        },
+    );
+    let mut other = ProgramBuilder::new("other");
+    let r = other.ghost("r");
+    s.always("m's register", move |v| {
+        if v.reg(m, r) == 0 {
+            Ok(())
+        } else {
+            Err("no".into())
+        }
+    });
+    let e = explore(&s.build().unwrap(), &exhaust());
+    let message = violation(&e, "m's register");
+    assert!(message.contains("`m` is not a Program"), "{message}");
+    // A program without that many registers: another program's ghost.
+    let mut s = ScenarioBuilder::new("short");
+    let x = s.var("x", 0);
+    let mut p = ProgramBuilder::new("p");
+    p.store(x, 1);
+    let t = s.thread(p.build());
+    let mut other = ProgramBuilder::new("other");
+    other.ghost("a");
+    let b = other.ghost("b");
+    s.always("p's register", move |v| {
+        if v.reg(t, b) == 0 {
+            Ok(())
+        } else {
+            Err("no".into())
+        }
+    });
+    let e = explore(&s.build().unwrap(), &exhaust());
+    let message = violation(&e, "p's register");
+    assert!(
+        message.contains("a register of another program?"),
+        "{message}"
+    );
+}
+
 #[test]
 fn limits_of_the_engines_are_build_errors_not_panics() {
     // 65 nested loops declare 65 counters: more registers than fit.

@@ -83,9 +83,9 @@ pub struct Scenario {
     pub(crate) names: Names,
     pub(crate) wg_init: Vec<i64>,
     pub(crate) threads: Vec<ThreadDecl>,
-    /// Per thread: where its registers start in the state, when it is a
-    /// [`Program`] (whose registers invariants may read).
-    registers: Vec<Option<usize>>,
+    /// Per thread, when it is a [`Program`]: where its registers start in
+    /// the state, and which of them invariants may read.
+    registers: Vec<Option<Registers>>,
     pub(crate) invariants: Vec<Invariant>,
     /// The indices of the `Always` and of the `AtEnd` invariants.
     scoped: [Vec<usize>; 3],
@@ -259,6 +259,15 @@ impl Scenario {
     }
 }
 
+/// Where a [`Program`] thread's registers start in the state, and which
+/// of them are ghosts (bit `i` for register `i`): the ones an invariant may
+/// read.
+#[derive(Clone, Copy, Debug)]
+struct Registers {
+    base: usize,
+    ghosts: u64,
+}
+
 /// A read-only view of one global state, handed to invariants.
 ///
 /// An invariant must be a pure function of what it reads through the view:
@@ -310,29 +319,40 @@ impl<'a> StateView<'a> {
     /// When the thread is not a `Program` (the panic is reported as a failure
     /// of the invariant, with its trace).
     pub fn reg(&self, thread: ThreadId, reg: Reg) -> i64 {
-        let Some(base) = self.scenario.registers[thread.index()] else {
+        let i = reg.index();
+        if let Some(Some(r)) = self.scenario.registers.get(thread.index())
+            && i < 64
+            && r.ghosts & (1 << i) != 0
+        {
+            let w = r.base + i;
+            self.note(w..w + 1);
+            return self.words[w];
+        }
+        self.refuse_reg(thread, reg)
+    }
+
+    /// Why [`StateView::reg`] cannot read `reg`, as a panic.
+    #[cold]
+    #[inline(never)]
+    fn refuse_reg(&self, thread: ThreadId, reg: Reg) -> ! {
+        if self.scenario.registers[thread.index()].is_none() {
             panic!(
                 "thread `{}` is not a Program; use StateView::machine_state",
                 self.scenario.names.thread(thread)
             );
         };
-        if let Some(program) = &self.scenario.threads[thread.index()].program {
-            if !program.has_register(reg) {
-                panic!(
-                    "register #{} is not one of thread `{}`'s (a register of another program?)",
-                    reg.index(),
-                    program.name()
-                );
-            }
-            if !program.is_ghost(reg) {
-                let why = ghost_needed(program, reg, "it");
-                LOCAL_READ.with(|r| r.replace(Some(why.clone())));
-                panic!("{why}");
-            }
+        let program = (self.scenario.threads[thread.index()].program.as_ref())
+            .expect("a thread with registers is a Program");
+        if !program.has_register(reg) {
+            panic!(
+                "register #{} is not one of thread `{}`'s (a register of another program?)",
+                reg.index(),
+                program.name()
+            );
         }
-        let w = base + reg.index();
-        self.note(w..w + 1);
-        self.words[w]
+        let why = ghost_needed(program, reg, "it");
+        LOCAL_READ.with(|r| r.replace(Some(why.clone())));
+        panic!("{why}");
     }
 
     /// The local state of a hand-written [`ThreadMachine`] thread, or `None`
@@ -740,7 +760,12 @@ impl ScenarioBuilder {
                 })
                 .collect(),
             registers: (self.threads.iter().enumerate())
-                .map(|(t, decl)| decl.program.as_ref().map(|_| layout.slot(t).start + 1))
+                .map(|(t, decl)| {
+                    decl.program.as_ref().map(|program| Registers {
+                        base: layout.slot(t).start + 1,
+                        ghosts: program.ghosts(),
+                    })
+                })
                 .collect(),
             invariants: self.invariants.clone(),
             scoped: [Scope::Always, Scope::AtEnd, Scope::Sometimes].map(|scope| {

@@ -82,6 +82,11 @@ impl Program {
         self.error.as_deref()
     }
 
+    /// The ghost registers, bit `i` for register `i`.
+    pub(crate) fn ghosts(&self) -> u64 {
+        self.ghosts
+    }
+
     /// Whether register `reg` is a ghost (never forgotten, so invariants
     /// and outcomes may read it).
     pub(crate) fn is_ghost(&self, reg: Reg) -> bool {
