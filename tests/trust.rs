@@ -5,8 +5,8 @@
 use interleave::backend::{LoomConfig, ShuttleConfig, ThreadsConfig};
 use interleave::check::{self, BackendKind, Backends};
 use interleave::{
-    Completion, ExploreConfig, Expr, Op, OpResult, ProgramBuilder, Property, Scenario,
-    ScenarioBuilder, Status, Stop, ThreadMachine, VarId, explore, replay,
+    Completion, ExploreConfig, Expr, Op, OpResult, ProgramBuilder, Property, Reg, Scenario,
+    ScenarioBuilder, Status, Stop, ThreadId, ThreadMachine, VarId, explore, replay,
 };
 
 /// A goroutine spins on `ready` under a mutex until it is 1; `main` sets
@@ -512,6 +512,19 @@ fn violation(e: &interleave::Exploration, property: &str) -> String {
     }
 }
 
+/// Why an invariant that reads register `reg` of `thread` in `s` fails.
+fn refusal_to_read(mut s: ScenarioBuilder, thread: ThreadId, reg: Reg) -> String {
+    s.always("reads a register", move |v| {
+        if v.reg(thread, reg) == 0 {
+            Ok(())
+        } else {
+            Err("no".into())
+        }
+    });
+    let e = explore(&s.build().unwrap(), &exhaust());
+    violation(&e, "reads a register")
+}
+
 #[test]
 fn an_invariant_that_reads_a_register_the_thread_has_not_fails_and_says_why() {
     // A hand-written machine has no registers.
@@ -524,17 +537,8 @@ fn an_invariant_that_reads_a_register_the_thread_has_not_fails_and_says_why() {
             panics: false,
         },
     );
-    let mut other = ProgramBuilder::new("other");
-    let r = other.ghost("r");
-    s.always("m's register", move |v| {
-        if v.reg(m, r) == 0 {
-            Ok(())
-        } else {
-            Err("no".into())
-        }
-    });
-    let e = explore(&s.build().unwrap(), &exhaust());
-    let message = violation(&e, "m's register");
+    let r = ProgramBuilder::new("other").ghost("r");
+    let message = refusal_to_read(s, m, r);
     assert!(message.contains("`m` is not a Program"), "{message}");
     // A program without that many registers: another program's ghost.
     let mut s = ScenarioBuilder::new("short");
@@ -545,15 +549,7 @@ fn an_invariant_that_reads_a_register_the_thread_has_not_fails_and_says_why() {
     let mut other = ProgramBuilder::new("other");
     other.ghost("a");
     let b = other.ghost("b");
-    s.always("p's register", move |v| {
-        if v.reg(t, b) == 0 {
-            Ok(())
-        } else {
-            Err("no".into())
-        }
-    });
-    let e = explore(&s.build().unwrap(), &exhaust());
-    let message = violation(&e, "p's register");
+    let message = refusal_to_read(s, t, b);
     assert!(
         message.contains("a register of another program?"),
         "{message}"

@@ -261,18 +261,21 @@ impl fmt::Display for Params {
 /// The error for `KEY=VALUE` assignments that give one key twice, if they
 /// do: which one would win is a guess the user should not have to make.
 pub(crate) fn repeated_key<S: AsRef<str>>(assignments: &[S]) -> Option<Error> {
-    let key = |a: &str| a.split_once('=').map_or(a, |(k, _)| k).trim().to_string();
+    // Not `KEY=VALUE` at all: `Params::set` says so.
+    fn key(a: &str) -> Option<&str> {
+        a.split_once('=').map(|(k, _)| k.trim())
+    }
     assignments.iter().enumerate().find_map(|(i, first)| {
         let first = first.as_ref();
+        let name = key(first)?;
         let again = assignments[i + 1..]
             .iter()
             .map(AsRef::as_ref)
-            .find(|a| a.contains('=') && first.contains('=') && key(a) == key(first))?;
+            .find(|a| key(a) == Some(name))?;
         Some(Error::new(
             ErrorKind::InvalidParameter,
             format!(
-                "`{}` is given twice (`{first}`, then `{again}`); give each parameter once",
-                key(first)
+                "`{name}` is given twice (`{first}`, then `{again}`); give each parameter once"
             ),
         ))
     })

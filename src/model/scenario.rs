@@ -340,7 +340,7 @@ impl<'a> StateView<'a> {
                 "thread `{}` is not a Program; use StateView::machine_state",
                 self.scenario.names.thread(thread)
             );
-        };
+        }
         let program = (self.scenario.threads[thread.index()].program.as_ref())
             .expect("a thread with registers is a Program");
         if !program.has_register(reg) {
